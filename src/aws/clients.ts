@@ -1,0 +1,119 @@
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+/**
+ * Where and how to reach AWS. `endpoint` points every client at an emulator; left out, the SDK's
+ * own settings apply (AWS_ENDPOINT_URL, AWS_REGION, AWS_PROFILE).
+ */
+export interface AwsSettings {
+  region?: string;
+  endpoint?: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Attempts per call, throttling and transient errors included (SDK adaptive retry). */
+  maxAttempts?: number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * The SDK clients, built once on first use and shared. Each service's SDK is loaded only when its
+ * client is first asked for, so a command that needs DynamoDB does not pay for IAM or CDK.
+ */
+export class AwsClients {
+  private readonly built = new Map<string, unknown>();
+
+  constructor(readonly settings: AwsSettings = {}) {}
+
+  /** The same settings with other credentials: a member account entered through AssumeRole. */
+  withCredentials(credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider): AwsClients {
+    return new AwsClients({ ...this.settings, credentials });
+  }
+
+  get iam(): IAMClient {
+    return this.client('iam', () => new (require('@aws-sdk/client-iam') as typeof import('@aws-sdk/client-iam')).IAMClient(this.config()));
+  }
+
+  get sts(): STSClient {
+    return this.client('sts', () => new (require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts')).STSClient(this.config()));
+  }
+
+  get organizations(): OrganizationsClient {
+    return this.client('organizations', () => {
+      const { OrganizationsClient } = require('@aws-sdk/client-organizations') as typeof import('@aws-sdk/client-organizations');
+      return new OrganizationsClient(this.config());
+    });
+  }
+
+  get dynamodb(): DynamoDBClient {
+    return this.client('dynamodb', () => {
+      const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+      return new DynamoDBClient(this.config());
+    });
+  }
+
+  /** DynamoDB with plain JavaScript values; undefined attributes are dropped. */
+  get documents(): DynamoDBDocumentClient {
+    return this.client('documents', () => {
+      const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+      return DynamoDBDocumentClient.from(this.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+    });
+  }
+
+  get eventbridge(): EventBridgeClient {
+    return this.client('eventbridge', () => {
+      const { EventBridgeClient } = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
+      return new EventBridgeClient(this.config());
+    });
+  }
+
+  get sfn(): SFNClient {
+    return this.client('sfn', () => new (require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn')).SFNClient(this.config()));
+  }
+
+  get cloudformation(): CloudFormationClient {
+    return this.client('cloudformation', () => {
+      const { CloudFormationClient } = require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
+      return new CloudFormationClient(this.config());
+    });
+  }
+
+  get scheduler(): SchedulerClient {
+    return this.client('scheduler', () => {
+      const { SchedulerClient } = require('@aws-sdk/client-scheduler') as typeof import('@aws-sdk/client-scheduler');
+      return new SchedulerClient(this.config());
+    });
+  }
+
+  get lambda(): LambdaClient {
+    return this.client('lambda', () => {
+      const { LambdaClient } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+      return new LambdaClient(this.config());
+    });
+  }
+
+  private client<T>(name: string, build: () => T): T {
+    if (!this.built.has(name)) this.built.set(name, build());
+    return this.built.get(name) as T;
+  }
+
+  private config() {
+    const { region, endpoint, credentials, maxAttempts } = this.settings;
+    return {
+      region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      retryMode: 'adaptive',
+    };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The workflows, declared once (SPEC section 6). The in-process runner and the Step Functions
+ * state machine are both generated from this declaration; neither lists the steps again.
+ *
+ * At each event a workflow, in this order:
+ *   1. publishes the event on the bus (detail `{workflow, run_id, summary}`),
+ *   2. runs the active jobs subscribed to it, to completion,
+ *   3. performs the event's action, if it has one.
+ * So jobs subscribed to an event always finish before the workflow's next step, and the jobs of
+ * `cleanup_plan` flag keys before the plan is drawn up.
+ */
+
+export const WORKFLOW_EVENTS = [
+  'pre_collect',
+  'collect',
+  'post_collect',
+  'pre_cleanup_plan',
+  'cleanup_plan',
+  'post_cleanup_plan',
+  'pre_cleanup',
+  'cleanup',
+  'post_cleanup',
+] as const;
+
+export type WorkflowEvent = (typeof WORKFLOW_EVENTS)[number];
+
+/** The work a workflow does at an event besides running jobs. */
+export type StepAction = 'collect' | 'plan' | 'cleanup';
+
+export interface WorkflowStep {
+  event: WorkflowEvent;
+  action?: StepAction;
+  /** The event whose summary this one carries (`post_collect` carries the collect summary). */
+  reports?: StepAction;
+}
+
+export const WORKFLOW_STEPS: readonly WorkflowStep[] = [
+  { event: 'pre_collect' },
+  { event: 'collect', action: 'collect' },
+  { event: 'post_collect', reports: 'collect' },
+  { event: 'pre_cleanup_plan' },
+  { event: 'cleanup_plan', action: 'plan' },
+  { event: 'post_cleanup_plan', reports: 'plan' },
+  { event: 'pre_cleanup' },
+  { event: 'cleanup', action: 'cleanup' },
+  { event: 'post_cleanup', reports: 'cleanup' },
+];
+
+export const WORKFLOWS = {
+  collect_and_cleanup: { first: 'pre_collect', last: 'post_cleanup' },
+  collect: { first: 'pre_collect', last: 'post_collect' },
+  cleanup: { first: 'pre_cleanup_plan', last: 'post_cleanup' },
+} as const satisfies Record<string, { first: WorkflowEvent; last: WorkflowEvent }>;
+
+export type WorkflowName = keyof typeof WORKFLOWS;
+
+export const WORKFLOW_NAMES = Object.keys(WORKFLOWS) as WorkflowName[];
+
+export function isWorkflowName(value: string): value is WorkflowName {
+  return Object.prototype.hasOwnProperty.call(WORKFLOWS, value);
+}
+
+export function isWorkflowEvent(value: string): value is WorkflowEvent {
+  return (WORKFLOW_EVENTS as readonly string[]).includes(value);
+}
+
+/** The steps a workflow runs, in order. */
+export function stepsOf(workflow: WorkflowName): WorkflowStep[] {
+  const { first, last } = WORKFLOWS[workflow];
+  const from = WORKFLOW_EVENTS.indexOf(first);
+  const to = WORKFLOW_EVENTS.indexOf(last);
+  return WORKFLOW_STEPS.filter((step) => {
+    const at = WORKFLOW_EVENTS.indexOf(step.event);
+    return at >= from && at <= to;
+  });
+}
