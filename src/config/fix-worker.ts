@@ -1,0 +1,50 @@
+/**
+ * The `fix.worker` configuration (SPEC section 4): its shape and its safe defaults. Validation,
+ * parsing of `config set` values and the DynamoDB store build on these.
+ */
+export interface FixWorkerConfig {
+  fixworker: {
+    /** Delete nothing unless enabled. */
+    cleanup: boolean;
+    /** When enabled: only log and audit what would be done. */
+    cleanup_dry_run: boolean;
+    /** Parallel IAM writes during cleanup. */
+    cleanup_pool_size: number;
+    /** Keys of a user tagged so (value not "false") are never cleaned. */
+    protect_tag: string;
+    /** Circuit breaker: refuse the whole run above this many keys ... */
+    max_cleanup_per_run: number;
+    /** ... or above this share (percent) of all keys in scope. */
+    max_cleanup_percent: number;
+    /** A duration such as `0d` or `7d`: above zero, deactivate first and delete once inactive this long. */
+    deactivate_grace: string;
+  };
+  collector: {
+    /** Account ids to collect besides the home account, or "organization" for every ACTIVE account. */
+    accounts: string[] | 'organization';
+    member_role: string;
+    /** Accounts collected in parallel. */
+    pool_size: number;
+  };
+}
+
+export const FIX_WORKER = 'fix.worker';
+
+export function defaultFixWorkerConfig(): FixWorkerConfig {
+  return {
+    fixworker: {
+      cleanup: false,
+      cleanup_dry_run: true,
+      cleanup_pool_size: 16,
+      protect_tag: 'cloudsweep:protect',
+      max_cleanup_per_run: 100,
+      max_cleanup_percent: 25,
+      deactivate_grace: '0d',
+    },
+    collector: {
+      accounts: [],
+      member_role: 'CloudSweepMemberRole',
+      pool_size: 8,
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { WorkflowEvent, WorkflowName } from './declaration';
+
+/**
+ * What the workflow's actions take and give back: the Lambda events of the state machine and the
+ * functions the in-process runner calls are the same shapes, so both runners share one contract.
+ */
+
+export interface RunRef {
+  workflow: WorkflowName;
+  run_id: string;
+}
+
+// --- collect ---------------------------------------------------------------------------------
+
+export interface AccountRef {
+  id: string;
+  name: string;
+  /** Absent for the home account, which is read with the function's own credentials. */
+  role_arn?: string;
+}
+
+export interface ListAccountsInput extends RunRef {
+  action: 'list_accounts';
+}
+export interface ListAccountsOutput {
+  accounts: AccountRef[];
+}
+
+export interface CollectAccountInput extends RunRef {
+  action: 'collect_account';
+  account: AccountRef;
+}
+export interface AccountCollectResult {
+  account_id: string;
+  account_name: string;
+  users: number;
+  keys: number;
+  /** IAM (and STS) calls made for this account. */
+  calls: number;
+  duration_ms: number;
+  /** Set when the account failed (access denied, throttled out): its previous snapshot stands. */
+  error?: string;
+}
+
+export interface SummarizeCollectInput extends RunRef {
+  action: 'summarize';
+  results: AccountCollectResult[];
+}
+export interface CollectSummary {
+  accounts: AccountCollectResult[];
+  users: number;
+  keys: number;
+  failed_accounts: string[];
+  duration_ms: number;
+}
+
+// --- plan (jobs and the cleanup plan) ----------------------------------------------------------
+
+export interface RunJobsInput extends RunRef {
+  action: 'run_jobs';
+  event: WorkflowEvent;
+}
+export interface JobRunResult {
+  job_id: string;
+  matched: number;
+  flagged: number;
+  duration_ms: number;
+  error?: string;
+}
+export interface JobsSummary {
+  event: WorkflowEvent;
+  jobs: JobRunResult[];
+}
+
+export interface DrawPlanInput extends RunRef {
+  action: 'plan';
+}
+/** What the next cleanup will do: published with `post_cleanup_plan`. */
+export interface PlanSummary {
+  flagged: number;
+  protected: number;
+  candidates: number;
+  cleanup_enabled: boolean;
+  dry_run: boolean;
+  /** Set when the circuit breaker would refuse this cleanup. */
+  refusal?: string;
+}
+
+/** `jobs run ID` and Scheduler-triggered jobs. */
+export interface RunJobInput {
+  action: 'run_job';
+  job_id: string;
+}
+
+// --- cleanup -----------------------------------------------------------------------------------
+
+export interface CleanupInput extends RunRef {
+  action: 'cleanup';
+}
+export interface CleanupSummary {
+  flagged: number;
+  protected: number;
+  skipped: number;
+  deleted: number;
+  deactivated: number;
+  already_absent: number;
+  failed: number;
+  dry_run: boolean;
+  cleanup_enabled: boolean;
+  /** Set when the circuit breaker refused the run before any write. */
+  refused?: string;
+}
