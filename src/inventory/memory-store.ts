@@ -1,0 +1,26 @@
+import { InventoryGraph } from './graph';
+import type { InventoryStore, LoadedInventory, NodeUpdate } from './store';
+
+/** An InventoryStore held in memory: for unit tests and for code paths that need no persistence. */
+export class MemoryInventoryStore implements InventoryStore {
+  readonly updates: NodeUpdate[] = [];
+
+  constructor(
+    private readonly graph: InventoryGraph,
+    private readonly collectedAt?: string,
+  ) {}
+
+  async loadGraph(): Promise<LoadedInventory> {
+    return { graph: this.graph, ...(this.collectedAt ? { collectedAt: this.collectedAt } : {}) };
+  }
+
+  async updateNodes(updates: readonly NodeUpdate[]): Promise<void> {
+    for (const update of updates) {
+      const node = this.graph.node(update.id);
+      if (!node) continue;
+      if (update.metadata) node.metadata = { ...update.metadata };
+      if (update.desired) node.desired = { ...update.desired };
+      this.updates.push(update);
+    }
+  }
+}
