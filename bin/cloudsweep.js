@@ -7,6 +7,8 @@ const { join } = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
+// The SDK's notice that its 2027 releases need Node 22 is for us, not for someone cleaning up keys.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const stamp = join(root, 'dist', '.built');
 
 function newestSource(dir) {
