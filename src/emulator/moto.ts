@@ -70,10 +70,8 @@ export function ensureMotoPython(log: (line: string) => void = () => undefined):
   }
   throw new RuntimeError(
     'the AWS emulator moto is not available and could not be installed.\n' +
-      'Install it with one of:\n' +
-      '  pip install "moto[server]"\n' +
-      '  apt-get install python3-moto python3-flask python3-flask-cors\n' +
-      'or point CLOUDSWEEP_PYTHON at a Python that has it.',
+      'Install it with  pip install "moto[server]"  (Python 3.9 or later),\n' +
+      'or point CLOUDSWEEP_PYTHON at a Python interpreter that has it.',
   );
 }
 
