@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CloudsweepError } from '../src/errors';
+import { CloudsweepError, ReportedFailure } from '../src/errors';
 import { CliContext, processContext, RegisterVerb } from './context';
 
 /**
@@ -45,6 +45,7 @@ export function reportError(error: unknown, context: CliContext): number {
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return 0;
     return 2;
   }
+  if (error instanceof ReportedFailure) return error.exitCode;
   if (error instanceof CloudsweepError) {
     context.err(`error: ${error.message}`);
     return error.exitCode;

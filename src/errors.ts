@@ -25,3 +25,13 @@ export class RuntimeError extends CloudsweepError {
     super(message, 1);
   }
 }
+
+/**
+ * The command already told the user what went wrong (a failed shell line, a failed workflow run
+ * with its own report): exit with this code and print nothing more.
+ */
+export class ReportedFailure extends CloudsweepError {
+  constructor(exitCode: 1 | 2) {
+    super(`exit ${exitCode}`, exitCode);
+  }
+}
