@@ -1,12 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CloudsweepError, ReportedFailure } from '../src/errors';
 import { CliContext, processContext, RegisterVerb } from './context';
+import { register as shell } from './shell';
 
 /**
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [];
+const VERBS: RegisterVerb[] = [shell];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')
