@@ -78,10 +78,10 @@ function completeCommand(positional: string[], partial: string, tree: CommandSpe
     spec = sub;
     path.push(word);
   }
+  if (partial.startsWith('-')) return [matching(spec.options, partial), partial];
   const previous = words[words.length - 1];
   const values = argumentValues(path, positional.slice(path.length), previous);
   if (values) return [matching(values, partial), partial];
-  if (partial.startsWith('-')) return [matching(spec.options, partial), partial];
   const candidates = spec.subcommands.map((command) => command.name);
   if (path.length === 0) candidates.push(...SHELL_WORDS);
   return [matching(candidates, partial), partial];
