@@ -1,3 +1,4 @@
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Command } from 'commander';
 import { AwsClients } from '../src/aws/clients';
 import { RuntimeError } from '../src/errors';
@@ -19,13 +20,28 @@ export interface Runtime {
 export async function resolveRuntime(command: Command, context: CliContext): Promise<Runtime> {
   const options = globalOptions(command);
   const endpoint = options.endpointUrl ?? context.env.AWS_ENDPOINT_URL;
+  const region = options.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
+  const credentials = credentialsFromEnv(context.env);
   const aws = new AwsClients({
-    ...(options.region ? { region: options.region } : {}),
+    ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
   });
   const outputs = await stackOutputs(aws, options.stack);
   const base = outputs ? resourceNamesFromOutputs(outputs) : DEFAULT_RESOURCE_NAMES;
   return { aws, names: resourceNamesFromEnv(context.env, base), ...(outputs ? { stack: options.stack } : {}) };
+}
+
+/**
+ * Static credentials from the context's environment. The SDK reads process.env on its own; this
+ * lets a command run in-process with another environment (the demo, the shell's tests) reach the
+ * same account. Environment credentials come first in the SDK's chain anyway.
+ */
+function credentialsFromEnv(env: NodeJS.ProcessEnv): AwsCredentialIdentity | undefined {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
 }
 
 async function stackOutputs(aws: AwsClients, stack: string): Promise<Record<string, string> | undefined> {
@@ -57,6 +73,9 @@ export function explainAwsError(error: unknown, doing: string): Error {
   }
   if (name === 'AccessDenied' || name === 'AccessDeniedException' || /not authorized to perform/i.test(message)) {
     return new RuntimeError(`${doing}: access denied: ${message}`);
+  }
+  if (name === 'ResourceNotFoundException' && /table|event bus/i.test(message)) {
+    return new RuntimeError(`${doing}: ${message}. Create the tables and bus with \`cloudsweep init\`, or point --stack at a deployed stack.`);
   }
   if (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId') {
     return new RuntimeError(`${doing}: AWS does not recognise these credentials (${message}); check the region and profile.`);
