@@ -1,0 +1,66 @@
+import type { InventoryGraph } from './graph';
+import type { InventoryNode } from './model';
+import type { NodeUpdate } from './store';
+
+/**
+ * `clean`, `protect` and `unprotect` as data: each turns nodes into the NodeUpdates a store
+ * writes. Pure and idempotent: a node already in the wanted state yields no update, so a job that
+ * flags the same key every hour keeps its first `flagged_at`.
+ */
+
+/** The account id of a node, for NodeUpdate.accountId (the store partitions by account). */
+export type AccountResolver = (node: InventoryNode) => string;
+
+export interface FlagOptions {
+  /** Who flagged: a job id, or `search` for a user at the CLI. */
+  flaggedBy: string;
+  /** ISO 8601 time of the flagging. */
+  at: string;
+  reason?: string;
+  accountOf: AccountResolver;
+}
+
+/** Sets `desired.clean` with `flagged_by`, `flagged_at` and `clean_reason` on nodes not yet flagged. */
+export function flagForCleanup(nodes: Iterable<InventoryNode>, options: FlagOptions): NodeUpdate[] {
+  const updates: NodeUpdate[] = [];
+  for (const node of nodes) {
+    if (node.desired.clean === true) continue;
+    const { clean_reason: _previousReason, ...metadata } = node.metadata;
+    updates.push({
+      id: node.id,
+      accountId: options.accountOf(node),
+      metadata: {
+        ...metadata,
+        flagged_by: options.flaggedBy,
+        flagged_at: options.at,
+        ...(options.reason === undefined ? {} : { clean_reason: options.reason }),
+      },
+      desired: { ...node.desired, clean: true },
+    });
+  }
+  return updates;
+}
+
+/** Sets `metadata.protected`: cleanup never touches a protected key, or any key of a protected user. */
+export function protect(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {
+  return setProtected(nodes, true, options.accountOf);
+}
+
+/** Clears `metadata.protected`. */
+export function unprotect(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {
+  return setProtected(nodes, false, options.accountOf);
+}
+
+function setProtected(nodes: Iterable<InventoryNode>, value: boolean, accountOf: AccountResolver): NodeUpdate[] {
+  const updates: NodeUpdate[] = [];
+  for (const node of nodes) {
+    if ((node.metadata.protected === true) === value) continue;
+    updates.push({ id: node.id, accountId: accountOf(node), metadata: { ...node.metadata, protected: value } });
+  }
+  return updates;
+}
+
+/** Resolves account ids through the graph: an account is its own, a user or key has its ancestor's. */
+export function accountResolver(graph: InventoryGraph): AccountResolver {
+  return (node) => graph.accountOf(node.id)?.id ?? node.id;
+}

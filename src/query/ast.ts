@@ -1,0 +1,135 @@
+/**
+ * The search language's syntax tree. Plain data without source positions, so that
+ * `parse(format(q))` deep-equals `q` and a stored job's query can be compared and printed.
+ */
+
+/** A search: one or more parts joined by traversals, then commands (`| count name`). */
+export interface Query {
+  parts: Part[];
+  commands: Command[];
+}
+
+/** A filter over a set of nodes, optionally sorted and limited, and how to move on from it. */
+export interface Part {
+  term: Term;
+  sort?: SortKey[];
+  limit?: Limit;
+  /** The traversal to the next part; absent on the last part. */
+  navigation?: Navigation;
+}
+
+export type Direction = 'out' | 'in' | 'inout';
+
+/** `-->` is out 1..1, `<-[0:2]-` is in 0..2, `-[1:]->` is out from depth 1 without end. */
+export interface Navigation {
+  direction: Direction;
+  start: number;
+  /** Undefined: no upper bound. */
+  until?: number;
+}
+
+export interface SortKey {
+  path: Path;
+  order: 'asc' | 'desc';
+}
+
+export interface Limit {
+  offset: number;
+  count: number;
+}
+
+export type Term = AllTerm | IsTerm | IdTerm | PredicateTerm | HasKeyTerm | FullTextTerm | NotTerm | CombinedTerm;
+
+export interface AllTerm {
+  type: 'all';
+}
+/** `is(user)`, `is(a, b)`: nodes whose kind is (a kind of) one of these. */
+export interface IsTerm {
+  type: 'is';
+  kinds: string[];
+}
+export interface IdTerm {
+  type: 'id';
+  ids: string[];
+}
+export interface PredicateTerm {
+  type: 'predicate';
+  path: Path;
+  op: Operator;
+  value: Value;
+  /** For list-valued properties: `tags any = x`. */
+  modifier?: ArrayModifier;
+}
+export interface HasKeyTerm {
+  type: 'has_key';
+  path: Path;
+  keys: string[];
+}
+/** A quoted string on its own: matches nodes with any reported string containing it. */
+export interface FullTextTerm {
+  type: 'fulltext';
+  text: string;
+}
+export interface NotTerm {
+  type: 'not';
+  term: Term;
+}
+export interface CombinedTerm {
+  type: 'and' | 'or';
+  left: Term;
+  right: Term;
+}
+
+export type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~' | '!~' | 'in' | 'not in';
+export type ArrayModifier = 'any' | 'all' | 'none';
+
+/** JSON literals, lists and unquoted strings; `90days` and `2026-01-01` stay strings until compared. */
+export type Value = string | number | boolean | null | Value[];
+
+export type Section = 'reported' | 'metadata' | 'desired';
+
+/**
+ * Where a value lives. `name` is `{section: 'reported', keys: ['name']}`;
+ * `/ancestors.user.reported.name` adds `ancestor: 'user'`; `account` alone is the account shorthand.
+ */
+export type Path = PropertyPath | AccountPath;
+
+export interface PropertyPath {
+  type: 'property';
+  /** Read from the nearest ancestor of this kind instead of the node itself. */
+  ancestor?: string;
+  section: Section;
+  keys: string[];
+}
+
+/** `account=prod`: the name or id of the account the node belongs to. */
+export interface AccountPath {
+  type: 'account';
+}
+
+export type Command =
+  | { name: 'count'; path?: Path }
+  | { name: 'list'; columns: Column[]; format: 'table' | 'csv' | 'json' }
+  | { name: 'head'; count: number }
+  | { name: 'tail'; count: number }
+  | { name: 'dump' }
+  | { name: 'clean'; reason?: string }
+  | { name: 'protect' }
+  | { name: 'unprotect' };
+
+export type CommandName = Command['name'];
+
+export interface Column {
+  path: Path;
+  /** The header: `as owner`, else the path's last key. */
+  name?: string;
+}
+
+export const COMMAND_NAMES: readonly CommandName[] = ['count', 'list', 'head', 'tail', 'dump', 'clean', 'protect', 'unprotect'];
+
+/** Commands that change the inventory: refused on a snapshot, written through the store otherwise. */
+export const MUTATING_COMMANDS: readonly CommandName[] = ['clean', 'protect', 'unprotect'];
+
+export function isMutating(query: Query): boolean {
+  return query.commands.some((command) => MUTATING_COMMANDS.includes(command.name));
+}

@@ -1,0 +1,83 @@
+/**
+ * Durations and datetimes as the search language writes them: `90days`, `1h30m`, `-90d`, `P90D`,
+ * `2026-01-01`, `2026-01-01T10:00:00Z`. Durations are milliseconds.
+ */
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+/** Fixed-length months and years, as Fix Inventory counts them. */
+const MONTH = 31 * DAY;
+const YEAR = 365 * DAY;
+
+const UNITS: Record<string, number> = {
+  y: YEAR, yr: YEAR, yrs: YEAR, year: YEAR, years: YEAR,
+  mo: MONTH, month: MONTH, months: MONTH, M: MONTH,
+  w: WEEK, week: WEEK, weeks: WEEK,
+  d: DAY, day: DAY, days: DAY,
+  h: HOUR, hr: HOUR, hour: HOUR, hours: HOUR,
+  min: MINUTE, minute: MINUTE, minutes: MINUTE, m: MINUTE,
+  s: SECOND, sec: SECOND, second: SECOND, seconds: SECOND,
+};
+
+const SIMPLE = /^([+-]?)((?:\d+(?:\.\d+)?[A-Za-z]+)+)$/;
+const SIMPLE_PART = /(\d+(?:\.\d+)?)([A-Za-z]+)/g;
+const ISO = /^([+-]?)P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?!$)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** The duration in milliseconds, or undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const iso = ISO.exec(text);
+  if (iso) {
+    const [, sign, y, mo, w, d, h, min, s] = iso;
+    const ms = [[y, YEAR], [mo, MONTH], [w, WEEK], [d, DAY], [h, HOUR], [min, MINUTE], [s, SECOND]].reduce(
+      (sum, [amount, unit]) => sum + (amount === undefined ? 0 : Number(amount) * (unit as number)),
+      0,
+    );
+    return sign === '-' ? -ms : ms;
+  }
+  const simple = SIMPLE.exec(text);
+  if (!simple) return undefined;
+  let ms = 0;
+  for (const [, amount, unit] of (simple[2] as string).matchAll(SIMPLE_PART)) {
+    const size = UNITS[unit as string];
+    if (size === undefined) return undefined;
+    ms += Number(amount) * size;
+  }
+  return simple[1] === '-' ? -ms : ms;
+}
+
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Epoch milliseconds of an ISO 8601 date or date-time (UTC unless it says otherwise), else undefined. */
+export function parseDatetime(text: string): number | undefined {
+  const match = DATETIME.exec(text);
+  if (!match) return undefined;
+  const [, y, mo, d, h = '00', min = '00', s = '00', fraction = '', zone = 'Z'] = match;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${min}:${s}${fraction}${normalizeZone(zone)}`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function normalizeZone(zone: string): string {
+  return zone === 'Z' || zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+}
+
+const DISPLAY_UNITS: [string, number][] = [['yr', YEAR], ['d', DAY], ['h', HOUR], ['min', MINUTE], ['s', SECOND]];
+
+/** A compact rendering for tables: the two largest units, `1yr35d`, `90d`, `5h12min`, `0s`. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  const parts: string[] = [];
+  for (const [name, size] of DISPLAY_UNITS) {
+    if (parts.length === 2) break;
+    const amount = Math.floor(rest / size);
+    if (amount > 0 || parts.length > 0) {
+      if (amount > 0) parts.push(`${amount}${name}`);
+      else if (parts.length > 0) break;
+      rest -= amount * size;
+    }
+  }
+  return parts.length === 0 ? '0s' : sign + parts.join('');
+}

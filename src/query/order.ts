@@ -1,0 +1,44 @@
+import type { InventoryNode } from '../inventory/model';
+import type { SortKey } from './ast';
+import { compareValues } from './compare';
+import { EvaluationContext, propertyReader } from './properties';
+
+/**
+ * Sorts nodes in place by the keys, then by the default order kind, name, id (so every result is
+ * deterministic). Missing values sort last in both directions. Keys are read once per node.
+ */
+export function sortNodes(nodes: InventoryNode[], keys: readonly SortKey[], context: EvaluationContext): InventoryNode[] {
+  const readers = keys.map((key) => propertyReader(key.path, context));
+  const signs = keys.map((key) => (key.order === 'desc' ? -1 : 1));
+  const decorated = nodes.map((node) => ({
+    node,
+    keys: readers.map((read) => read(node)),
+    name: nameOf(node),
+  }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < readers.length; i += 1) {
+      const order = compareForSort(a.keys[i], b.keys[i], signs[i] as number);
+      if (order !== 0) return order;
+    }
+    return compareText(a.node.kind, b.node.kind) || compareText(a.name, b.name) || compareText(a.node.id, b.node.id);
+  });
+  for (let i = 0; i < decorated.length; i += 1) nodes[i] = (decorated[i] as { node: InventoryNode }).node;
+  return nodes;
+}
+
+function nameOf(node: InventoryNode): string {
+  const name = node.reported.name;
+  return typeof name === 'string' ? name : name === undefined || name === null ? '' : String(name);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareForSort(a: unknown, b: unknown, sign: number): number {
+  const aMissing = a === undefined || a === null;
+  const bMissing = b === undefined || b === null;
+  if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+  const order = compareValues(a, b) ?? compareText(typeof a + JSON.stringify(a), typeof b + JSON.stringify(b));
+  return Math.sign(order) * sign;
+}

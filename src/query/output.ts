@@ -1,0 +1,98 @@
+/**
+ * What a search prints, as data: the CLI renders it as text or JSON, a job stores its summary,
+ * tests assert on it without parsing text.
+ */
+export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | ProtectOutput;
+
+export interface CountOutput {
+  type: 'count';
+  /** The path counted by, as written back (`name`), or null for a plain `count`. */
+  path: string | null;
+  /** Fewest first, ties by value. */
+  counts: { value: string; count: number }[];
+  total_matched: number;
+  total_unmatched: number;
+}
+
+export type Cell = string | number | boolean | null;
+
+export interface ListOutput {
+  type: 'list';
+  format: 'table' | 'csv' | 'json';
+  columns: string[];
+  rows: Cell[][];
+}
+
+export interface DumpedNode {
+  id: string;
+  kind: string;
+  reported: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  desired: Record<string, unknown>;
+  ancestors: Record<string, { id: string; name: unknown }>;
+}
+
+export interface DumpOutput {
+  type: 'dump';
+  nodes: DumpedNode[];
+}
+
+export interface CleanOutput {
+  type: 'clean';
+  matched: number;
+  flagged: number;
+  already_flagged: number;
+}
+
+export interface ProtectOutput {
+  type: 'protect' | 'unprotect';
+  matched: number;
+  changed: number;
+}
+
+export type RenderFormat = 'text' | 'json';
+
+/** The text a user sees, without a trailing newline; empty for an empty table. */
+export function render(output: SearchOutput, format: RenderFormat = 'text'): string {
+  if (output.type === 'list') return renderList(output, format === 'json' ? 'json' : output.format);
+  if (format === 'json') {
+    return JSON.stringify(output.type === 'dump' ? output.nodes : withoutType(output));
+  }
+  switch (output.type) {
+    case 'count':
+      return [...output.counts.map(({ value, count }) => `${value}: ${count}`), `total matched: ${output.total_matched}`, `total unmatched: ${output.total_unmatched}`].join('\n');
+    case 'dump':
+      return JSON.stringify(output.nodes, null, 2);
+    case 'clean':
+      return `flagged ${output.flagged} for cleanup (${output.matched} matched, ${output.already_flagged} already flagged)`;
+    case 'protect':
+      return `protected ${output.changed} (${output.matched} matched, ${output.matched - output.changed} already protected)`;
+    case 'unprotect':
+      return `unprotected ${output.changed} (${output.matched} matched, ${output.matched - output.changed} were not protected)`;
+  }
+}
+
+function withoutType<T extends { type: string }>(output: T): Omit<T, 'type'> {
+  const { type: _type, ...rest } = output;
+  return rest;
+}
+
+function renderList(output: ListOutput, format: 'table' | 'csv' | 'json'): string {
+  if (format === 'json') {
+    return JSON.stringify(output.rows.map((row) => Object.fromEntries(output.columns.map((column, i) => [column, row[i] ?? null]))));
+  }
+  if (format === 'csv') return [output.columns, ...output.rows].map((row) => row.map(csvCell).join(',')).join('\n');
+  if (output.rows.length === 0) return '';
+  const text = [output.columns, ...output.rows.map((row) => row.map(textCell))];
+  const widths = output.columns.map((_, i) => Math.max(...text.map((row) => String(row[i] ?? '').length)));
+  return text.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
+}
+
+function textCell(cell: Cell): string {
+  return cell === null ? '' : String(cell);
+}
+
+function csvCell(cell: Cell): string {
+  const text = textCell(cell);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,440 @@
+import { ALL_KIND_NAMES } from '../inventory/model';
+import type { ArrayModifier, Column, Command, CommandName, Navigation, Operator, Part, Path, Query, SortKey, Term, Value } from './ast';
+import { COMMAND_NAMES } from './ast';
+import { parseDuration } from './durations';
+import { ParseError } from './errors';
+import { Token, tokenize } from './lexer';
+import { isDurationPath, readPath } from './paths';
+
+/**
+ * Reads a search (`[search] QUERY [| COMMAND ...]`) into a Query. Precedence is `not` > `and` > `or`;
+ * `and`/`or` fold to the left. Every mistake is a ParseError pointing at the token that is wrong.
+ */
+export function parse(text: string): Query {
+  return new Parser(text).query();
+}
+
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const MODIFIERS: readonly string[] = ['any', 'all', 'none'];
+const DEFAULT_ROWS = 100;
+const TERM_START = 'a term: is(kind), id(x), all, has_key(path, "key"), a path with an operator (name = x), "text", not or (';
+
+class Parser {
+  private readonly tokens: Token[];
+  private index = 0;
+
+  constructor(private readonly text: string) {
+    this.tokens = tokenize(text);
+  }
+
+  query(): Query {
+    const first = this.peek();
+    if (first.type === 'word' && first.text === 'search' && !this.isOperatorAt(this.index + 1)) this.index += 1;
+    if (this.atEnd()) this.fail(`expected ${TERM_START}`);
+    const parts = this.parts();
+    const commands = this.commands();
+    return { parts, commands };
+  }
+
+  // --- parts and traversals ----------------------------------------------------------------------
+
+  private parts(): Part[] {
+    const parts: Part[] = [];
+    let afterArrow = false;
+    for (;;) {
+      // After an arrow the term may be left out: `is(user) --> sort name` filters nothing.
+      const implied = afterArrow && (this.isWord('sort') || this.isWord('limit')) && !this.isOperatorAt(this.index + 1);
+      const part: Part = { term: implied ? { type: 'all' } : this.or() };
+      this.sortAndLimit(part);
+      parts.push(part);
+      const next = this.peek();
+      if (next.type !== 'arrow') {
+        if (!this.atEnd()) this.fail('expected and, or, sort, limit, a traversal (-->, <--, -[1:2]->), | or the end of the query');
+        return parts;
+      }
+      this.index += 1;
+      part.navigation = next.navigation as Navigation;
+      afterArrow = true;
+      // A trailing arrow reaches every node in range: `is(user) -->` is `is(user) --> all`.
+      if (this.atEnd()) {
+        parts.push({ term: { type: 'all' } });
+        return parts;
+      }
+    }
+  }
+
+  private sortAndLimit(part: Part): void {
+    if (this.isWord('sort')) {
+      this.index += 1;
+      const keys: SortKey[] = [];
+      do {
+        const path = this.path('a property to sort by');
+        let order: SortKey['order'] = 'asc';
+        if (this.isWord('asc') || this.isWord('desc')) order = this.next().text as SortKey['order'];
+        keys.push({ path, order });
+      } while (this.acceptPunct(','));
+      part.sort = keys;
+    }
+    if (this.isWord('limit')) {
+      this.index += 1;
+      const first = this.integer('a number of results after limit');
+      if (this.acceptPunct(',')) part.limit = { offset: first, count: this.integer('how many results after the offset') };
+      else part.limit = { offset: 0, count: first };
+    }
+  }
+
+  // --- terms ---------------------------------------------------------------------------------------
+
+  private or(): Term {
+    let left = this.and();
+    while (this.isWord('or')) {
+      this.index += 1;
+      left = { type: 'or', left, right: this.and() };
+    }
+    return left;
+  }
+
+  private and(): Term {
+    let left = this.not();
+    while (this.isWord('and')) {
+      this.index += 1;
+      left = { type: 'and', left, right: this.not() };
+    }
+    return left;
+  }
+
+  private not(): Term {
+    if (this.isWord('not') && !this.isOperatorAt(this.index + 1)) {
+      this.index += 1;
+      return { type: 'not', term: this.not() };
+    }
+    return this.primary();
+  }
+
+  private primary(): Term {
+    const token = this.peek();
+    if (token.type === 'punct' && token.text === '(') {
+      this.index += 1;
+      const term = this.or();
+      this.expectPunct(')', 'expected ) to close the group');
+      return term;
+    }
+    if (token.type === 'string') {
+      this.index += 1;
+      return { type: 'fulltext', text: token.text };
+    }
+    if (token.type !== 'word') return this.fail(`expected ${TERM_START}`);
+    const call = this.isPunctAt(this.index + 1, '(');
+    if (token.text === 'all' && !this.isOperatorAt(this.index + 1) && !this.isModifierAt(this.index + 1)) {
+      this.index += 1;
+      return { type: 'all' };
+    }
+    if (call && token.text === 'is') return { type: 'is', kinds: this.kinds() };
+    if (call && token.text === 'id') return { type: 'id', ids: this.functionArguments('id', 'an id') };
+    if (call && token.text === 'has_key') return this.hasKey();
+    return this.predicate();
+  }
+
+  private kinds(): string[] {
+    this.index += 2;
+    const kinds = this.names('a kind', (name, token) => {
+      if (!ALL_KIND_NAMES.includes(name)) {
+        this.fail(`unknown kind ${JSON.stringify(name)}; kinds: ${ALL_KIND_NAMES.join(', ')}`, token);
+      }
+    });
+    this.expectPunct(')', 'expected , or ) after the kinds');
+    return kinds;
+  }
+
+  private functionArguments(name: string, what: string): string[] {
+    this.index += 2;
+    const values = this.names(what, () => undefined);
+    this.expectPunct(')', `expected , or ) to close ${name}(`);
+    return values;
+  }
+
+  /** `a, b`, or `[a, b]`: words or strings. */
+  private names(what: string, check: (name: string, token: Token) => void): string[] {
+    const bracketed = this.acceptPunct('[');
+    const names: string[] = [];
+    do {
+      const token = this.peek();
+      if (token.type !== 'word' && token.type !== 'string') this.fail(`expected ${what}`);
+      this.index += 1;
+      check(token.text, token);
+      names.push(token.text);
+    } while (this.acceptPunct(','));
+    if (bracketed) this.expectPunct(']', 'expected , or ] to close the list');
+    return names;
+  }
+
+  private hasKey(): Term {
+    this.index += 2;
+    const path = this.path('a path (has_key(tags, "owner"))');
+    this.expectPunct(',', 'expected , and the key after the path');
+    const keys = this.names('a key', () => undefined);
+    this.expectPunct(')', 'expected ) to close has_key(');
+    return { type: 'has_key', path, keys };
+  }
+
+  private predicate(): Term {
+    const path = this.path(TERM_START);
+    let modifier: ArrayModifier | undefined;
+    if (this.isModifierAt(this.index)) modifier = this.next().text as ArrayModifier;
+    const opToken = this.peek();
+    const op = this.operator();
+    const valueToken = this.peek();
+    const value = this.value();
+    this.checkValue(path, op, value, valueToken, opToken);
+    return { type: 'predicate', path, op, value, ...(modifier ? { modifier } : {}) };
+  }
+
+  private operator(): Operator {
+    const token = this.peek();
+    if (token.type === 'op') {
+      this.index += 1;
+      return token.text === '==' ? '=' : token.text === '=~' ? '~' : (token.text as Operator);
+    }
+    if (this.isWord('in')) {
+      this.index += 1;
+      return 'in';
+    }
+    if (this.isWord('not') && this.isWordAt(this.index + 1, 'in')) {
+      this.index += 2;
+      return 'not in';
+    }
+    return this.fail('expected an operator: =, !=, >, >=, <, <=, ~, !~, in or not in');
+  }
+
+  /** Catches at parse time what would otherwise silently match nothing. */
+  private checkValue(path: Path, op: Operator, value: Value, token: Token, opToken: Token): void {
+    const list = Array.isArray(value);
+    if ((op === 'in' || op === 'not in') && !list) this.fail(`expected a list such as [a, b] after ${op}`, token);
+    if (['>', '>=', '<', '<=', '~', '!~'].includes(op) && list) this.fail(`expected a single value after ${op}, not a list`, token);
+    if (op === '~' || op === '!~') {
+      if (typeof value !== 'string') this.fail(`expected a regular expression (a string) after ${opToken.text}`, token);
+      try {
+        new RegExp(value as string, 'i');
+      } catch (error) {
+        this.fail(`invalid regular expression: ${(error as Error).message}`, token);
+      }
+      return;
+    }
+    if (isDurationPath(path)) {
+      for (const item of list ? (value as Value[]) : [value]) {
+        if (item === null || typeof item === 'number' || (typeof item === 'string' && parseDuration(item) !== undefined)) continue;
+        this.fail(`expected a duration such as 90days, 1h30m, -2w or P90D, got ${JSON.stringify(item)}`, token);
+      }
+    }
+  }
+
+  private value(): Value {
+    const token = this.peek();
+    if (token.type === 'string') {
+      this.index += 1;
+      return token.text;
+    }
+    if (token.type === 'word') {
+      this.index += 1;
+      if (token.text === 'true') return true;
+      if (token.text === 'false') return false;
+      if (token.text === 'null') return null;
+      if (NUMBER.test(token.text)) return Number(token.text);
+      return token.text;
+    }
+    if (token.type === 'punct' && token.text === '[') {
+      this.index += 1;
+      const items: Value[] = [];
+      if (this.acceptPunct(']')) return items;
+      do items.push(this.value());
+      while (this.acceptPunct(','));
+      this.expectPunct(']', 'expected , or ] to close the list');
+      return items;
+    }
+    return this.fail('expected a value: a word, a "string", a number, true, false, null or a [list]');
+  }
+
+  private path(what: string): Path {
+    const token = this.peek();
+    if (token.type !== 'word') return this.fail(`expected ${what}`);
+    const path = readPath(token.text);
+    if ('problem' in path) {
+      const problem = path.offset === 0 && !token.text.startsWith('/') ? `expected ${what}` : path.problem;
+      return this.fail(problem, token, path.offset);
+    }
+    this.index += 1;
+    return path;
+  }
+
+  private integer(what: string): number {
+    const token = this.peek();
+    if (token.type !== 'word' || !/^\d+$/.test(token.text)) return this.fail(`expected ${what}`);
+    this.index += 1;
+    return Number(token.text);
+  }
+
+  // --- commands ------------------------------------------------------------------------------------
+
+  private commands(): Command[] {
+    const commands: Command[] = [];
+    while (this.acceptPunct('|')) {
+      const previous = commands[commands.length - 1];
+      if (previous && (previous.name === 'count' || previous.name === 'list' || previous.name === 'dump')) {
+        this.fail(`${previous.name} prints the result: it must be the last command`, this.tokens[this.index - 1]);
+      }
+      commands.push(this.command());
+      const end = this.peek();
+      if (!(end.type === 'eof' || (end.type === 'punct' && end.text === '|'))) {
+        this.fail(`unexpected ${describe(end)} after the ${commands[commands.length - 1]?.name} command`);
+      }
+    }
+    return commands;
+  }
+
+  private command(): Command {
+    const token = this.peek();
+    if (token.type !== 'word') return this.fail(`expected a command: ${COMMAND_NAMES.join(', ')}`);
+    const name = token.text as CommandName;
+    if (!COMMAND_NAMES.includes(name)) {
+      return this.fail(`unknown command ${JSON.stringify(token.text)}; commands: ${COMMAND_NAMES.join(', ')}`);
+    }
+    this.index += 1;
+    switch (name) {
+      case 'count':
+        return this.atCommandEnd() ? { name } : { name, path: this.path('a property to count by, such as name') };
+      case 'list':
+        return this.list();
+      case 'head':
+      case 'tail':
+        return { name, count: this.rows(name) };
+      case 'clean': {
+        const reason = this.reason();
+        return reason === undefined ? { name } : { name, reason };
+      }
+      default:
+        return { name };
+    }
+  }
+
+  private list(): Command {
+    const columns: Column[] = [];
+    let format: 'table' | 'csv' | 'json' = 'table';
+    while (!this.atCommandEnd()) {
+      if (this.isWord('--csv') || this.isWord('--json')) {
+        format = this.next().text.slice(2) as 'csv' | 'json';
+        continue;
+      }
+      if (columns.length > 0) this.expectPunct(',', 'expected , between the columns, --csv or --json');
+      const path = this.path('a property to list, --csv or --json');
+      if (this.isWord('as')) {
+        this.index += 1;
+        const alias = this.peek();
+        if (alias.type !== 'word' && alias.type !== 'string') this.fail('expected a column name after as');
+        this.index += 1;
+        columns.push({ path, name: alias.text });
+      } else {
+        columns.push({ path });
+      }
+    }
+    return { name: 'list', columns, format };
+  }
+
+  private rows(name: string): number {
+    if (this.atCommandEnd()) return DEFAULT_ROWS;
+    const token = this.peek();
+    // `head -5` is how Fix Inventory (and the shell) write it.
+    if (token.type !== 'word' || !/^-?\d+$/.test(token.text)) return this.fail(`expected how many results ${name} keeps`);
+    this.index += 1;
+    return Math.abs(Number(token.text));
+  }
+
+  /** The rest of the command: one quoted string, or the words as written. */
+  private reason(): string | undefined {
+    if (this.atCommandEnd()) return undefined;
+    const first = this.peek();
+    if (first.type === 'string' && this.isCommandEndAt(this.index + 1)) {
+      this.index += 1;
+      return first.text;
+    }
+    while (!this.atCommandEnd()) this.index += 1;
+    const end = this.peek().pos;
+    return this.text.slice(first.pos, end).trim();
+  }
+
+  // --- token helpers -------------------------------------------------------------------------------
+
+  private peek(): Token {
+    return this.tokens[this.index] ?? (this.tokens[this.tokens.length - 1] as Token);
+  }
+
+  private next(): Token {
+    const token = this.peek();
+    this.index += 1;
+    return token;
+  }
+
+  private atEnd(): boolean {
+    const token = this.peek();
+    return token.type === 'eof' || (token.type === 'punct' && token.text === '|');
+  }
+
+  private atCommandEnd(): boolean {
+    return this.isCommandEndAt(this.index);
+  }
+
+  private isCommandEndAt(index: number): boolean {
+    const token = this.tokens[index];
+    return !token || token.type === 'eof' || (token.type === 'punct' && token.text === '|');
+  }
+
+  private isWord(text: string): boolean {
+    return this.isWordAt(this.index, text);
+  }
+
+  private isWordAt(index: number, text: string): boolean {
+    const token = this.tokens[index];
+    return token?.type === 'word' && token.text === text;
+  }
+
+  private isPunctAt(index: number, text: string): boolean {
+    const token = this.tokens[index];
+    return token?.type === 'punct' && token.text === text;
+  }
+
+  private isOperatorAt(index: number): boolean {
+    const token = this.tokens[index];
+    if (!token) return false;
+    return token.type === 'op' || (token.type === 'word' && (token.text === 'in' || (token.text === 'not' && this.isWordAt(index + 1, 'in'))));
+  }
+
+  private isModifierAt(index: number): boolean {
+    const token = this.tokens[index];
+    return token?.type === 'word' && MODIFIERS.includes(token.text) && this.isOperatorAt(index + 1);
+  }
+
+  private acceptPunct(text: string): boolean {
+    if (!this.isPunctAt(this.index, text)) return false;
+    this.index += 1;
+    return true;
+  }
+
+  private expectPunct(text: string, problem: string): void {
+    if (!this.acceptPunct(text)) this.fail(`${problem}, got ${describe(this.peek())}`);
+  }
+
+  private fail(problem: string, token: Token = this.peek(), offset = 0): never {
+    const got = token === this.peek() && offset === 0 && problem.startsWith('expected') && !problem.includes(', got ') ? `, got ${describe(token)}` : '';
+    throw new ParseError(`${problem}${got}`, this.text, token.pos + offset + 1);
+  }
+}
+
+function describe(token: Token): string {
+  switch (token.type) {
+    case 'eof':
+      return 'the end of the query';
+    case 'string':
+      return JSON.stringify(token.text);
+    default:
+      return `"${token.text}"`;
+  }
+}

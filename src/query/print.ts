@@ -1,0 +1,96 @@
+import type { Command, Navigation, Part, Query, Term, Value } from './ast';
+import { formatPath } from './paths';
+
+/**
+ * Prints a Query back as search text. `parse(format(q))` deep-equals `q`: jobs show their query
+ * in a normal form, and the round trip is property-tested.
+ */
+export function format(query: Query): string {
+  const parts = query.parts.map(formatPart).join(' ');
+  return [parts, ...query.commands.map(formatCommand)].join(' | ');
+}
+
+function formatPart(part: Part): string {
+  const pieces = [formatTerm(part.term)];
+  if (part.sort) pieces.push(`sort ${part.sort.map((key) => `${formatPath(key.path)} ${key.order}`).join(', ')}`);
+  if (part.limit) pieces.push(part.limit.offset === 0 ? `limit ${part.limit.count}` : `limit ${part.limit.offset}, ${part.limit.count}`);
+  if (part.navigation) pieces.push(formatNavigation(part.navigation));
+  return pieces.join(' ');
+}
+
+export function formatNavigation(navigation: Navigation): string {
+  const { direction, start, until } = navigation;
+  if (start === 1 && until === 1) return direction === 'out' ? '-->' : direction === 'in' ? '<--' : '<-->';
+  const range = until === start ? `${start}` : `${start}:${until ?? ''}`;
+  return direction === 'out' ? `-[${range}]->` : direction === 'in' ? `<-[${range}]-` : `<-[${range}]->`;
+}
+
+const PRECEDENCE: Record<Term['type'], number> = { or: 1, and: 2, not: 3, all: 4, is: 4, id: 4, predicate: 4, has_key: 4, fulltext: 4 };
+
+export function formatTerm(term: Term): string {
+  switch (term.type) {
+    case 'all':
+      return 'all';
+    case 'is':
+      return `is(${term.kinds.map(formatWord).join(', ')})`;
+    case 'id':
+      return `id(${term.ids.map(formatWord).join(', ')})`;
+    case 'has_key':
+      return `has_key(${formatPath(term.path)}, ${term.keys.map((key) => JSON.stringify(key)).join(', ')})`;
+    case 'fulltext':
+      return JSON.stringify(term.text);
+    case 'predicate':
+      return [formatPath(term.path), term.modifier, term.op, formatValue(term.value)].filter(Boolean).join(' ');
+    case 'not':
+      return `not ${wrap(term.term, PRECEDENCE.not)}`;
+    case 'and':
+    case 'or':
+      // Left-folded: the left side needs brackets only below this level, the right side at it too.
+      return `${wrap(term.left, PRECEDENCE[term.type])} ${term.type} ${wrap(term.right, PRECEDENCE[term.type] + 1)}`;
+  }
+}
+
+function wrap(term: Term, level: number): string {
+  const text = formatTerm(term);
+  return PRECEDENCE[term.type] < level ? `(${text})` : text;
+}
+
+const UNQUOTED = /^[A-Za-z0-9_\-:/.@+]+$/;
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null', 'sort', 'limit', 'all', 'any', 'none', 'asc', 'desc', 'as', 'search']);
+
+/** A string bare when it reads back as the same string, else JSON-quoted. */
+function formatWord(text: string): string {
+  const bare =
+    UNQUOTED.test(text) &&
+    !KEYWORDS.has(text) &&
+    /[^0-9]/.test(text) &&
+    !/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(text) &&
+    !text.includes('-->') &&
+    !text.includes('-[');
+  return bare ? text : JSON.stringify(text);
+}
+
+export function formatValue(value: Value): string {
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  if (typeof value === 'string') return formatWord(value);
+  if (Object.is(value, -0)) return '-0';
+  return JSON.stringify(value);
+}
+
+function formatCommand(command: Command): string {
+  switch (command.name) {
+    case 'count':
+      return command.path ? `count ${formatPath(command.path)}` : 'count';
+    case 'list': {
+      const columns = command.columns.map((column) => (column.name === undefined ? formatPath(column.path) : `${formatPath(column.path)} as ${formatWord(column.name)}`));
+      return ['list', columns.join(', '), command.format === 'table' ? '' : `--${command.format}`].filter(Boolean).join(' ');
+    }
+    case 'head':
+    case 'tail':
+      return `${command.name} ${command.count}`;
+    case 'clean':
+      return command.reason === undefined ? 'clean' : `clean ${JSON.stringify(command.reason)}`;
+    default:
+      return command.name;
+  }
+}
