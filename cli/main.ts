@@ -1,13 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CloudsweepError, ReportedFailure } from '../src/errors';
+import { register as audit } from './audit';
 import { CliContext, processContext, RegisterVerb } from './context';
+import { register as demo } from './demo';
 import { register as shell } from './shell';
 
 /**
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [shell];
+const VERBS: RegisterVerb[] = [shell, demo, audit];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')
@@ -15,7 +17,7 @@ export function buildProgram(context: CliContext): Command {
       'Find and remove unused AWS IAM access keys across many AWS accounts.\n' +
         'Search the inventory, flag keys with jobs, and clean them up safely.',
     )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format (csv: audit only)').choices(['text', 'json', 'csv']).default('text'))
     .option('--stack <name>', 'the deployed CloudFormation stack to work against', 'CloudSweep')
     .option('--region <region>', 'AWS region (default: the SDK settings, AWS_REGION)')
     .option('--endpoint-url <url>', 'send every AWS call here (an emulator); default AWS_ENDPOINT_URL')

@@ -1,0 +1,51 @@
+import { SEED_COMMANDS } from './seed-commands';
+
+/**
+ * The demo's walkthrough of the seed document: each step says why, then a command exactly as a user
+ * types it at the `cloudsweep shell` prompt. The demo runs each through the CLI and prints its real
+ * output; a step that fails stops the walkthrough.
+ */
+export interface WalkthroughStep {
+  /** One or two lines on what the step shows. */
+  narration: string;
+  command: string;
+}
+
+export const WALKTHROUGH: readonly WalkthroughStep[] = [
+  {
+    narration: 'Create the DynamoDB tables and the EventBridge bus cloudsweep works with (in-process mode).',
+    command: 'init',
+  },
+  {
+    narration: 'Collect every account of the organization, entered through CloudSweepMemberRole.',
+    command: 'config set fix.worker collector.accounts=organization',
+  },
+  {
+    narration: 'Enable cleanup, as a dry run first: decisions are logged and audited, nothing is deleted.',
+    command: 'config set fix.worker fixworker.cleanup=true fixworker.cleanup_dry_run=true',
+  },
+  { narration: 'The configuration now in force (validated on every write).', command: 'config get fix.worker' },
+  { narration: 'Collect the inventory of the three accounts.', command: 'workflow run collect --in-process' },
+  {
+    narration: 'Access keys unused for more than 90 days, counted by the name of the user owning them.',
+    command: SEED_COMMANDS.countUnusedByUser,
+  },
+  { narration: 'The same, leaving out the users jenkins and ci.', command: SEED_COMMANDS.countUnusedByUserExcluding },
+  { narration: 'Flag those keys for cleanup.', command: SEED_COMMANDS.flagUnused },
+  {
+    narration: 'Flag them automatically after every collect, with a job.',
+    command: SEED_COMMANDS.addJob,
+  },
+  {
+    narration: 'Run the whole workflow: collect, the job flags keys at post_collect, cleanup (dry run).',
+    command: 'workflow run collect_and_cleanup --in-process',
+  },
+  { narration: 'What the dry run would have done, key by key.', command: 'audit' },
+  { narration: 'Now for real.', command: 'config set fix.worker fixworker.cleanup_dry_run=false' },
+  { narration: 'Run the cleanup workflow: flagged, unprotected keys are deleted.', command: 'workflow run cleanup --in-process' },
+  { narration: 'Collect again to see what IAM holds now.', command: 'workflow run collect --in-process' },
+  {
+    narration: 'The keys unused for more than 90 days that remain: jenkins and ci were left out, break-glass is protected.',
+    command: 'search is(access_key) and last_access > 90days | list name, /ancestors.user.reported.name as user, last_access, account',
+  },
+];
