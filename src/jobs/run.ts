@@ -1,0 +1,107 @@
+import type { InventoryGraph } from '../inventory/graph';
+import type { InventoryStore, NodeUpdate } from '../inventory/store';
+import { executeSearch } from '../query';
+import type { WorkflowEvent } from '../workflow/declaration';
+import type { JobRunResult, JobsSummary, RunRef } from '../workflow/contracts';
+import { Job, JobRunRecord, timeoutMs } from './job';
+import { getJob } from './manage';
+import type { JobStore } from './store';
+
+/** What running jobs needs: where jobs and the inventory live, and the clock. */
+export interface JobRunDeps {
+  jobs: JobStore;
+  inventory: InventoryStore;
+  clock: () => Date;
+}
+
+/**
+ * Runs the active jobs subscribed to `event`, one after another in the order they were added, each
+ * to completion: a later job sees the flags of an earlier one. A job that fails is recorded with
+ * its error and the others still run. The plan Lambda and the in-process runner both call this.
+ */
+export async function runJobsForEvent(deps: JobRunDeps, event: WorkflowEvent, ref: RunRef): Promise<JobsSummary> {
+  const jobs = (await deps.jobs.list()).filter((job) => job.active && 'event' in job.trigger && job.trigger.event === event);
+  const inventory = new SharedInventory(deps.inventory);
+  const results: JobRunResult[] = [];
+  for (const job of jobs) results.push(await runJob(deps, job, { trigger: `event:${event}`, runId: ref.run_id, inventory }));
+  return { event, jobs: results };
+}
+
+/** `jobs run ID` and the Scheduler's `{action: 'run_job'}`: runs one job now, active or not. */
+export async function runJobById(deps: JobRunDeps, jobId: string, trigger: 'manual' | 'schedule' = 'manual'): Promise<JobRunResult> {
+  const job = await getJob(deps.jobs, jobId);
+  return runJob(deps, job, { trigger, inventory: new SharedInventory(deps.inventory) });
+}
+
+interface RunOptions {
+  trigger: string;
+  runId?: string;
+  inventory: SharedInventory;
+}
+
+async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<JobRunResult> {
+  const started = deps.clock();
+  const startedMs = Date.now();
+  let outcome: { matched: number; flagged: number; error?: string };
+  try {
+    outcome = await withTimeout(searchAndFlag(job, options.inventory, started), timeoutMs(job), `timed out after ${job.timeout}`);
+  } catch (error) {
+    outcome = { matched: 0, flagged: 0, error: (error as Error).message ?? String(error) };
+  }
+  const result: JobRunResult = { job_id: job.id, ...outcome, duration_ms: Date.now() - startedMs };
+  const record: JobRunRecord = {
+    started_at: started.toISOString(),
+    trigger: options.trigger,
+    ...(options.runId ? { run_id: options.runId } : {}),
+    ...outcome,
+    duration_ms: result.duration_ms,
+  };
+  await deps.jobs.recordRun(job.id, record);
+  return result;
+}
+
+async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date): Promise<{ matched: number; flagged: number }> {
+  const graph = await inventory.graph();
+  const result = await executeSearch(job.command, { graph, now, flaggedBy: job.id });
+  await inventory.write(result.updates);
+  return { matched: result.matched, flagged: result.flagged };
+}
+
+/**
+ * The inventory loaded once for all the jobs of an event; each job's writes are applied to the
+ * loaded copy as well, so the next job sees them without loading everything again.
+ */
+class SharedInventory {
+  private loaded?: Promise<InventoryGraph>;
+
+  constructor(private readonly store: InventoryStore) {}
+
+  graph(): Promise<InventoryGraph> {
+    this.loaded ??= this.store.loadGraph().then((inventory) => inventory.graph);
+    return this.loaded;
+  }
+
+  async write(updates: readonly NodeUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.store.updateNodes(updates);
+    const graph = await this.graph();
+    for (const update of updates) {
+      const node = graph.node(update.id);
+      if (!node) continue;
+      if (update.metadata) node.metadata = { ...update.metadata };
+      if (update.desired) node.desired = { ...update.desired };
+    }
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,169 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/clients';
+import { ValidationError } from '../errors';
+import type { Job, JobRunRecord } from './job';
+
+/** Where jobs live. `create` refuses an id in use; `replace`/`delete` refuse one that is not. */
+export interface JobStore {
+  get(id: string): Promise<Job | undefined>;
+  /** Every job, oldest first (the order jobs of one event run in). */
+  list(): Promise<Job[]>;
+  create(job: Job): Promise<void>;
+  replace(job: Job): Promise<void>;
+  delete(id: string): Promise<Job>;
+  /** Records a run's result; a job deleted meanwhile stays deleted. */
+  recordRun(id: string, run: JobRunRecord): Promise<void>;
+}
+
+export function noSuchJob(id: string): ValidationError {
+  return new ValidationError(`no job with id ${JSON.stringify(id)} (jobs list shows the jobs)`);
+}
+
+export function jobExists(id: string): ValidationError {
+  return new ValidationError(`a job with id ${JSON.stringify(id)} already exists; choose another id or use jobs update`);
+}
+
+export function byCreation(a: Job, b: Job): number {
+  return a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+}
+
+/** Item layout in the jobs table: `pk = "job"`, `sk = <id>`; one Query lists them all. */
+const PK = 'job';
+
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly aws: AwsClients,
+    private readonly tableName: string,
+  ) {}
+
+  async get(id: string): Promise<Job | undefined> {
+    const answer = await this.aws.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK, sk: id }, ConsistentRead: true }));
+    return answer.Item ? toJob(answer.Item) : undefined;
+  }
+
+  async list(): Promise<Job[]> {
+    const jobs: Job[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const answer = await this.aws.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': PK },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of answer.Items ?? []) jobs.push(toJob(item));
+      start = answer.LastEvaluatedKey;
+    } while (start);
+    return jobs.sort(byCreation);
+  }
+
+  async create(job: Job): Promise<void> {
+    await conditional(
+      () => this.aws.documents.send(new PutCommand({ TableName: this.tableName, Item: toItem(job), ConditionExpression: 'attribute_not_exists(pk)' })),
+      () => jobExists(job.id),
+    );
+  }
+
+  async replace(job: Job): Promise<void> {
+    await conditional(
+      () => this.aws.documents.send(new PutCommand({ TableName: this.tableName, Item: toItem(job), ConditionExpression: 'attribute_exists(pk)' })),
+      () => noSuchJob(job.id),
+    );
+  }
+
+  async delete(id: string): Promise<Job> {
+    const answer = await conditional(
+      () =>
+        this.aws.documents.send(
+          new DeleteCommand({ TableName: this.tableName, Key: { pk: PK, sk: id }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+        ),
+      () => noSuchJob(id),
+    );
+    return toJob(answer.Attributes ?? { id });
+  }
+
+  async recordRun(id: string, run: JobRunRecord): Promise<void> {
+    try {
+      await this.aws.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: PK, sk: id },
+          UpdateExpression: 'SET last_run = :run',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':run': run },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+/** Sends a conditional write; a failed condition becomes the user-facing refusal. */
+async function conditional<T>(send: () => Promise<T>, refusal: () => Error): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (isConditionFailure(error)) throw refusal();
+    throw error;
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}
+
+function toItem(job: Job): Record<string, unknown> {
+  return { pk: PK, sk: job.id, ...job };
+}
+
+function toJob(item: Record<string, unknown>): Job {
+  const job = { ...item };
+  delete job.pk;
+  delete job.sk;
+  return job as unknown as Job;
+}
+
+export function createJobStore(aws: AwsClients, tableName: string): JobStore {
+  return new DynamoJobStore(aws, tableName);
+}
+
+/** A JobStore in memory with the same refusals: for unit tests. */
+export class MemoryJobStore implements JobStore {
+  private readonly jobs = new Map<string, Job>();
+
+  async get(id: string): Promise<Job | undefined> {
+    const job = this.jobs.get(id);
+    return job ? structuredClone(job) : undefined;
+  }
+
+  async list(): Promise<Job[]> {
+    return [...this.jobs.values()].map((job) => structuredClone(job)).sort(byCreation);
+  }
+
+  async create(job: Job): Promise<void> {
+    if (this.jobs.has(job.id)) throw jobExists(job.id);
+    this.jobs.set(job.id, structuredClone(job));
+  }
+
+  async replace(job: Job): Promise<void> {
+    if (!this.jobs.has(job.id)) throw noSuchJob(job.id);
+    this.jobs.set(job.id, structuredClone(job));
+  }
+
+  async delete(id: string): Promise<Job> {
+    const job = this.jobs.get(id);
+    if (!job) throw noSuchJob(id);
+    this.jobs.delete(id);
+    return job;
+  }
+
+  async recordRun(id: string, run: JobRunRecord): Promise<void> {
+    const job = this.jobs.get(id);
+    if (job) job.last_run = structuredClone(run);
+  }
+}

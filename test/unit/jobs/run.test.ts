@@ -1,0 +1,90 @@
+import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
+import { addJob } from '../../../src/jobs/manage';
+import { runJobById, runJobsForEvent } from '../../../src/jobs/run';
+import { MemoryJobStore } from '../../../src/jobs/store';
+import { NOW, smallInventory } from './fixture';
+
+const REF = { workflow: 'collect_and_cleanup' as const, run_id: 'run-1' };
+
+async function setup() {
+  const graph = smallInventory();
+  const inventory = new MemoryInventoryStore(graph);
+  const jobs = new MemoryJobStore();
+  let tick = 0;
+  // Jobs are added a second apart: the order they run in is the order they were added.
+  const admin = { store: jobs, clock: () => new Date(NOW.getTime() + 1000 * tick++) };
+  return { graph, inventory, jobs, admin, deps: { jobs, inventory, clock: () => NOW } };
+}
+
+describe('running the jobs of an event', () => {
+  it("flags exactly the old keys of users other than jenkins with the seed's job", async () => {
+    const { graph, deps, admin } = await setup();
+    await addJob(admin, {
+      id: 'clean_outdated_access_keys',
+      event: 'post_collect',
+      command: 'search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean',
+    });
+    const summary = await runJobsForEvent(deps, 'post_collect', REF);
+    expect(summary).toEqual({ event: 'post_collect', jobs: [expect.objectContaining({ job_id: 'clean_outdated_access_keys', matched: 1, flagged: 1 })] });
+    const flagged = [...graph.nodes()].filter((node) => node.desired.clean === true);
+    expect(flagged.map((node) => node.id)).toEqual(['AKIANANCYOLD']);
+    expect(flagged[0]?.metadata).toMatchObject({ flagged_by: 'clean_outdated_access_keys', flagged_at: NOW.toISOString() });
+  });
+
+  it('runs only active jobs of that event, in the order they were added, each seeing the flags before it', async () => {
+    const { deps, admin, jobs } = await setup();
+    await addJob(admin, { id: 'b_flag_all_old', event: 'cleanup_plan', command: 'search is(access_key) and age > 90days | clean' });
+    await addJob(admin, { id: 'a_count_flagged', event: 'cleanup_plan', command: 'search /desired.clean == true | count' });
+    await addJob(admin, { id: 'other_event', event: 'post_collect', command: 'search all | clean' });
+    await addJob(admin, { id: 'inactive', event: 'cleanup_plan', command: 'search all | clean' });
+    await jobs.replace({ ...(await jobs.get('inactive'))!, active: false });
+    const summary = await runJobsForEvent(deps, 'cleanup_plan', REF);
+    expect(summary.jobs.map((job) => [job.job_id, job.matched, job.flagged])).toEqual([
+      ['b_flag_all_old', 2, 2],
+      ['a_count_flagged', 2, 0],
+    ]);
+    expect((await jobs.get('other_event'))?.last_run).toBeUndefined();
+    expect((await jobs.get('a_count_flagged'))?.last_run).toMatchObject({ trigger: 'event:cleanup_plan', run_id: 'run-1', matched: 2 });
+  });
+
+  it('records a failing job with its error and still runs the others', async () => {
+    const { deps, admin, jobs } = await setup();
+    await addJob(admin, { id: 'broken', event: 'post_collect', command: 'search all | count' });
+    // A command stored before the language changed: it no longer parses at run time.
+    await jobs.replace({ ...(await jobs.get('broken'))!, command: 'search is(access_key) and' });
+    await addJob(admin, { id: 'works', event: 'post_collect', command: 'search is(access_key) | clean' });
+    const summary = await runJobsForEvent(deps, 'post_collect', REF);
+    expect(summary.jobs[0]).toMatchObject({ job_id: 'broken', matched: 0, flagged: 0, error: expect.stringContaining('expected') });
+    expect(summary.jobs[1]).toMatchObject({ job_id: 'works', flagged: 3 });
+    expect((await jobs.get('broken'))?.last_run?.error).toContain('expected');
+  });
+
+  it('does not move flagged_at when a job flags the same keys again', async () => {
+    const { graph, inventory, admin, jobs } = await setup();
+    await addJob(admin, { id: 'j', event: 'post_collect', command: 'search is(access_key) | clean' });
+    await runJobsForEvent({ jobs, inventory, clock: () => NOW }, 'post_collect', REF);
+    const later = new Date(NOW.getTime() + 3_600_000);
+    const again = await runJobsForEvent({ jobs, inventory, clock: () => later }, 'post_collect', REF);
+    expect(again.jobs[0]).toMatchObject({ matched: 3, flagged: 0 });
+    expect(graph.node('AKIANANCYOLD')?.metadata.flagged_at).toBe(NOW.toISOString());
+  });
+});
+
+describe('running one job', () => {
+  it('runs an inactive job on request and records it as manual', async () => {
+    const { deps, admin, jobs } = await setup();
+    await addJob(admin, { id: 'j', event: 'post_collect', command: 'search is(user) | count' });
+    await jobs.replace({ ...(await jobs.get('j'))!, active: false });
+    expect(await runJobById(deps, 'j')).toMatchObject({ job_id: 'j', matched: 2, flagged: 0 });
+    expect((await jobs.get('j'))?.last_run).toMatchObject({ trigger: 'manual', matched: 2 });
+    await expect(runJobById(deps, 'missing')).rejects.toThrow('no job with id "missing"');
+  });
+
+  it('fails a job that runs past its timeout', async () => {
+    const { admin, jobs } = await setup();
+    await addJob(admin, { id: 'slow', event: 'post_collect', timeout: '1s', command: 'search all | count' });
+    const stalled = { loadGraph: () => new Promise<never>(() => undefined), updateNodes: async () => undefined };
+    const result = await runJobById({ jobs, inventory: stalled, clock: () => NOW }, 'slow');
+    expect(result.error).toBe('timed out after 1s');
+  });
+});
