@@ -3,13 +3,14 @@ import { CloudsweepError, ReportedFailure } from '../src/errors';
 import { register as audit } from './audit';
 import { CliContext, processContext, RegisterVerb } from './context';
 import { register as demo } from './demo';
+import { register as search } from './search';
 import { register as shell } from './shell';
 
 /**
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [shell, demo, audit];
+const VERBS: RegisterVerb[] = [search, shell, demo, audit];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')

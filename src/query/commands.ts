@@ -1,7 +1,7 @@
 import type { InventoryNode } from '../inventory/model';
 import type { Column, Path } from './ast';
 import { formatDuration } from './durations';
-import type { Cell, CountOutput, DumpedNode, DumpOutput, ListOutput } from './output';
+import { Cell, CountOutput, DumpedNode, DumpOutput, ListOutput, textCell } from './output';
 import { formatPath, isDurationPath } from './paths';
 import { ancestorFinder, EvaluationContext, propertyReader } from './properties';
 
@@ -15,7 +15,7 @@ export function count(nodes: readonly InventoryNode[], path: Path | undefined, c
     const value = read(node);
     if (value === null) unmatched += 1;
     else {
-      const key = String(value);
+      const key = textCell(value);
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   }
@@ -67,7 +67,7 @@ export function dump(nodes: readonly InventoryNode[], context: EvaluationContext
   };
 }
 
-/** Reads a path as something printable: null when missing, durations formatted, objects as JSON. */
+/** Reads a path as something printable: null when missing, durations formatted. */
 function cellReader(path: Path, context: EvaluationContext): (node: InventoryNode) => Cell {
   const read = propertyReader(path, context);
   const duration = isDurationPath(path);
@@ -75,7 +75,6 @@ function cellReader(path: Path, context: EvaluationContext): (node: InventoryNod
     const value = read(node);
     if (value === undefined || value === null) return null;
     if (duration && typeof value === 'number') return formatDuration(value);
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-    return JSON.stringify(value);
+    return value as Cell;
   };
 }

@@ -14,7 +14,8 @@ export interface CountOutput {
   total_unmatched: number;
 }
 
-export type Cell = string | number | boolean | null;
+/** A value as listed: objects (tags) stay objects in JSON and print as JSON in text and CSV. */
+export type Cell = string | number | boolean | null | { [key: string]: unknown } | unknown[];
 
 export interface ListOutput {
   type: 'list';
@@ -52,11 +53,11 @@ export interface ProtectOutput {
 
 export type RenderFormat = 'text' | 'json';
 
-/** The text a user sees, without a trailing newline; empty for an empty table. */
+/** The text a user sees, without a trailing newline; empty for an empty table. JSON is two-space indented, as every verb prints it. */
 export function render(output: SearchOutput, format: RenderFormat = 'text'): string {
   if (output.type === 'list') return renderList(output, format === 'json' ? 'json' : output.format);
   if (format === 'json') {
-    return JSON.stringify(output.type === 'dump' ? output.nodes : withoutType(output));
+    return JSON.stringify(output.type === 'dump' ? output.nodes : withoutType(output), null, 2);
   }
   switch (output.type) {
     case 'count':
@@ -79,7 +80,7 @@ function withoutType<T extends { type: string }>(output: T): Omit<T, 'type'> {
 
 function renderList(output: ListOutput, format: 'table' | 'csv' | 'json'): string {
   if (format === 'json') {
-    return JSON.stringify(output.rows.map((row) => Object.fromEntries(output.columns.map((column, i) => [column, row[i] ?? null]))));
+    return JSON.stringify(output.rows.map((row) => Object.fromEntries(output.columns.map((column, i) => [column, row[i] ?? null]))), null, 2);
   }
   if (format === 'csv') return [output.columns, ...output.rows].map((row) => row.map(csvCell).join(',')).join('\n');
   if (output.rows.length === 0) return '';
@@ -88,8 +89,8 @@ function renderList(output: ListOutput, format: 'table' | 'csv' | 'json'): strin
   return text.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
 }
 
-function textCell(cell: Cell): string {
-  return cell === null ? '' : String(cell);
+export function textCell(cell: Cell): string {
+  return cell === null ? '' : typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
 }
 
 function csvCell(cell: Cell): string {

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { ValidationError } from '../src/errors';
+import type { Query } from '../src/query/ast';
+import { CliContext, globalOptions, RegisterVerb } from './context';
+
+const EXAMPLES = `
+Examples:
+  $ cloudsweep search 'is(access_key) and last_access > 90days <-- is(user) | count name'
+  $ cloudsweep search 'is(user) and account=prod | list name, age, /metadata.protected'
+  $ cloudsweep search --snapshot inventory.json 'is(access_key) and ctime < -1yr | head 10'
+  $ cloudsweep search 'is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean'
+
+Commands after |: count [path], list [paths] [--csv|--json], head [N], tail [N], dump,
+clean [reason], protect, unprotect. The language is described in docs/search-language.md.`;
+
+interface SearchFlags {
+  now?: string;
+  snapshot?: string;
+}
+
+/**
+ * `cloudsweep search`: parse the query, load the inventory (a snapshot file, or the stored one),
+ * run it, write what `clean`/`protect`/`unprotect` changed, print. The query library and the
+ * snapshot reader load no AWS SDK, so a snapshot search starts fast.
+ */
+export const register: RegisterVerb = (program, context) => {
+  program
+    .command('search')
+    .description('search the inventory: QUERY [| COMMAND ...] (the Fix Inventory search language)')
+    .argument('<query...>', 'the search; words are joined with spaces, a leading "search" is accepted')
+    .option('--now <iso>', 'the instant ages are measured from (default: the current time)')
+    .option('--snapshot <file>', 'search this snapshot file (cloudsweep export) instead of the stored inventory; read-only')
+    .addHelpText('after', EXAMPLES)
+    .action(async (words: string[], flags: SearchFlags, command: Command) => {
+      const output = globalOptions(command).output as string;
+      const { parse } = await import('../src/query/parser');
+      const now = await instant(flags.now);
+      const { isMutating } = await import('../src/query/ast');
+      const query = parse(words.join(' '));
+      const { executeSearch } = await import('../src/query/execute');
+      const { render } = await import('../src/query/output');
+      let result;
+      if (flags.snapshot !== undefined) {
+        if (isMutating(query)) {
+          const name = query.commands.find((c) => ['clean', 'protect', 'unprotect'].includes(c.name))?.name;
+          throw new ValidationError(`${name} changes the inventory, and a snapshot (--snapshot ${flags.snapshot}) is read-only: run the search without --snapshot to change the stored inventory`);
+        }
+        const { readSnapshotFile } = await import('../src/inventory/snapshot');
+        const { graph } = await readSnapshotFile(flags.snapshot);
+        result = executeSearch(query, { graph, now });
+      } else {
+        result = await searchStoredInventory(command, context, query, now);
+      }
+      if (output === 'csv' && result.output.type !== 'list') {
+        throw new ValidationError('--output csv applies to list results only; use --output text or json');
+      }
+      const printed = output === 'csv' && result.output.type === 'list' ? render({ ...result.output, format: 'csv' }) : render(result.output, output === 'json' ? 'json' : 'text');
+      if (printed !== '') context.out(printed);
+    });
+};
+
+/** Loads every account's inventory from DynamoDB, runs the search and writes its changes back. */
+async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date) {
+  const { resolveRuntime, explainAwsError } = await import('./runtime');
+  const { createInventoryStore } = await import('../src/inventory/dynamo-store');
+  const { executeSearch } = await import('../src/query/execute');
+  const { RuntimeError } = await import('../src/errors');
+  const runtime = await resolveRuntime(command, context);
+  const table = runtime.names.inventoryTable;
+  const store = createInventoryStore(runtime.aws, table);
+  const storeError = (error: unknown, doing: string) =>
+    (error as { name?: string }).name === 'ResourceNotFoundException'
+      ? new RuntimeError(`${doing}: table ${table} does not exist; deploy the stack (cdk deploy) or run cloudsweep init`)
+      : explainAwsError(error, doing);
+  const loaded = await store.loadGraph().catch((error: unknown) => {
+    throw storeError(error, 'loading the inventory');
+  });
+  const result = executeSearch(query, { graph: loaded.graph, now, flaggedBy: 'search' });
+  if (result.updates.length > 0) {
+    await store.updateNodes(result.updates).catch((error: unknown) => {
+      throw storeError(error, 'writing the changes to the inventory');
+    });
+  }
+  return result;
+}
+
+async function instant(text: string | undefined): Promise<Date> {
+  if (text === undefined) return new Date();
+  const { parseDatetime } = await import('../src/query/durations');
+  const at = parseDatetime(text);
+  if (at === undefined) {
+    throw new ValidationError(`--now: expected an ISO 8601 date or date-time such as 2026-11-23T10:00:00Z, got ${JSON.stringify(text)}`);
+  }
+  return new Date(at);
+}
