@@ -1,0 +1,62 @@
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
+import type { Account } from '@aws-sdk/client-organizations';
+import { homeAccountId, memberRoleArn } from '../aws/accounts';
+import type { AwsClients } from '../aws/clients';
+import type { FixWorkerConfig } from '../config/fix-worker';
+import { RuntimeError, ValidationError } from '../errors';
+import type { AccountRef, ListAccountsOutput } from '../workflow/contracts';
+
+export type CollectorConfig = FixWorkerConfig['collector'];
+
+/**
+ * The accounts a collect covers (SPEC section 8): the home account first, read with our own
+ * credentials, then the configured ids or every ACTIVE account of the organization, each entered
+ * through its member role. Names come from Organizations; without it an account is named by its id.
+ */
+export async function listAccounts(deps: { aws: AwsClients }, config: CollectorConfig): Promise<ListAccountsOutput> {
+  const homeId = await homeAccountId(deps.aws);
+  const names = new Map<string, string>();
+  let memberIds: string[];
+  if (config.accounts === 'organization') {
+    const members = await organizationAccounts(deps.aws);
+    for (const account of members) if (account.Id && account.Name) names.set(account.Id, account.Name);
+    memberIds = members.filter(isActive).map((account) => account.Id ?? '');
+  } else {
+    memberIds = config.accounts.map((id, i) => {
+      if (typeof id !== 'string' || !/^\d{12}$/.test(id)) {
+        throw new ValidationError(`collector.accounts[${i}]: expected a 12-digit account id or "organization", got ${JSON.stringify(id)}`);
+      }
+      return id;
+    });
+  }
+  const accounts: AccountRef[] = [{ id: homeId, name: names.get(homeId) ?? homeId }];
+  for (const id of new Set(memberIds)) {
+    if (id === homeId || id === '') continue;
+    accounts.push({ id, name: names.get(id) ?? id, role_arn: memberRoleArn(id, config.member_role) });
+  }
+  return { accounts };
+}
+
+async function organizationAccounts(aws: AwsClients): Promise<Account[]> {
+  const accounts: Account[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await aws.organizations.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }));
+      accounts.push(...(page.Accounts ?? []));
+      token = page.NextToken;
+    } while (token);
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? 'Error';
+    throw new RuntimeError(
+      `collector.accounts is "organization" but the organization's accounts cannot be listed (${name}: ${(error as Error).message}); ` +
+        'run collect from the management account or a delegated administrator, or list account ids instead',
+    );
+  }
+  return accounts;
+}
+
+/** `State` replaces the deprecated `Status`; either may be the one present. */
+function isActive(account: Account): boolean {
+  return (account.State ?? account.Status) === 'ACTIVE';
+}

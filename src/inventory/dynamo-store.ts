@@ -1,0 +1,370 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/clients';
+import { RuntimeError, ValidationError } from '../errors';
+import {
+  AccountSnapshot,
+  AccountSnapshotStore,
+  decodeAccountSnapshot,
+  encodeAccountSnapshot,
+  ReplaceOutcome,
+} from './account-snapshot';
+import { batchWriteAll, WriteRequest } from './dynamo-batch';
+import { InventoryGraph } from './graph';
+import type { Desired, Edge, InventoryNode, Metadata } from './model';
+import type { InventoryStore, LoadedInventory, NodeUpdate } from './store';
+
+/**
+ * The inventory in one DynamoDB table (`pk`/`sk` strings), partitioned by account:
+ *
+ *   pk = account#<id>  sk = head                 generation, content hash, collected_at, and the
+ *                                                gzip'd snapshot itself when it fits in one item
+ *                      sk = snap#<gen>#<n>       chunk n of a snapshot too big for one item
+ *                      sk = metadata#<node id>   a node's metadata  } written by clean, protect,
+ *                      sk = desired#<node id>    a node's desired   } jobs and cleanup
+ *
+ * Readers see an account's snapshot through its head item only, and a new snapshot becomes visible
+ * when the head is written, last and conditionally: a collect that fails halfway leaves the previous
+ * snapshot whole. Flags live beside the snapshot, so re-collects keep them and `clean` writes nothing
+ * but flags. A collect that finds the same content hash writes one small update (collected_at).
+ */
+export interface DynamoInventoryStore extends InventoryStore, AccountSnapshotStore {}
+
+export interface DynamoStoreOptions {
+  sleep?: (ms: number) => Promise<void>;
+  /** Snapshots up to this many gzip'd bytes sit in the head item; bigger ones are chunked. */
+  inlineLimit?: number;
+}
+
+export function createInventoryStore(aws: AwsClients, tableName: string, options: DynamoStoreOptions = {}): DynamoInventoryStore {
+  return new DynamoStore(aws.documents, tableName, options);
+}
+
+const HEAD = 'head';
+const SNAP = 'snap#';
+const FLAG_SECTIONS = ['metadata', 'desired'] as const;
+type FlagSection = (typeof FLAG_SECTIONS)[number];
+/** DynamoDB items are at most 400 KB; leave room for the other attributes. */
+const DEFAULT_INLINE_LIMIT = 350_000;
+const LOAD_ATTEMPTS = 3;
+
+interface Head {
+  generation: string;
+  previousGeneration?: string;
+  hash: string;
+  collectedAt: string;
+  /** Inline snapshot, when it fit. */
+  snapshot?: Uint8Array;
+  chunkCount?: number;
+}
+
+/** Everything stored for one account, as read from the table. */
+interface AccountItems {
+  head?: Head;
+  chunks: Map<string, Map<number, Uint8Array>>;
+  flags: Map<string, { metadata?: Metadata; desired?: Desired }>;
+}
+
+class DynamoStore implements DynamoInventoryStore {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly inlineLimit: number;
+
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly table: string,
+    options: DynamoStoreOptions,
+  ) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.inlineLimit = options.inlineLimit ?? DEFAULT_INLINE_LIMIT;
+  }
+
+  async loadGraph(): Promise<LoadedInventory> {
+    const accounts = groupByAccount(await this.readItems({}));
+    const nodes: InventoryNode[] = [];
+    const edges: Edge[] = [];
+    let oldest: string | undefined;
+    for (const [accountId, items] of accounts) {
+      const snapshot = await this.snapshotOf(accountId, items);
+      if (!snapshot) continue;
+      for (const node of snapshot.nodes) {
+        const flags = snapshot.flags.get(node.id);
+        if (flags?.metadata) node.metadata = flags.metadata;
+        if (flags?.desired) node.desired = flags.desired;
+        nodes.push(node);
+      }
+      edges.push(...snapshot.edges);
+      if (oldest === undefined || snapshot.collectedAt < oldest) oldest = snapshot.collectedAt;
+    }
+    return { graph: new InventoryGraph(nodes, edges), ...(oldest ? { collectedAt: oldest } : {}) };
+  }
+
+  async updateNodes(updates: readonly NodeUpdate[]): Promise<void> {
+    updates.forEach(validateUpdate);
+    const bySortKey = new Map<string, WriteRequest>();
+    for (const update of updates) {
+      for (const section of FLAG_SECTIONS) {
+        const value = update[section];
+        if (value === undefined) continue;
+        const key = { pk: accountKey(update.accountId), sk: flagKey(section, update.id) };
+        // An emptied section is deleted rather than stored as {}: the table holds only live flags.
+        const request: WriteRequest =
+          Object.keys(value).length === 0 ? { DeleteRequest: { Key: key } } : { PutRequest: { Item: { ...key, flag: value } } };
+        bySortKey.set(`${key.pk}\u0000${key.sk}`, request); // one write per item and batch: the last update wins
+      }
+    }
+    await batchWriteAll(this.documents, this.table, [...bySortKey.values()], { sleep: this.sleep });
+  }
+
+  async replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome> {
+    const encoded = encodeAccountSnapshot(snapshot);
+    const pk = accountKey(snapshot.accountId);
+    const current = await this.readIndex(pk);
+    let writeRequests = 0;
+    const changed = current.head?.hash !== encoded.hash;
+    let live: Set<string>;
+
+    if (!changed && current.head) {
+      await this.conditionally(snapshot.accountId, () =>
+        this.documents.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk, sk: HEAD },
+            UpdateExpression: 'SET #at = :at',
+            ConditionExpression: '#gen = :gen',
+            ExpressionAttributeNames: { '#at': 'collected_at', '#gen': 'generation' },
+            ExpressionAttributeValues: { ':at': snapshot.collectedAt, ':gen': current.head?.generation },
+          }),
+        ),
+      );
+      writeRequests += 1;
+      live = new Set([current.head.generation, current.head.previousGeneration ?? '']);
+    } else {
+      const generation = newGeneration();
+      const head: Record<string, unknown> = {
+        pk,
+        sk: HEAD,
+        generation,
+        content_hash: encoded.hash,
+        collected_at: snapshot.collectedAt,
+        node_count: encoded.nodeIds.size,
+        ...(current.head ? { previous_generation: current.head.generation } : {}),
+      };
+      if (encoded.data.length <= this.inlineLimit) {
+        head.snapshot = encoded.data;
+      } else {
+        const chunks = splitBuffer(encoded.data, this.inlineLimit);
+        writeRequests += await batchWriteAll(
+          this.documents,
+          this.table,
+          chunks.map((chunk, n) => ({ PutRequest: { Item: { pk, sk: chunkKey(generation, n), snapshot: chunk } } })),
+          { sleep: this.sleep },
+        );
+        head.chunk_count = chunks.length;
+      }
+      // The flip: from here on readers see the new snapshot.
+      await this.conditionally(snapshot.accountId, () =>
+        this.documents.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: head,
+            ConditionExpression: current.head ? '#gen = :gen' : 'attribute_not_exists(pk)',
+            ...(current.head
+              ? { ExpressionAttributeNames: { '#gen': 'generation' }, ExpressionAttributeValues: { ':gen': current.head.generation } }
+              : {}),
+          }),
+        ),
+      );
+      writeRequests += 1;
+      // The previous generation stays one round for readers that saw the old head mid-scan.
+      live = new Set([generation, current.head?.generation ?? '']);
+    }
+
+    // Chunks of older generations, and those of a write that failed before its flip.
+    const stale = current.chunkKeys.filter(({ generation }) => !live.has(generation));
+    const vanished = current.flagKeys.filter(({ nodeId }) => !encoded.nodeIds.has(nodeId));
+    const deletions = [...stale, ...vanished].map(({ sk }): WriteRequest => ({ DeleteRequest: { Key: { pk, sk } } }));
+    if (deletions.length > 0) writeRequests += await batchWriteAll(this.documents, this.table, deletions, { sleep: this.sleep });
+    return { changed, writeRequests, droppedFlags: vanished.length };
+  }
+
+  /**
+   * The keys of everything stored for one account and its head without the snapshot bytes: one
+   * query (a page per MB of chunks for a very large account).
+   */
+  private async readIndex(pk: string): Promise<{
+    head?: Head;
+    flagKeys: Array<{ sk: string; nodeId: string }>;
+    chunkKeys: Array<{ sk: string; generation: string }>;
+  }> {
+    const items = await this.readItems({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ProjectionExpression: 'pk, sk, #gen, previous_generation, content_hash, collected_at, chunk_count',
+      ExpressionAttributeNames: { '#gen': 'generation' },
+    });
+    let head: Head | undefined;
+    const flagKeys: Array<{ sk: string; nodeId: string }> = [];
+    const chunkKeys: Array<{ sk: string; generation: string }> = [];
+    for (const item of items) {
+      const sk = String(item.sk);
+      if (sk === HEAD) head = toHead(item);
+      const flag = parseFlagKey(sk);
+      if (flag) flagKeys.push({ sk, nodeId: flag.nodeId });
+      const chunk = parseChunkKey(sk);
+      if (chunk) chunkKeys.push({ sk, generation: chunk.generation });
+    }
+    return { ...(head ? { head } : {}), flagKeys, chunkKeys };
+  }
+
+  /**
+   * An account's snapshot with its flags. A scan can cross a collect's flip and miss chunks of the
+   * generation its head named; the account is then read again on its own, consistently.
+   */
+  private async snapshotOf(
+    accountId: string,
+    items: AccountItems,
+  ): Promise<{ nodes: InventoryNode[]; edges: Edge[]; flags: AccountItems['flags']; collectedAt: string } | undefined> {
+    let current = items;
+    for (let attempt = 1; ; attempt++) {
+      const head = current.head;
+      if (!head) return undefined;
+      const bytes = head.snapshot ?? assemble(current.chunks.get(head.generation), head.chunkCount ?? 0);
+      if (bytes) {
+        return { ...decodeAccountSnapshot(bytes, `inventory of account ${accountId}`), flags: current.flags, collectedAt: head.collectedAt };
+      }
+      if (attempt >= LOAD_ATTEMPTS) throw new RuntimeError(`the stored snapshot of account ${accountId} is missing chunks of generation ${head.generation}`);
+      const reread = groupByAccount(
+        await this.readItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': accountKey(accountId) } }),
+      );
+      current = reread.get(accountId) ?? { chunks: new Map(), flags: new Map() };
+    }
+  }
+
+  /** Every item of a query (with a key condition) or of the whole table (a scan), all pages. */
+  private async readItems(query: {
+    KeyConditionExpression?: string;
+    ExpressionAttributeValues?: Record<string, unknown>;
+    ExpressionAttributeNames?: Record<string, string>;
+    ProjectionExpression?: string;
+  }): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const input = { TableName: this.table, ConsistentRead: true, ...query, ...(start ? { ExclusiveStartKey: start } : {}) };
+      const page = await this.documents.send(query.KeyConditionExpression ? new QueryCommand(input) : new ScanCommand(input));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async conditionally(accountId: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new RuntimeError(`another collect replaced the snapshot of account ${accountId} at the same time; this one was not stored`);
+      }
+      throw error;
+    }
+  }
+}
+
+function accountKey(accountId: string): string {
+  return `account#${accountId}`;
+}
+
+function flagKey(section: FlagSection, nodeId: string): string {
+  return `${section}#${nodeId}`;
+}
+
+function parseFlagKey(sk: string): { section: FlagSection; nodeId: string } | undefined {
+  for (const section of FLAG_SECTIONS) if (sk.startsWith(`${section}#`)) return { section, nodeId: sk.slice(section.length + 1) };
+  return undefined;
+}
+
+function chunkKey(generation: string, n: number): string {
+  return `${SNAP}${generation}#${String(n).padStart(5, '0')}`;
+}
+
+function parseChunkKey(sk: string): { generation: string; n: number } | undefined {
+  const match = /^snap#([^#]+)#(\d+)$/.exec(sk);
+  return match?.[1] && match[2] ? { generation: match[1], n: Number(match[2]) } : undefined;
+}
+
+/** Unique, so two writers can never mix chunks under one generation. */
+function newGeneration(): string {
+  return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+function toHead(item: Record<string, unknown>): Head {
+  return {
+    generation: String(item.generation),
+    ...(typeof item.previous_generation === 'string' ? { previousGeneration: item.previous_generation } : {}),
+    hash: String(item.content_hash),
+    collectedAt: String(item.collected_at),
+    ...(item.snapshot instanceof Uint8Array ? { snapshot: item.snapshot } : {}),
+    ...(typeof item.chunk_count === 'number' ? { chunkCount: item.chunk_count } : {}),
+  };
+}
+
+function groupByAccount(items: Array<Record<string, unknown>>): Map<string, AccountItems> {
+  const accounts = new Map<string, AccountItems>();
+  for (const item of items) {
+    const pk = String(item.pk);
+    if (!pk.startsWith('account#')) continue;
+    const accountId = pk.slice('account#'.length);
+    let account = accounts.get(accountId);
+    if (!account) accounts.set(accountId, (account = { chunks: new Map(), flags: new Map() }));
+    const sk = String(item.sk);
+    if (sk === HEAD) {
+      account.head = toHead(item);
+      continue;
+    }
+    const chunk = parseChunkKey(sk);
+    if (chunk && item.snapshot instanceof Uint8Array) {
+      const parts = account.chunks.get(chunk.generation) ?? new Map<number, Uint8Array>();
+      parts.set(chunk.n, item.snapshot);
+      account.chunks.set(chunk.generation, parts);
+      continue;
+    }
+    const flag = parseFlagKey(sk);
+    if (flag && typeof item.flag === 'object' && item.flag !== null) {
+      const flags = account.flags.get(flag.nodeId) ?? {};
+      flags[flag.section] = item.flag as Record<string, unknown>;
+      account.flags.set(flag.nodeId, flags);
+    }
+  }
+  return accounts;
+}
+
+function assemble(parts: Map<number, Uint8Array> | undefined, count: number): Buffer | undefined {
+  if (!parts || count === 0) return undefined;
+  const ordered: Uint8Array[] = [];
+  for (let n = 0; n < count; n++) {
+    const part = parts.get(n);
+    if (!part) return undefined;
+    ordered.push(part);
+  }
+  return Buffer.concat(ordered);
+}
+
+function splitBuffer(data: Buffer, size: number): Buffer[] {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < data.length; at += size) parts.push(data.subarray(at, at + size));
+  return parts;
+}
+
+function validateUpdate(update: NodeUpdate, i: number): void {
+  const at = `node update ${i + 1}`;
+  if (typeof update.id !== 'string' || update.id === '') throw new ValidationError(`${at}: id: expected a non-empty string`);
+  if (typeof update.accountId !== 'string' || !/^\d{12}$/.test(update.accountId)) {
+    throw new ValidationError(`${at} (${update.id}): accountId: expected a 12-digit account id, got ${JSON.stringify(update.accountId)}`);
+  }
+  for (const section of FLAG_SECTIONS) {
+    const value = update[section];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new ValidationError(`${at} (${update.id}): ${section}: expected an object`);
+    }
+  }
+}

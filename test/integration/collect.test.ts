@@ -1,0 +1,205 @@
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteUserCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
+import { CreateAccountCommand, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
+import { clientsForAccount, memberRoleArn } from '../../src/aws/accounts';
+import { AwsClients } from '../../src/aws/clients';
+import { ensureResources } from '../../src/aws/provision';
+import { collectInventory, CollectProgress } from '../../src/collect';
+import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
+import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
+import { createInventoryStore, DynamoInventoryStore } from '../../src/inventory/dynamo-store';
+import type { InventoryGraph } from '../../src/inventory/graph';
+import { DEFAULT_RESOURCE_NAMES, ResourceNames } from '../../src/resources';
+
+const HOME = '123456789012';
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const ROLE = 'CloudSweepMemberRole';
+const DAY = 86_400_000;
+const noSleep = async (): Promise<void> => undefined;
+
+describe('collect across an organization (moto)', () => {
+  let emulator: Emulator;
+  let aws: AwsClients;
+  let store: DynamoInventoryStore;
+  let names: ResourceNames;
+  const members: Record<'dev' | 'prod', { id: string; aws: AwsClients }> = {} as never;
+  const keys: Record<string, string> = {};
+  const now = new Date();
+  const daysAgo = (days: number): string => new Date(Math.floor(now.getTime() / 1000) * 1000 - days * DAY).toISOString();
+  const config = { ...defaultFixWorkerConfig().collector, accounts: 'organization' as const, member_role: ROLE };
+
+  async function addKey(clients: AwsClients, accountId: string, user: string, label: string, created: string, lastUsed: string | null): Promise<void> {
+    const answer = await clients.iam.send(new CreateAccessKeyCommand({ UserName: user }));
+    const id = answer.AccessKey?.AccessKeyId ?? '';
+    keys[label] = id;
+    await emulator.setAccessKey({ accountId, accessKeyId: id, createDate: created, lastUsed: lastUsed ? { date: lastUsed, service: 's3', region: 'eu-west-1' } : null });
+  }
+
+  const collect = (progress?: (event: CollectProgress) => void) =>
+    collectInventory({ aws, store, sleep: noSleep, clock: () => now }, config, 'run-1', progress);
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    names = { ...DEFAULT_RESOURCE_NAMES, inventoryTable: 'collect-test-inventory' };
+    await ensureResources(aws, names);
+    store = createInventoryStore(aws, names.inventoryTable, { sleep: noSleep });
+
+    await aws.organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    for (const name of ['dev', 'prod'] as const) {
+      const created = await aws.organizations.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
+      const id = created.CreateAccountStatus?.AccountId ?? '';
+      members[name] = { id, aws: await clientsForAccount(aws, { id, name, role_arn: memberRoleArn(id, ROLE) }, 'seed') };
+    }
+
+    // Home: a user without keys, a user with one never-used key, a tagged user with two keys.
+    await aws.iam.send(new CreateUserCommand({ UserName: 'nobody' }));
+    await aws.iam.send(new CreateUserCommand({ UserName: 'nancy' }));
+    await addKey(aws, HOME, 'nancy', 'nancy', daysAgo(100), null);
+    await aws.iam.send(new CreateUserCommand({ UserName: 'jenkins', Tags: [{ Key: 'team', Value: 'ci' }, { Key: 'cloudsweep:protect', Value: 'true' }] }));
+    await addKey(aws, HOME, 'jenkins', 'jenkins-old', daysAgo(400), daysAgo(200));
+    await addKey(aws, HOME, 'jenkins', 'jenkins-new', daysAgo(10), daysAgo(1));
+
+    // dev: two keys created in the same second (only GetAccessKeyLastUsed can tell them apart).
+    const dev = members.dev;
+    await dev.aws.iam.send(new CreateUserCommand({ UserName: 'twins' }));
+    const second = daysAgo(50);
+    await addKey(dev.aws, dev.id, 'twins', 'twin-a', second, daysAgo(3));
+    await addKey(dev.aws, dev.id, 'twins', 'twin-b', second, null);
+    await dev.aws.iam.send(new CreateUserCommand({ UserName: 'db-runner', Path: '/service/' }));
+    await addKey(dev.aws, dev.id, 'db-runner', 'db-runner', daysAgo(30), daysAgo(20));
+
+    // prod: one user, one key.
+    const prod = members.prod;
+    await prod.aws.iam.send(new CreateUserCommand({ UserName: 'packer-ami' }));
+    await addKey(prod.aws, prod.id, 'packer-ami', 'packer', daysAgo(120), daysAgo(95));
+  });
+  afterAll(() => emulator.stop());
+
+  const byName = (graph: InventoryGraph, kind: string, name: string) =>
+    [...graph.nodes()].find((node) => node.kind === kind && node.reported.name === name);
+
+  it('collects every active account of the organization with users, tags and keys', async () => {
+    const events: CollectProgress[] = [];
+    const summary = await collect((event) => events.push(event));
+
+    expect(summary.failed_accounts).toEqual([]);
+    expect(summary.accounts.map((a) => [a.account_name, a.users, a.keys])).toEqual(
+      expect.arrayContaining([
+        ['master', 3, 3],
+        ['dev', 2, 3],
+        ['prod', 1, 1],
+      ]),
+    );
+    expect(summary).toMatchObject({ users: 6, keys: 7 });
+    expect(events.filter((e) => e.type === 'account_finished')).toHaveLength(3);
+
+    const { graph } = await store.loadGraph();
+    expect(graph.size).toBe(3 + 6 + 7);
+    const jenkins = byName(graph, 'aws_iam_user', 'jenkins');
+    expect(jenkins?.reported).toMatchObject({ path: '/', tags: { team: 'ci', 'cloudsweep:protect': 'true' }, password_enabled: false, mfa_active: false });
+    expect(graph.accountOf(jenkins?.id ?? '')?.reported).toEqual({ id: HOME, name: 'master' });
+    expect(byName(graph, 'aws_iam_user', 'db-runner')?.reported.path).toBe('/service/');
+
+    const nancyKey = graph.node(keys.nancy ?? '');
+    expect(nancyKey?.reported).toMatchObject({ user_name: 'nancy', ctime: daysAgo(100), atime: null, access_key_status: 'Active' });
+    expect(graph.ancestor(nancyKey?.id ?? '', 'aws_iam_user')?.reported.name).toBe('nancy');
+    expect(graph.node(keys['jenkins-old'] ?? '')?.reported.atime).toBe(daysAgo(200));
+    expect(graph.node(keys['jenkins-new'] ?? '')?.reported.atime).toBe(daysAgo(1));
+    expect(graph.accountOf(keys.packer ?? '')?.reported).toEqual({ id: members.prod.id, name: 'prod' });
+  });
+
+  it('tells apart two keys created in the same second with GetAccessKeyLastUsed', async () => {
+    const summary = await collect();
+    const { graph } = await store.loadGraph();
+    expect(graph.node(keys['twin-a'] ?? '')?.reported).toMatchObject({
+      ctime: daysAgo(50),
+      atime: daysAgo(3),
+      access_key_last_used: { last_used: daysAgo(3), service_name: 's3', region: 'eu-west-1' },
+    });
+    expect(graph.node(keys['twin-b'] ?? '')?.reported).toMatchObject({ atime: null, access_key_last_used: { last_used: null, service_name: null, region: null } });
+    // dev: AssumeRole, report (generate + get), one details page, 2 ListAccessKeys, 2 GetAccessKeyLastUsed.
+    expect(summary.accounts.find((a) => a.account_id === members.dev.id)?.calls).toBe(1 + 2 + 1 + 2 + 2);
+    // home: no role to assume, ListAccessKeys for nancy and jenkins only (not for "nobody").
+    expect(summary.accounts.find((a) => a.account_id === HOME)?.calls).toBe(2 + 1 + 2);
+  });
+
+  it('drops vanished users and keys and keeps the flags of the survivors', async () => {
+    await collect();
+    await store.updateNodes([
+      { id: keys['jenkins-old'] ?? '', accountId: HOME, desired: { clean: true }, metadata: { flagged_by: 'job-1', clean_reason: 'unused' } },
+      { id: keys.packer ?? '', accountId: members.prod.id, desired: { clean: true } },
+    ]);
+    const prod = members.prod;
+    await prod.aws.iam.send(new DeleteAccessKeyCommand({ UserName: 'packer-ami', AccessKeyId: keys.packer ?? '' }));
+    await prod.aws.iam.send(new DeleteUserCommand({ UserName: 'packer-ami' }));
+    await aws.iam.send(new TagUserCommand({ UserName: 'nancy', Tags: [{ Key: 'owner', Value: 'nancy' }] }));
+
+    await collect();
+
+    const { graph } = await store.loadGraph();
+    expect(graph.node(keys.packer ?? '')).toBeUndefined();
+    expect(byName(graph, 'aws_iam_user', 'packer-ami')).toBeUndefined();
+    expect(graph.node(prod.id)?.kind).toBe('aws_account');
+    expect(byName(graph, 'aws_iam_user', 'nancy')?.reported.tags).toEqual({ owner: 'nancy' });
+    expect(graph.node(keys['jenkins-old'] ?? '')).toMatchObject({ desired: { clean: true }, metadata: { flagged_by: 'job-1', clean_reason: 'unused' } });
+  });
+
+  it('names an account whose role cannot be assumed and keeps its previous snapshot', async () => {
+    await collect();
+    const devKeyBefore = (await store.loadGraph()).graph.node(keys['db-runner'] ?? '');
+    await emulator.denyAssumeRole([members.dev.id]);
+    try {
+      const summary = await collect();
+      expect(summary.failed_accounts).toEqual([members.dev.id]);
+      const dev = summary.accounts.find((a) => a.account_id === members.dev.id);
+      expect(dev?.error).toMatch(/cannot assume arn:aws:iam::\d{12}:role\/CloudSweepMemberRole: AccessDenied/);
+      expect(summary.accounts.filter((a) => !a.error)).toHaveLength(2);
+      const { graph } = await store.loadGraph();
+      expect(graph.node(keys['db-runner'] ?? '')).toEqual(devKeyBefore);
+    } finally {
+      await emulator.denyAssumeRole([]);
+    }
+  });
+
+  it('collects only the configured account ids when not using the organization', async () => {
+    const summary = await collectInventory({ aws, store, sleep: noSleep, clock: () => now }, { ...config, accounts: [members.prod.id] }, 'run-2');
+    expect(summary.accounts.map((a) => [a.account_id, a.account_name])).toEqual([
+      [HOME, HOME],
+      [members.prod.id, members.prod.id],
+    ]);
+  });
+
+  describe('through a proxy that throttles and delays', () => {
+    let proxy: FaultProxy;
+    beforeAll(async () => {
+      proxy = await startFaultProxy({ target: emulator.endpoint, throttleRate: 0.15, latencyMs: 5, seed: 7 });
+    });
+    afterAll(() => proxy.stop());
+
+    it('still stores a complete and exact inventory', async () => {
+      await collect();
+      const expected = (await store.loadGraph()).graph;
+
+      await ensureResources(aws, { ...names, inventoryTable: 'collect-test-faulty' });
+      const faulty = new AwsClients({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+      const proxiedStore = createInventoryStore(faulty, 'collect-test-faulty');
+      const summary = await collectInventory({ aws: faulty, store: proxiedStore, sleep: noSleep, clock: () => now }, config, 'run-3');
+
+      expect(summary.failed_accounts).toEqual([]);
+      const stats = proxy.stats();
+      expect(stats.throttled).toBeGreaterThanOrEqual(5);
+      expect(stats.requests).toBe(stats.forwarded + stats.throttled);
+      const actual = (await proxiedStore.loadGraph()).graph;
+      const reported = (graph: InventoryGraph) => [...graph.nodes()].map((n) => ({ id: n.id, reported: n.reported })).sort((a, b) => a.id.localeCompare(b.id));
+      expect(reported(actual)).toEqual(reported(expected));
+      expect(actual.edges().length).toBe(expected.edges().length);
+    });
+  });
+});

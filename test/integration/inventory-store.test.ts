@@ -1,0 +1,190 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { AwsClients } from '../../src/aws/clients';
+import { ensureResources } from '../../src/aws/provision';
+import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
+import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { ValidationError } from '../../src/errors';
+import type { AccountSnapshot } from '../../src/inventory/account-snapshot';
+import { createInventoryStore } from '../../src/inventory/dynamo-store';
+import { accessKeyNode, accountNode, InventoryNode, userNode } from '../../src/inventory/model';
+import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
+
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const noSleep = async (): Promise<void> => undefined;
+const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** An account with `users` users, each with one key; deterministic so re-collects hash the same. */
+function accountSnapshot(accountId: string, users: number, collectedAt = '2026-01-01T00:00:00.000Z', skip: string[] = []): AccountSnapshot {
+  const nodes: InventoryNode[] = [accountNode({ id: accountId, name: `acct-${accountId}` })];
+  const edges = [];
+  for (let i = 0; i < users; i++) {
+    const userId = `AIDA${accountId}${String(i).padStart(4, '0')}`;
+    const keyId = `AKIA${accountId}${String(i).padStart(4, '0')}`;
+    if (!skip.includes(userId)) {
+      nodes.push(
+        userNode({
+          id: userId, name: `user-${i}`, arn: `arn:aws:iam::${accountId}:user/user-${i}`, path: '/', ctime: '2025-01-01T00:00:00.000Z',
+          atime: null, tags: { n: String(i) }, password_enabled: false, mfa_active: false,
+        }),
+      );
+      edges.push({ from: accountId, to: userId });
+    }
+    if (!skip.includes(keyId) && !skip.includes(userId)) {
+      nodes.push(
+        accessKeyNode({
+          id: keyId, name: keyId, user_name: `user-${i}`, ctime: '2025-01-02T00:00:00.000Z', atime: null, access_key_status: 'Active',
+          access_key_last_used: { last_used: null, service_name: null, region: null },
+        }),
+      );
+      edges.push({ from: userId, to: keyId });
+    }
+  }
+  return { accountId, collectedAt, nodes, edges };
+}
+
+describe('the DynamoDB inventory store (moto)', () => {
+  let emulator: Emulator;
+  let proxy: FaultProxy;
+  let aws: AwsClients;
+  let table = 0;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    proxy = await startFaultProxy({ target: emulator.endpoint });
+    // Through the proxy (no faults) so its statistics count the store's requests.
+    aws = new AwsClients({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await emulator.stop();
+  });
+
+  async function freshStore(options: { inlineLimit?: number } = {}) {
+    const name = `inventory-${++table}`;
+    await ensureResources(aws, { ...DEFAULT_RESOURCE_NAMES, inventoryTable: name });
+    return createInventoryStore(aws, name, { sleep: noSleep, ...options });
+  }
+
+  const writesSince = (run: () => Promise<unknown>) => async (): Promise<number> => {
+    proxy.resetStats();
+    await run();
+    const byOperation = proxy.stats().byOperation;
+    return WRITES.reduce((sum, op) => sum + (byOperation[op] ?? 0), 0);
+  };
+
+  it('spends one write request on a re-collect that found nothing new', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 200));
+
+    const writes = await writesSince(() => store.replaceAccount(accountSnapshot('111111111111', 200, '2026-01-01T01:00:00.000Z')))();
+    expect(writes).toBe(1);
+    const loaded = await store.loadGraph();
+    expect(loaded.collectedAt).toBe('2026-01-01T01:00:00.000Z');
+    expect(loaded.graph.size).toBe(401);
+  });
+
+  it('loads every account with a single scan, not one request per node', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 50, '2026-01-02T00:00:00.000Z'));
+    await store.replaceAccount(accountSnapshot('222222222222', 50, '2026-01-01T00:00:00.000Z'));
+    await store.updateNodes([{ id: 'AKIA1111111111110007', accountId: '111111111111', desired: { clean: true } }]);
+
+    proxy.resetStats();
+    const { graph, collectedAt } = await store.loadGraph();
+    expect(proxy.stats().requests).toBe(1);
+    expect(graph.size).toBe(2 * 101);
+    expect(collectedAt).toBe('2026-01-01T00:00:00.000Z'); // the oldest account's
+    expect(graph.node('AKIA1111111111110007')?.desired).toEqual({ clean: true });
+    expect(graph.accountOf('AKIA2222222222220003')?.id).toBe('222222222222');
+  });
+
+  it('keeps flags of surviving nodes and drops those of vanished ones', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 3));
+    await store.updateNodes([
+      { id: 'AKIA1111111111110000', accountId: '111111111111', desired: { clean: true }, metadata: { flagged_by: 'job' } },
+      { id: 'AKIA1111111111110001', accountId: '111111111111', metadata: { protected: true } },
+    ]);
+
+    const outcome = await store.replaceAccount(accountSnapshot('111111111111', 3, undefined, ['AKIA1111111111110001']));
+
+    expect(outcome).toMatchObject({ changed: true, droppedFlags: 1 });
+    const { graph } = await store.loadGraph();
+    expect(graph.node('AKIA1111111111110001')).toBeUndefined();
+    expect(graph.node('AKIA1111111111110000')).toMatchObject({ desired: { clean: true }, metadata: { flagged_by: 'job' } });
+    expect(graph.size).toBe(1 + 3 + 2);
+  });
+
+  it('replaces one section of a node without touching the other, and deletes emptied ones', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 2));
+    const key = 'AKIA1111111111110000';
+    await store.updateNodes([{ id: key, accountId: '111111111111', metadata: { protected: true }, desired: { clean: true } }]);
+    await store.updateNodes([{ id: key, accountId: '111111111111', desired: {} }]);
+    expect((await store.loadGraph()).graph.node(key)).toMatchObject({ metadata: { protected: true }, desired: {} });
+  });
+
+  it('writes many updates in batches of 25', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 60));
+    const updates = Array.from({ length: 60 }, (_, i) => ({
+      id: `AKIA111111111111${String(i).padStart(4, '0')}`,
+      accountId: '111111111111',
+      desired: { clean: true },
+    }));
+    proxy.resetStats();
+    await store.updateNodes(updates);
+    expect(proxy.stats().byOperation['dynamodb:BatchWriteItem']).toBe(3);
+    const { graph } = await store.loadGraph();
+    expect([...graph.nodes()].filter((node) => node.desired.clean === true)).toHaveLength(60);
+  });
+
+  it('refuses a bad update before writing anything', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 2));
+    const update = store.updateNodes([
+      { id: 'AKIA1111111111110000', accountId: '111111111111', desired: { clean: true } },
+      { id: 'AKIA1111111111110001', accountId: 'prod', desired: { clean: true } },
+    ]);
+    await expect(update).rejects.toThrow(ValidationError);
+    await expect(update).rejects.toThrow(/node update 2 \(AKIA1111111111110001\): accountId/);
+    expect((await store.loadGraph()).graph.node('AKIA1111111111110000')?.desired).toEqual({});
+  });
+
+  it('stores a snapshot too big for one item in chunks and cleans up old generations', async () => {
+    const store = await freshStore({ inlineLimit: 2_000 });
+    await store.replaceAccount(accountSnapshot('111111111111', 300));
+    await store.replaceAccount(accountSnapshot('111111111111', 300, undefined, ['AKIA1111111111110005']));
+    await store.replaceAccount(accountSnapshot('111111111111', 300, undefined, ['AKIA1111111111110006']));
+
+    const { graph } = await store.loadGraph();
+    expect(graph.size).toBe(1 + 300 + 299);
+    expect(graph.node('AKIA1111111111110005')).toBeDefined();
+    expect(graph.node('AKIA1111111111110006')).toBeUndefined();
+  });
+
+  it('leaves the previous snapshot whole when a replacement fails halfway', async () => {
+    const store = await freshStore({ inlineLimit: 2_000 });
+    await store.replaceAccount(accountSnapshot('111111111111', 300));
+    // A second client on the same table whose head write (the flip) fails after its chunks are written.
+    const failing = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    failing.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutItemCommand') throw new Error('network gone');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failHeadWrite' },
+    );
+    const broken = createInventoryStore(failing, `inventory-${table}`, { sleep: noSleep, inlineLimit: 2_000 });
+    await expect(broken.replaceAccount(accountSnapshot('111111111111', 10))).rejects.toThrow('network gone');
+
+    const { graph } = await store.loadGraph();
+    expect(graph.size).toBe(1 + 600);
+    // The orphaned chunks of the failed write go with the next successful one.
+    await store.replaceAccount(accountSnapshot('111111111111', 5));
+    await store.replaceAccount(accountSnapshot('111111111111', 4));
+    expect((await store.loadGraph()).graph.size).toBe(1 + 8);
+    const items = await aws.documents.send(new ScanCommand({ TableName: `inventory-${table}`, ProjectionExpression: 'sk' }));
+    expect(items.Items?.map((item) => item.sk)).toEqual(['head']);
+  });
+});
