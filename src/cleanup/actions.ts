@@ -1,0 +1,28 @@
+import { DeleteAccessKeyCommand, IAMClient, StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { IamCall, isNoSuchEntity } from './verification';
+
+/** The only two IAM writes cleanup makes. NoSuchEntity means the key is gone: done, not failed. */
+export async function deleteAccessKey(iam: IAMClient, userName: string, accessKeyId: string, call: IamCall): Promise<'deleted' | 'already_absent'> {
+  try {
+    await call(() => iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })));
+    return 'deleted';
+  } catch (error) {
+    if (isNoSuchEntity(error)) return 'already_absent';
+    throw error;
+  }
+}
+
+export async function deactivateAccessKey(
+  iam: IAMClient,
+  userName: string,
+  accessKeyId: string,
+  call: IamCall,
+): Promise<'deactivated' | 'already_absent'> {
+  try {
+    await call(() => iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: StatusType.Inactive })));
+    return 'deactivated';
+  } catch (error) {
+    if (isNoSuchEntity(error)) return 'already_absent';
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+import { AUDIT_FIELDS, AuditEntry, publicEntry } from './audit-entry';
+
+/** `cloudsweep audit --output json`: a JSON array of exactly the ten public fields. */
+export function auditJson(entries: readonly AuditEntry[]): string {
+  return JSON.stringify(entries.map(publicEntry), null, 2);
+}
+
+/** `--output csv`: a header line, then one RFC 4180 line per entry. */
+export function auditCsv(entries: readonly AuditEntry[]): string {
+  const lines = [AUDIT_FIELDS.join(',')];
+  for (const entry of entries) lines.push(AUDIT_FIELDS.map((field) => csvCell(entry[field])).join(','));
+  return lines.join('\n');
+}
+
+function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** How many entries per result: the footer of the text output. */
+export function resultCounts(entries: readonly AuditEntry[]): string {
+  const counts = new Map<string, number>();
+  for (const entry of entries) {
+    const label = entry.dry_run && entry.result !== 'dry_run' ? `${entry.result} (dry run)` : entry.result;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([result, n]) => `${result}: ${n}`)
+    .join(', ');
+}

@@ -1,0 +1,79 @@
+import type { InventoryGraph } from '../inventory/graph';
+import type { InventoryNode } from '../inventory/model';
+import { protectionOf } from './protection';
+
+/** A key flagged for cleanup (`desired.clean == true`, not yet cleaned), with where it lives. */
+export interface FlaggedKey {
+  node: InventoryNode;
+  user: InventoryNode | undefined;
+  accessKeyId: string;
+  userName: string;
+  /** Undefined when the inventory has no account above the key: such a key is never acted on. */
+  accountId: string | undefined;
+  accountName: string | undefined;
+  /** The job that flagged it (`metadata.flagged_by`). */
+  jobId: string | null;
+}
+
+export interface CleanupSelection {
+  flagged: FlaggedKey[];
+  protected: { key: FlaggedKey; reason: string }[];
+  /** Deactivated by cloudsweep and still inside `deactivate_grace`: nothing to do this run. */
+  waiting: { key: FlaggedKey; until: string }[];
+  /** What this run verifies and acts on. */
+  candidates: FlaggedKey[];
+  /** All keys in the inventory that are not cleaned: the base of `max_cleanup_percent`. */
+  keysInScope: number;
+}
+
+/** SPEC section 7 step 1, from the inventory alone: who is flagged, protected, waiting, or a candidate. */
+export function selectCandidates(graph: InventoryGraph, protectTag: string, graceMs: number, now: Date): CleanupSelection {
+  const selection: CleanupSelection = { flagged: [], protected: [], waiting: [], candidates: [], keysInScope: 0 };
+  for (const node of graph.nodes()) {
+    if (node.kind !== 'aws_iam_access_key' || node.metadata.cleaned === true) continue;
+    selection.keysInScope += 1;
+    if (node.desired.clean !== true) continue;
+    const key = flaggedKey(graph, node);
+    selection.flagged.push(key);
+    const protection = protectionOf(node, key.user, protectTag);
+    if (protection) {
+      selection.protected.push({ key, reason: protection });
+      continue;
+    }
+    const until = graceEnd(node, graceMs);
+    if (until !== undefined && until > now.getTime()) {
+      selection.waiting.push({ key, until: new Date(until).toISOString() });
+      continue;
+    }
+    selection.candidates.push(key);
+  }
+  const order = (a: FlaggedKey, b: FlaggedKey) =>
+    (a.accountId ?? '').localeCompare(b.accountId ?? '') || a.userName.localeCompare(b.userName) || a.accessKeyId.localeCompare(b.accessKeyId);
+  selection.flagged.sort(order);
+  selection.candidates.sort(order);
+  selection.protected.sort((a, b) => order(a.key, b.key));
+  selection.waiting.sort((a, b) => order(a.key, b.key));
+  return selection;
+}
+
+export function flaggedKey(graph: InventoryGraph, node: InventoryNode): FlaggedKey {
+  const user = graph.ancestor(node.id, 'aws_iam_user');
+  const account = graph.accountOf(node.id);
+  const reportedUser = node.reported.user_name;
+  return {
+    node,
+    user,
+    accessKeyId: node.id,
+    userName: typeof reportedUser === 'string' ? reportedUser : typeof user?.reported.name === 'string' ? user.reported.name : '',
+    accountId: account?.id,
+    accountName: account && typeof account.reported.name === 'string' ? account.reported.name : account?.id,
+    jobId: typeof node.metadata.flagged_by === 'string' ? node.metadata.flagged_by : null,
+  };
+}
+
+/** When a key cloudsweep deactivated may be deleted (epoch ms), or undefined when it has no deactivation. */
+export function graceEnd(node: InventoryNode, graceMs: number): number | undefined {
+  if (graceMs <= 0 || typeof node.metadata.deactivated_at !== 'string') return undefined;
+  const at = Date.parse(node.metadata.deactivated_at);
+  return Number.isNaN(at) ? undefined : at + graceMs;
+}

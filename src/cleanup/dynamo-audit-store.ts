@@ -1,0 +1,227 @@
+import {
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  QueryCommandInput,
+  ScanCommand,
+  ScanCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { RuntimeError } from '../errors';
+import { AuditEntry, compareEntries, publicEntry } from './audit-entry';
+import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
+
+/**
+ * The audit table (partition key `pk`, sort key `sk`, both strings). Three kinds of item:
+ *
+ *   pk `run#<run_id>`    sk `key#<access_key_id>`  one decision: a run decides once per key
+ *   pk `day#<YYYY-MM-DD>` sk `run#<run_id>`         the runs that wrote entries that day (UTC)
+ *   pk `intent`           sk `key#<access_key_id>`  an IAM write under way (the pending entry)
+ *
+ * Queries by run read one partition; queries by time read the day index, then those runs. No GSI.
+ */
+export class DynamoAuditStore implements AuditStore {
+  private readonly indexedDays = new Set<string>();
+
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    await this.indexDay(entry);
+    await this.documents.send(new PutCommand({ TableName: this.table, Item: entryItem(entry) }));
+  }
+
+  async recordIntent(entry: AuditEntry): Promise<void> {
+    await this.indexDay(entry);
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: intentItem(entry),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            { Put: { TableName: this.table, Item: entryItem(entry) } },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailed(error)) throw new IntentExistsError(entry.access_key_id);
+      throw error;
+    }
+  }
+
+  async resolveIntent(entry: AuditEntry): Promise<void> {
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.table, Item: entryItem(entry) } },
+            {
+              Delete: {
+                TableName: this.table,
+                Key: { pk: INTENT_PK, sk: keySk(entry.access_key_id) },
+                ConditionExpression: 'run_id = :run',
+                ExpressionAttributeValues: { ':run': entry.run_id },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailed(error)) {
+        throw new RuntimeError(`no intent of run ${entry.run_id} for access key ${entry.access_key_id} in ${this.table}`);
+      }
+      throw error;
+    }
+  }
+
+  async pendingIntents(): Promise<AuditEntry[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': INTENT_PK },
+      ConsistentRead: true,
+    });
+    return items.map(toEntry);
+  }
+
+  async query(filter: AuditFilter): Promise<AuditEntry[]> {
+    const since = filter.since?.toISOString();
+    let entries: AuditEntry[];
+    if (filter.runId !== undefined) entries = await this.runEntries(filter.runId, since);
+    else if (since !== undefined && daysBetween(since, this.now()).length <= MAX_INDEXED_DAYS) {
+      const runIds = new Set<string>();
+      for (const day of daysBetween(since, this.now())) {
+        const items = await this.queryAll({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `day#${day}` },
+        });
+        for (const item of items) if (typeof item.run_id === 'string') runIds.add(item.run_id);
+      }
+      entries = [];
+      for (const runId of runIds) entries.push(...(await this.runEntries(runId, since)));
+    } else {
+      entries = (await this.scanEntries(since)).map(toEntry);
+    }
+    return entries.sort(compareEntries);
+  }
+
+  private async runEntries(runId: string, since: string | undefined): Promise<AuditEntry[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ...(since !== undefined ? { FilterExpression: '#at >= :since', ExpressionAttributeNames: { '#at': 'at' } } : {}),
+      ExpressionAttributeValues: { ':pk': `run#${runId}`, ...(since !== undefined ? { ':since': since } : {}) },
+    });
+    return items.map(toEntry);
+  }
+
+  private async scanEntries(since: string | undefined): Promise<Record<string, unknown>[]> {
+    const input: ScanCommandInput = {
+      TableName: this.table,
+      FilterExpression: since === undefined ? '#item = :entry' : '#item = :entry and #at >= :since',
+      ExpressionAttributeNames: { '#item': 'item', ...(since === undefined ? {} : { '#at': 'at' }) },
+      ExpressionAttributeValues: { ':entry': 'entry', ...(since === undefined ? {} : { ':since': since }) },
+    };
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(new ScanCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** The day index is written once per run and day, before the run's first entry of that day. */
+  private async indexDay(entry: AuditEntry): Promise<void> {
+    const day = entry.at.slice(0, 10);
+    const key = `${day}#${entry.run_id}`;
+    if (this.indexedDays.has(key)) return;
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `day#${day}`, sk: `run#${entry.run_id}`, item: 'run_day', run_id: entry.run_id },
+      }),
+    );
+    this.indexedDays.add(key);
+  }
+}
+
+const INTENT_PK = 'intent';
+/** Beyond this many days a `--since` query scans instead of walking the day index. */
+const MAX_INDEXED_DAYS = 92;
+
+function keySk(accessKeyId: string): string {
+  return `key#${accessKeyId}`;
+}
+
+function entryItem(entry: AuditEntry): Record<string, unknown> {
+  return { pk: `run#${entry.run_id}`, sk: keySk(entry.access_key_id), item: 'entry', ...publicEntry(entry) };
+}
+
+function intentItem(entry: AuditEntry): Record<string, unknown> {
+  return { pk: INTENT_PK, sk: keySk(entry.access_key_id), item: 'intent', ...publicEntry(entry) };
+}
+
+function toEntry(item: Record<string, unknown>): AuditEntry {
+  const text = (name: string): string => {
+    const value = item[name];
+    if (typeof value !== 'string') throw new RuntimeError(`audit item ${String(item.pk)}/${String(item.sk)}: ${name} is not a string`);
+    return value;
+  };
+  return publicEntry({
+    run_id: text('run_id'),
+    at: text('at'),
+    account: text('account'),
+    user_name: text('user_name'),
+    access_key_id: text('access_key_id'),
+    action: text('action') as AuditEntry['action'],
+    result: text('result') as AuditEntry['result'],
+    dry_run: item.dry_run === true,
+    job_id: typeof item.job_id === 'string' ? item.job_id : null,
+    reason: typeof item.reason === 'string' ? item.reason : '',
+  });
+}
+
+/** The UTC days from `since` to `now`, both included. */
+export function daysBetween(since: string, now: Date): string[] {
+  const days: string[] = [];
+  const cursor = new Date(`${since.slice(0, 10)}T00:00:00.000Z`);
+  const last = now.toISOString().slice(0, 10);
+  while (days.length <= MAX_INDEXED_DAYS + 1) {
+    const day = cursor.toISOString().slice(0, 10);
+    if (day > last) break;
+    days.push(day);
+    cursor.setUTCDate(cursor.getUTCDate() + 1);
+  }
+  return days;
+}
+
+function conditionFailed(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  if (name === 'ConditionalCheckFailedException') return true;
+  if (name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return true;
+  return /ConditionalCheckFailed/.test((error as Error).message ?? '');
+}

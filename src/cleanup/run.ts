@@ -1,0 +1,346 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { FixWorkerConfig } from '../config/fix-worker';
+import { CLEANUP_REFUSED } from '../events/contracts';
+import { ValidationError } from '../errors';
+import type { InventoryGraph } from '../inventory/graph';
+import type { NodeUpdate } from '../inventory/store';
+import type { RunRef } from '../workflow/contracts';
+import { AccountSessions, sessionNameFor } from './account-sessions';
+import { deactivateAccessKey, deleteAccessKey } from './actions';
+import type { AuditAction, AuditEntry, AuditResult } from './audit-entry';
+import { IntentExistsError } from './audit-store';
+import { breakerRefusal } from './breaker';
+import { CleanupSelection, FlaggedKey, selectCandidates } from './candidates';
+import { decide, Decision, intendedAction } from './decision';
+import { CleanupDeps, realSleep, SILENT_LOGGER } from './deps';
+import { CleanupRefusedError, CleanupStoppedError } from './errors';
+import { graceMs } from './grace';
+import { applyLocally, markCleaned, markDeactivated, unflag } from './inventory-marks';
+import { forEachPooled } from './pool';
+import { reconcileIntents } from './reconcile';
+import { DEFAULT_RETRY, retryThrottled } from './retry';
+import { errorText, RunContext } from './run-context';
+import { CleanupRunSummary, emptyRunSummary } from './summary';
+import { inspectKey } from './verification';
+
+export interface CleanupProgress {
+  done: number;
+  total: number;
+  access_key_id: string;
+  result: AuditResult;
+}
+
+/**
+ * The cleanup step (SPEC section 7), in order: select candidates from the inventory; with
+ * `cleanup: false` stop there; settle intents an interrupted run left; apply the circuit breaker
+ * (refusal: audited, published, CleanupRefusedError thrown, nothing written to IAM); then per key,
+ * at most `cleanup_pool_size` at a time: enter its account, verify it in IAM, decide, record the
+ * intent, write to IAM, mark the inventory, resolve the intent. Every decision is in the audit
+ * table before this resolves. Failures of one key or account are counted, not thrown; an audit or
+ * inventory write that fails stops the run (CleanupStoppedError) so no write goes unrecorded.
+ */
+export async function runCleanup(
+  deps: CleanupDeps,
+  config: FixWorkerConfig,
+  ref: RunRef,
+  onProgress?: (progress: CleanupProgress) => void,
+): Promise<CleanupRunSummary> {
+  const started = deps.clock.now().getTime();
+  const fixworker = config.fixworker;
+  const grace = graceMs(fixworker);
+  checkLimits(fixworker);
+  const { graph } = await deps.store.loadGraph();
+  const run = new CleanupRun(deps, config, ref, graph, grace, onProgress);
+  try {
+    return await run.execute();
+  } finally {
+    run.summary.duration_ms = deps.clock.now().getTime() - started;
+  }
+}
+
+class CleanupRun {
+  readonly summary: CleanupRunSummary;
+  private readonly context: RunContext;
+  private readonly dryRun: boolean;
+  private fatal: unknown;
+  private writes = 0;
+  private done = 0;
+  private total = 0;
+
+  constructor(
+    private readonly deps: CleanupDeps,
+    private readonly config: FixWorkerConfig,
+    private readonly ref: RunRef,
+    graph: InventoryGraph,
+    private readonly grace: number,
+    private readonly onProgress?: (progress: CleanupProgress) => void,
+  ) {
+    const fixworker = config.fixworker;
+    this.dryRun = fixworker.cleanup_dry_run;
+    this.summary = emptyRunSummary(ref.run_id, fixworker.cleanup, fixworker.cleanup && this.dryRun);
+    const sleep = deps.sleep ?? realSleep;
+    const log = deps.logger ?? SILENT_LOGGER;
+    this.context = {
+      deps,
+      ref,
+      graph,
+      sessions: new AccountSessions(deps.aws, deps.homeAccountId, config.collector.member_role, sessionNameFor(ref.run_id)),
+      call: (fn) => retryThrottled(fn, { ...DEFAULT_RETRY, sleep }),
+      log,
+      now: () => deps.clock.now().toISOString(),
+      updateInventory: (updates) => this.updateInventory(updates),
+    };
+  }
+
+  async execute(): Promise<CleanupRunSummary> {
+    const { deps, ref, config, context } = this;
+    const fixworker = config.fixworker;
+    let selection = this.select();
+    const log = context.log;
+
+    if (!fixworker.cleanup) {
+      log.info('cleanup is disabled (fixworker.cleanup: false): nothing touched', { run_id: ref.run_id, flagged: selection.flagged.length });
+      this.count(selection);
+      return this.summary;
+    }
+
+    let unsettled = new Set<string>();
+    if (!this.dryRun) {
+      const reconciliation = await reconcileIntents(context, fixworker.cleanup_pool_size);
+      this.summary.reconciled = reconciliation.reconciled;
+      unsettled = reconciliation.unsettled;
+      if (reconciliation.reconciled > 0) selection = this.select();
+    } else {
+      const pending = await deps.audit.pendingIntents();
+      if (pending.length > 0) log.warn('intents of an interrupted run are pending; the next real run settles them', { pending: pending.length });
+    }
+    const candidates = selection.candidates.filter((key) => !unsettled.has(key.accessKeyId));
+    this.count(selection, candidates.length);
+
+    // Protected keys are audited as skips but counted under `protected`, not `skipped`.
+    for (const { key, reason } of selection.protected) await this.record(key, 'skip', 'skipped', `protected: ${reason}`, false, undefined, false);
+    for (const key of selection.candidates.filter((candidate) => unsettled.has(candidate.accessKeyId))) {
+      await this.record(key, intendedAction(key, this.grace), 'failed', 'not acted on: an earlier run\'s intent for this key could not be settled', false);
+    }
+    for (const { key, until } of selection.waiting) {
+      log.info('waiting for the grace period', { access_key_id: key.accessKeyId, account: key.accountId, delete_after: until });
+    }
+
+    const refusal = breakerRefusal(candidates.length, selection.keysInScope, fixworker);
+    if (refusal) return this.refuse(refusal, candidates);
+
+    this.total = candidates.length;
+    log.info('cleanup starting', { run_id: ref.run_id, candidates: candidates.length, dry_run: this.dryRun, pool: fixworker.cleanup_pool_size });
+    await forEachPooled(candidates, fixworker.cleanup_pool_size, (key) => this.process(key), () => this.fatal !== undefined);
+    if (this.fatal !== undefined) {
+      const left = candidates.length - this.done;
+      throw new CleanupStoppedError(
+        `cleanup stopped: ${errorText(this.fatal)}. ${left} keys were not processed; nothing was written to IAM without an audit intent, and the next run settles and resumes.`,
+        this.summary,
+      );
+    }
+    log.info('cleanup finished', { ...this.summary });
+    return this.summary;
+  }
+
+  private select(): CleanupSelection {
+    return selectCandidates(this.context.graph, this.config.fixworker.protect_tag, this.grace, this.deps.clock.now());
+  }
+
+  private count(selection: CleanupSelection, candidates = selection.candidates.length): void {
+    this.summary.flagged = selection.flagged.length;
+    this.summary.protected = selection.protected.length;
+    this.summary.waiting = selection.waiting.length;
+    this.summary.candidates = candidates;
+  }
+
+  private async refuse(refusal: string, candidates: FlaggedKey[]): Promise<never> {
+    const { log } = this.context;
+    log.error('cleanup refused by the circuit breaker: nothing written', { run_id: this.ref.run_id, refusal });
+    for (const key of candidates) await this.record(key, 'skip', 'skipped', `refused by the circuit breaker: ${refusal}`, false);
+    this.summary.refused = refusal;
+    try {
+      await this.deps.publish(CLEANUP_REFUSED, { ...this.summary });
+    } catch (error) {
+      log.error('could not publish cleanup_refused', { error: errorText(error) });
+    }
+    throw new CleanupRefusedError(refusal, this.summary);
+  }
+
+  /** One key, start to end. Never throws: failures are recorded; a recording failure sets `fatal`. */
+  private async process(key: FlaggedKey): Promise<void> {
+    try {
+      const outcome = await this.handle(key);
+      this.done += 1;
+      this.onProgress?.({ done: this.done, total: this.total, access_key_id: key.accessKeyId, result: outcome });
+    } catch (error) {
+      this.fatal ??= error;
+      this.context.log.error('cleanup stopping: a decision could not be recorded', { access_key_id: key.accessKeyId, error: errorText(error) });
+    }
+  }
+
+  private async handle(key: FlaggedKey): Promise<AuditResult> {
+    const intended = intendedAction(key, this.grace);
+    if (key.accountId === undefined) {
+      return this.record(key, intended, 'failed', 'the inventory places the key in no account', false);
+    }
+    let clients;
+    try {
+      clients = await this.context.sessions.clientsFor(key.accountId, key.accountName);
+    } catch (error) {
+      if (!this.summary.failed_accounts.includes(key.accountId)) this.summary.failed_accounts.push(key.accountId);
+      return this.record(key, intended, 'failed', `cannot enter account ${key.accountId}: ${errorText(error)}`, false);
+    }
+    let decision: Decision;
+    try {
+      const facts = await inspectKey(clients.iam, key.userName, key.accessKeyId, this.context.call);
+      decision = decide(key, facts, { protectTag: this.config.fixworker.protect_tag, graceMs: this.grace, now: this.deps.clock.now() });
+    } catch (error) {
+      return this.record(key, intended, 'failed', `verification failed: ${errorText(error)}`, false);
+    }
+    return this.act(key, key.accountId, decision, clients.iam);
+  }
+
+  private async act(key: FlaggedKey, accountId: string, decision: Decision, iam: IAMClient): Promise<AuditResult> {
+    const at = this.context.now();
+    if (decision.kind === 'absent') {
+      if (!this.dryRun) await this.mark(key, markCleaned(key, accountId, this.ref.run_id, at, 'already_absent'));
+      return this.record(key, decision.action, 'already_absent', decision.reason, false, at);
+    }
+    if (decision.kind === 'skip') {
+      if (!this.dryRun && decision.unflag) await this.mark(key, unflag(key, accountId, at, decision.reason));
+      if (!this.dryRun && decision.startGrace) await this.mark(key, markDeactivated(key, accountId, this.ref.run_id, at));
+      return this.record(key, 'skip', 'skipped', decision.reason, decision.unflag, at);
+    }
+    if (this.dryRun) return this.record(key, decision.kind, 'dry_run', `dry run: would ${decision.kind}; ${decision.reason}`, false, at);
+
+    const intent = this.entry(key, decision.kind, 'pending', decision.reason, at);
+    try {
+      await this.deps.audit.recordIntent(intent);
+    } catch (error) {
+      if (!(error instanceof IntentExistsError)) throw error;
+      return this.record(key, decision.kind, 'failed', `not acted on: ${error.message}`, false, at);
+    }
+    let outcome: 'deleted' | 'deactivated' | 'already_absent';
+    try {
+      outcome =
+        decision.kind === 'delete'
+          ? await deleteAccessKey(iam, key.userName, key.accessKeyId, this.context.call)
+          : await deactivateAccessKey(iam, key.userName, key.accessKeyId, this.context.call);
+    } catch (error) {
+      const failed: AuditEntry = { ...intent, result: 'failed', reason: `${decision.reason}; ${decision.kind} failed: ${errorText(error)}` };
+      await this.deps.audit.resolveIntent(failed);
+      return this.counted(failed, false);
+    }
+    if (outcome !== 'already_absent') {
+      this.writes += 1;
+      this.deps.afterIamWrite?.(this.writes);
+    }
+    // Inventory first, then the audit: a crash in between leaves the intent, which the next run settles.
+    const update =
+      outcome === 'deactivated' ? markDeactivated(key, accountId, this.ref.run_id, at) : markCleaned(key, accountId, this.ref.run_id, at, outcome);
+    await this.mark(key, update);
+    const final: AuditEntry = { ...intent, result: outcome, reason: outcome === 'already_absent' ? `${decision.reason}; IAM answered NoSuchEntity` : decision.reason };
+    await this.deps.audit.resolveIntent(final);
+    return this.counted(final, false);
+  }
+
+  private async mark(key: FlaggedKey, update: NodeUpdate): Promise<void> {
+    await this.updateInventory([update]);
+    applyLocally(key, update);
+  }
+
+  private async updateInventory(updates: NodeUpdate[]): Promise<void> {
+    try {
+      await this.deps.store.updateNodes(updates);
+    } catch (error) {
+      throw new Error(`inventory update failed: ${errorText(error)}`);
+    }
+  }
+
+  private entry(key: FlaggedKey, action: AuditAction, result: AuditEntry['result'], reason: string, at: string): AuditEntry {
+    return {
+      run_id: this.ref.run_id,
+      at,
+      account: key.accountId ?? '',
+      user_name: key.userName,
+      access_key_id: key.accessKeyId,
+      action,
+      result,
+      dry_run: this.dryRun,
+      job_id: key.jobId,
+      reason,
+    };
+  }
+
+  private async record(
+    key: FlaggedKey,
+    action: AuditAction,
+    result: AuditResult,
+    reason: string,
+    unflagged: boolean,
+    at = this.context.now(),
+    tally = true,
+  ): Promise<AuditResult> {
+    const entry = this.entry(key, action, result, reason, at);
+    await this.deps.audit.record(entry);
+    return this.counted(entry, unflagged, tally);
+  }
+
+  /** Logs the decision and, unless told not to, counts it in the summary. */
+  private counted(entry: AuditEntry, unflagged: boolean, tally = true): AuditResult {
+    const result = entry.result as AuditResult;
+    const log = this.context.log;
+    const attributes = {
+      run_id: entry.run_id,
+      account: entry.account,
+      user_name: entry.user_name,
+      access_key_id: entry.access_key_id,
+      action: entry.action,
+      result,
+      dry_run: entry.dry_run,
+      job_id: entry.job_id,
+      reason: entry.reason,
+    };
+    if (result === 'failed') log.error('cleanup decision', attributes);
+    else log.info('cleanup decision', attributes);
+    if (!tally) return result;
+    const summary = this.summary;
+    switch (result) {
+      case 'deleted':
+        summary.deleted += 1;
+        break;
+      case 'deactivated':
+        summary.deactivated += 1;
+        break;
+      case 'already_absent':
+        summary.already_absent += 1;
+        break;
+      case 'skipped':
+        summary.skipped += 1;
+        if (unflagged) summary.unflagged += 1;
+        break;
+      case 'failed':
+        summary.failed += 1;
+        break;
+      case 'dry_run':
+        if (entry.action === 'delete') summary.would_delete += 1;
+        else summary.would_deactivate += 1;
+        break;
+    }
+    return result;
+  }
+}
+
+function checkLimits(fixworker: FixWorkerConfig['fixworker']): void {
+  const positiveInteger = (name: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1) throw new ValidationError(`fixworker.${name}: ${value} is not a whole number of at least 1`);
+  };
+  positiveInteger('cleanup_pool_size', fixworker.cleanup_pool_size);
+  if (!Number.isInteger(fixworker.max_cleanup_per_run) || fixworker.max_cleanup_per_run < 0) {
+    throw new ValidationError(`fixworker.max_cleanup_per_run: ${fixworker.max_cleanup_per_run} is not a whole number of 0 or more`);
+  }
+  if (!(fixworker.max_cleanup_percent >= 0 && fixworker.max_cleanup_percent <= 100)) {
+    throw new ValidationError(`fixworker.max_cleanup_percent: ${fixworker.max_cleanup_percent} is not between 0 and 100`);
+  }
+}

@@ -1,0 +1,70 @@
+import { flaggedKey } from '../../../src/cleanup/candidates';
+import { decide, Decision } from '../../../src/cleanup/decision';
+import type { KeyFacts } from '../../../src/cleanup/verification';
+import { HOME, InventoryBuilder, NOW } from './fixtures';
+
+const DAY = 86_400_000;
+const context = (graceMs = 0) => ({ protectTag: 'cloudsweep:protect', graceMs, now: NOW });
+const facts = (change: Partial<KeyFacts> = {}): KeyFacts => ({ present: true, owner: 'nancy', status: 'Active', lastUsed: null, userTags: {}, ...change });
+
+function keyWith(options: Parameters<InventoryBuilder['key']>[2] = {}) {
+  const inventory = new InventoryBuilder().account(HOME);
+  const node = inventory.key(inventory.user(HOME, 'nancy'), 'AKIAKEY', { flagged: true, ...options });
+  return flaggedKey(inventory.graph, node);
+}
+
+describe('deciding what to do with a verified key', () => {
+  it('deletes a flagged key nobody used since', () => {
+    expect(decide(keyWith({ atime: '2025-06-01T00:00:00Z' }), facts({ lastUsed: new Date('2025-06-01T00:00:00Z') }), context())).toEqual<Decision>({
+      kind: 'delete',
+      reason: 'flagged by clean_outdated_access_keys: unused for 90 days',
+    });
+  });
+
+  it('counts a key IAM no longer lists as done', () => {
+    expect(decide(keyWith(), facts({ present: false }), context())).toMatchObject({ kind: 'absent', action: 'delete' });
+  });
+
+  it('skips and unflags a key used after it was flagged', () => {
+    const decision = decide(keyWith(), facts({ lastUsed: new Date('2026-01-15T10:00:00Z') }), context());
+    expect(decision).toEqual({ kind: 'skip', unflag: true, reason: 'used at 2026-01-15T10:00:00.000Z, after it was flagged at 2026-01-01T00:00:00.000Z' });
+  });
+
+  it('skips a key used after the collect the flag was based on, even before the flag', () => {
+    const decision = decide(keyWith({ atime: '2025-06-01T00:00:00Z' }), facts({ lastUsed: new Date('2025-12-31T00:00:00Z') }), context());
+    expect(decision).toMatchObject({ kind: 'skip', unflag: true });
+  });
+
+  it('skips a never-used key that has a use now', () => {
+    expect(decide(keyWith({ atime: null }), facts({ lastUsed: new Date('2025-12-01T00:00:00Z') }), context())).toMatchObject({ kind: 'skip', unflag: true });
+  });
+
+  it('skips a key whose user got the protect tag since the collect, keeping the flag', () => {
+    const decision = decide(keyWith(), facts({ userTags: { 'cloudsweep:protect': 'true' } }), context());
+    expect(decision).toEqual({ kind: 'skip', unflag: false, reason: 'protected: user nancy carries the protect tag cloudsweep:protect=true' });
+  });
+
+  it('skips a key IAM lists under another user than the inventory', () => {
+    expect(decide(keyWith(), facts({ owner: 'bob' }), context())).toMatchObject({ kind: 'skip', unflag: false });
+  });
+
+  describe('with a grace period', () => {
+    it('deactivates an active key first', () => {
+      expect(decide(keyWith(), facts(), context(7 * DAY))).toMatchObject({ kind: 'deactivate' });
+    });
+
+    it('deletes a key cloudsweep deactivated once the grace has passed', () => {
+      const key = keyWith({ status: 'Inactive', metadata: { deactivated_at: new Date(NOW.getTime() - 8 * DAY).toISOString() } });
+      expect(decide(key, facts({ status: 'Inactive' }), context(7 * DAY))).toMatchObject({ kind: 'delete' });
+    });
+
+    it('withdraws the flag of a key someone reactivated', () => {
+      const key = keyWith({ metadata: { deactivated_at: new Date(NOW.getTime() - 8 * DAY).toISOString() } });
+      expect(decide(key, facts({ status: 'Active' }), context(7 * DAY))).toMatchObject({ kind: 'skip', unflag: true });
+    });
+
+    it('starts the grace for a key found inactive that cloudsweep did not deactivate', () => {
+      expect(decide(keyWith(), facts({ status: 'Inactive' }), context(7 * DAY))).toMatchObject({ kind: 'skip', unflag: false, startGrace: true });
+    });
+  });
+});
