@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../src/errors';
 
 /**
  * What a command needs from its surroundings, injected so that the shell, the demo and the tests
@@ -36,7 +37,21 @@ export interface GlobalOptions {
 }
 
 export function globalOptions(command: Command): GlobalOptions {
-  return command.optsWithGlobals<GlobalOptions>();
+  const options = command.optsWithGlobals<GlobalOptions>();
+  outputFormat(command, ['text', 'json']);
+  return options;
+}
+
+/**
+ * The `--output` format, refused (exit 2) unless this command offers it: the global option also
+ * accepts `csv`, which only some commands (audit) print.
+ */
+export function outputFormat<Format extends string>(command: Command, offered: readonly Format[]): Format {
+  const output = command.optsWithGlobals<{ output?: string }>().output ?? 'text';
+  if (!(offered as readonly string[]).includes(output)) {
+    throw new ValidationError(`--output ${output} is not available for ${command.name()}: use ${offered.join(', ')}`);
+  }
+  return output as Format;
 }
 
 /** A verb of the CLI: one file under cli/ that adds its command(s) to the program. */
