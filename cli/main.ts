@@ -1,16 +1,19 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CloudsweepError, ReportedFailure } from '../src/errors';
 import { register as audit } from './audit';
+import { register as config } from './config';
 import { CliContext, processContext, RegisterVerb } from './context';
 import { register as demo } from './demo';
+import { register as jobs } from './jobs';
 import { register as search } from './search';
 import { register as shell } from './shell';
+import { register as workflow } from './workflow';
 
 /**
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [search, shell, demo, audit];
+const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')

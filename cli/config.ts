@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { CloudsweepError, ValidationError } from '../src/errors';
+import { FIX_WORKER } from '../src/config/fix-worker';
+import { CliContext, globalOptions, RegisterVerb } from './context';
+import { printJson } from './output';
+import { explainAwsError, resolveRuntime } from './runtime';
+
+/**
+ * `cloudsweep config get|set|edit|validate fix.worker`: the worker configuration (SPEC section 4),
+ * stored in the config table with a revision; every write is validated and optimistic.
+ */
+export const register: RegisterVerb = (program, context) => {
+  const config = program.command('config').description(`show, change or validate the ${FIX_WORKER} configuration`);
+
+  config
+    .command('get')
+    .description(`print ${FIX_WORKER} as YAML (or one KEY's value)`)
+    .argument('<name>', `the configuration: ${FIX_WORKER}`)
+    .argument('[key]', 'a dotted key such as fixworker.cleanup')
+    .action(async (name: string, key: string | undefined, _options: unknown, command: Command) => {
+      checkName(name);
+      const { store } = await openStore(command, context);
+      const stored = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
+      const json = globalOptions(command).output === 'json';
+      if (key !== undefined) {
+        const { ruleFor } = await import('../src/config/schema');
+        const { path } = ruleFor(key);
+        const value = (stored.config as unknown as Record<string, Record<string, unknown>>)[path[0]]?.[path[1]];
+        if (json) printJson(context, value);
+        else context.out(typeof value === 'string' ? value : JSON.stringify(value));
+        return;
+      }
+      if (json) return printJson(context, { name: FIX_WORKER, revision: stored.revision, config: stored.config });
+      const { renderFixWorkerYaml } = await import('../src/config/yaml');
+      context.out(renderFixWorkerYaml(stored.config).trimEnd());
+    });
+
+  config
+    .command('set')
+    .description(`change ${FIX_WORKER} keys: config set ${FIX_WORKER} fixworker.cleanup=true fixworker.cleanup_dry_run=false`)
+    .argument('<name>', `the configuration: ${FIX_WORKER}`)
+    .argument('<assignments...>', 'KEY=VALUE with a dotted KEY; VALUE read as YAML (true, 16, 7d, [111111111111])')
+    .action(async (name: string, assignments: string[], _options: unknown, command: Command) => {
+      checkName(name);
+      const { applyAssignments } = await import('../src/config/assignments');
+      const { store } = await openStore(command, context);
+      const current = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
+      const next = applyAssignments(current.config, assignments);
+      const saved = await withAws(() => store.write(next, current.revision), `saving ${FIX_WORKER}`);
+      if (globalOptions(command).output === 'json') return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config });
+      context.out(`${FIX_WORKER} saved (revision ${saved.revision}).`);
+    });
+
+  config
+    .command('edit')
+    .description(`edit ${FIX_WORKER} in $VISUAL or $EDITOR (else vi); an invalid edit is shown again, never saved`)
+    .argument('<name>', `the configuration: ${FIX_WORKER}`)
+    .action(async (name: string, _options: unknown, command: Command) => {
+      checkName(name);
+      const { editFixWorkerConfig } = await import('../src/config/edit');
+      const { editInEditor } = await import('../src/config/editor');
+      const { store } = await openStore(command, context);
+      const outcome = await withAws(() => editFixWorkerConfig(store, editInEditor(context.env)), `editing ${FIX_WORKER}`);
+      if (outcome.saved) context.out(`${FIX_WORKER} saved (revision ${outcome.stored.revision}).`);
+      else context.out(`${FIX_WORKER} unchanged; nothing saved.`);
+    });
+
+  config
+    .command('validate')
+    .description(`check a ${FIX_WORKER} YAML file without saving it: config validate [${FIX_WORKER}] FILE`)
+    .argument('<file-or-name>', `the YAML file (or ${FIX_WORKER} followed by the file)`)
+    .argument('[file]', 'the YAML file')
+    .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
+      if (second !== undefined) checkName(first);
+      const file = second ?? first;
+      const { readFile } = await import('node:fs/promises');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new ValidationError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+      const { parseFixWorkerYaml } = await import('../src/config/yaml');
+      const config = parseFixWorkerYaml(text, file);
+      if (globalOptions(command).output === 'json') return printJson(context, { file, valid: true, config });
+      context.out(`${file}: valid ${FIX_WORKER} configuration.`);
+    });
+};
+
+function checkName(name: string): void {
+  if (name !== FIX_WORKER) throw new ValidationError(`unknown configuration ${JSON.stringify(name)}; configurations: ${FIX_WORKER}`);
+}
+
+async function openStore(command: Command, context: CliContext) {
+  const runtime = await resolveRuntime(command, context);
+  const { createConfigStore } = await import('../src/config/store');
+  return { store: createConfigStore(runtime.aws, runtime.names.configTable), runtime };
+}
+
+/** AWS errors become what to do about them; our own errors pass through unchanged. */
+async function withAws<T>(work: () => Promise<T>, doing: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CloudsweepError) throw error;
+    throw explainAwsError(error, doing);
+  }
+}

@@ -1,0 +1,240 @@
+import type { Command } from 'commander';
+import { CloudsweepError, ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
+import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
+import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
+import type { RunProgress } from '../src/workflow/runner';
+import type { RunRecord, StepRecord } from '../src/workflow/runs';
+import { CliContext, globalOptions, RegisterVerb } from './context';
+import { formatTable, paint, printJson } from './output';
+import { explainAwsError, resolveRuntime, Runtime } from './runtime';
+
+/**
+ * `cloudsweep workflow run|list|show` (SPEC section 6): runs a workflow in this process
+ * (`--in-process`) or as an execution of the deployed state machine, and shows past runs.
+ */
+export const register: RegisterVerb = (program, context) => {
+  const workflow = program.command('workflow').description('run a workflow (collect_and_cleanup, collect, cleanup) and show past runs');
+
+  workflow
+    .command('run')
+    .description('run a workflow: collect_and_cleanup, collect or cleanup')
+    .argument('<workflow>', `one of ${WORKFLOW_NAMES.join(', ')}`)
+    .option('--in-process', 'run the steps in this process, against the same tables, bus and IAM (no stack needed)')
+    .option('--no-wait', 'deployed mode: start the execution and return without following it')
+    .option('--lease-wait <duration>', 'when another run holds the lease, wait this long for it before refusing', '0s')
+    .action(async (name: string, options: RunOptions, command: Command) => {
+      const workflowName = checkWorkflow(name);
+      const { parseDuration } = await import('../src/query/durations');
+      const leaseWaitMs = parseDuration(options.leaseWait);
+      if (leaseWaitMs === undefined || leaseWaitMs < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(options.leaseWait)}: give a duration such as 30s or 10m`);
+      const runtime = await resolveRuntime(command, context);
+      if (options.inProcess) return runInProcess(runtime, workflowName, leaseWaitMs, command, context);
+      return runDeployed(runtime, workflowName, options.wait !== false, command, context);
+    });
+
+  workflow
+    .command('list')
+    .description('list recent workflow runs, newest first')
+    .option('--limit <n>', 'how many runs', '20')
+    .action(async (options: { limit: string }, command: Command) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new ValidationError(`invalid --limit ${JSON.stringify(options.limit)}: give a positive integer`);
+      const runs = await openRuns(command, context);
+      const list = await withAws(() => runs.list(limit), 'listing workflow runs');
+      if (isJson(command)) return printJson(context, list);
+      if (list.length === 0) return context.out('No workflow runs yet. Start one with: workflow run collect_and_cleanup --in-process');
+      context.out(
+        formatTable(list, [
+          { header: 'run', value: (run) => run.run_id },
+          { header: 'workflow', value: (run) => run.workflow },
+          { header: 'status', value: (run) => run.status },
+          { header: 'started', value: (run) => run.started_at },
+          { header: 'duration', value: (run) => (run.duration_ms === undefined ? '' : seconds(run.duration_ms)) },
+          { header: 'failed jobs', value: (run) => failedJobIds(run).join(', ') },
+          { header: 'error', value: (run) => run.error ?? '' },
+        ]),
+      );
+    });
+
+  workflow
+    .command('show')
+    .description('show one run with the result of each step and job')
+    .argument('<run>', 'the run id (or a unique prefix of a recent one)')
+    .action(async (runId: string, _options: unknown, command: Command) => {
+      const runs = await openRuns(command, context);
+      const run = await withAws(() => findRun(runs, runId), 'reading the run');
+      if (isJson(command)) return printJson(context, run);
+      context.out(showRun(run));
+    });
+};
+
+interface RunOptions {
+  inProcess?: boolean;
+  wait?: boolean;
+  leaseWait: string;
+}
+
+async function runInProcess(runtime: Runtime, workflow: WorkflowName, leaseWaitMs: number, command: Command, context: CliContext): Promise<void> {
+  const json = isJson(command);
+  // With --output json, stdout carries only the run record; progress goes to stderr.
+  const say = json ? context.err : context.out;
+  const { inProcessRunner } = await import('../src/workflow/in-process');
+  const { runWorkflow } = await import('../src/workflow/runner');
+  const deps = inProcessRunner(runtime.aws, runtime.names, {
+    leaseTiming: { waitMs: leaseWaitMs },
+    onProgress: (progress) => {
+      for (const line of progressLines(progress, context)) say(line);
+    },
+  });
+  const run = await withAws(() => runWorkflow(deps, workflow), `running ${workflow}`);
+  if (json) printJson(context, run);
+  if (run.status === 'failed') throw new ReportedFailure(1);
+}
+
+async function runDeployed(runtime: Runtime, workflow: WorkflowName, wait: boolean, command: Command, context: CliContext): Promise<void> {
+  const stateMachineArn = runtime.names.stateMachineArn;
+  if (!stateMachineArn) {
+    const stack = globalOptions(command).stack;
+    throw new RuntimeError(
+      `no deployed state machine: stack ${stack} was not found (or has no StateMachineArn output). ` +
+        `Deploy it (npx cdk deploy) or run the workflow here with: workflow run ${workflow} --in-process`,
+    );
+  }
+  const { startDeployedRun, followDeployedRun } = await import('../src/workflow/deployed');
+  const { newRunId } = await import('../src/workflow/runs');
+  const execution = await withAws(() => startDeployedRun(runtime.aws.sfn, stateMachineArn, workflow, newRunId(new Date())), `starting ${workflow}`);
+  context.out(`Workflow ${workflow} started: run ${execution.run_id}`);
+  if (!wait) return;
+  const final = await withAws(
+    () => followDeployedRun(runtime.aws.sfn, execution.executionArn, { onStatus: (status) => context.out(`  ${status.toLowerCase()}`) }),
+    `following ${workflow}`,
+  );
+  if (final.status !== 'SUCCEEDED') {
+    context.err(`Workflow ${workflow} ${final.status.toLowerCase()}${final.error ? `: ${final.error}` : ''}${final.cause ? ` (${final.cause})` : ''}`);
+    throw new ReportedFailure(1);
+  }
+  context.out(`Workflow ${workflow} succeeded (run ${execution.run_id}).`);
+}
+
+/** What the terminal shows for each runner event. */
+export function progressLines(progress: RunProgress, context: Pick<CliContext, 'color'>): string[] {
+  switch (progress.type) {
+    case 'run_started':
+      return [`Workflow ${progress.run.workflow} started: run ${progress.run.run_id}`];
+    case 'step_started':
+      return [paint(context, 'bold', `[${progress.index + 1}/${progress.total}] ${progress.step.event}`)];
+    case 'jobs_finished':
+      return progress.jobs.map((job) => `  ${jobLine(job, context)}`);
+    case 'action_progress':
+      return [`  ${progress.line}`];
+    case 'step_finished': {
+      const { record } = progress;
+      if (record.status === 'failed') return [paint(context, 'red', `  ${record.event} failed: ${record.error ?? ''}`)];
+      return record.action && record.summary ? summaryLines(record.action, record.summary).map((line) => `  ${line}`) : [];
+    }
+    case 'run_finished':
+      return [runOutcome(progress.run, context)];
+  }
+}
+
+function jobLine(job: JobRunResult, context: Pick<CliContext, 'color'>): string {
+  const took = seconds(job.duration_ms);
+  if (job.error !== undefined) return paint(context, 'red', `job ${job.job_id} failed after ${took}: ${job.error.split('\n')[0]}`);
+  return `job ${job.job_id}: matched ${job.matched}, flagged ${job.flagged} (${took})`;
+}
+
+function runOutcome(run: RunRecord, context: Pick<CliContext, 'color'>): string {
+  const took = run.duration_ms === undefined ? '' : ` in ${seconds(run.duration_ms)}`;
+  const failed = failedJobIds(run);
+  const jobs = failed.length > 0 ? ` ${failed.length} job${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}.` : '';
+  if (run.status === 'succeeded') return paint(context, 'green', `Workflow ${run.workflow} succeeded${took} (run ${run.run_id}).`) + jobs;
+  return paint(context, 'red', `Workflow ${run.workflow} failed${took} (run ${run.run_id}): ${run.error ?? 'unknown error'}.`) + jobs;
+}
+
+/** An action's summary in words: per account for collect, the counts for plan and cleanup. */
+export function summaryLines(action: string, summary: Record<string, unknown>): string[] {
+  if (action === 'collect') {
+    const collect = summary as unknown as CollectSummary;
+    const accounts = collect.accounts.map((a) =>
+      a.error !== undefined
+        ? `  ${a.account_id} (${a.account_name}): FAILED after ${seconds(a.duration_ms)}: ${a.error}`
+        : `  ${a.account_id} (${a.account_name}): ${a.users} users, ${a.keys} keys, ${a.calls} calls, ${seconds(a.duration_ms)}`,
+    );
+    const failed = collect.failed_accounts.length > 0 ? `; failed: ${collect.failed_accounts.join(', ')}` : '';
+    return [`collect: ${collect.accounts.length} accounts, ${collect.users} users, ${collect.keys} keys in ${seconds(collect.duration_ms)}${failed}`, ...accounts];
+  }
+  if (action === 'plan') {
+    const plan = summary as unknown as PlanSummary;
+    const mode = !plan.cleanup_enabled ? 'cleanup disabled (fixworker.cleanup: false)' : plan.dry_run ? 'dry run' : 'cleanup enabled';
+    return [`plan: ${plan.flagged} flagged, ${plan.protected} protected, ${plan.candidates} to clean; ${mode}${plan.refusal ? `; the circuit breaker would refuse: ${plan.refusal}` : ''}`];
+  }
+  const cleanup = summary as unknown as CleanupSummary;
+  if (!cleanup.cleanup_enabled) return [`cleanup: disabled (fixworker.cleanup: false); ${cleanup.flagged} keys flagged, nothing touched`];
+  return [
+    `cleanup${cleanup.dry_run ? ' (dry run)' : ''}: ${cleanup.flagged} flagged, ${cleanup.protected} protected, ${cleanup.skipped} skipped, ` +
+      `${cleanup.deleted} deleted, ${cleanup.deactivated} deactivated, ${cleanup.already_absent} already absent, ${cleanup.failed} failed` +
+      (cleanup.refused ? `; refused: ${cleanup.refused}` : ''),
+  ];
+}
+
+function showRun(run: RunRecord): string {
+  const lines = [
+    `run:      ${run.run_id}`,
+    `workflow: ${run.workflow} (${run.mode})`,
+    `status:   ${run.status}`,
+    `started:  ${run.started_at}`,
+    ...(run.finished_at ? [`finished: ${run.finished_at} (${seconds(run.duration_ms ?? 0)})`] : []),
+    ...(run.error ? [`error:    ${run.error}`] : []),
+    'steps:',
+  ];
+  for (const step of run.steps) lines.push(...stepLines(step));
+  return lines.join('\n');
+}
+
+function stepLines(step: StepRecord): string[] {
+  const lines = [`  ${step.event.padEnd(18)} ${step.status.padEnd(9)} ${seconds(step.duration_ms)}${step.error ? `  ${step.error}` : ''}`];
+  for (const job of step.jobs) lines.push(`    ${jobLine(job, { color: false })}`);
+  if (step.action && step.summary) for (const line of summaryLines(step.action, step.summary)) lines.push(`    ${line}`);
+  return lines;
+}
+
+async function findRun(runs: import('../src/workflow/runs').RunStore, runId: string): Promise<RunRecord> {
+  const exact = await runs.get(runId);
+  if (exact) return exact;
+  const matches = (await runs.list(100)).filter((run) => run.run_id.startsWith(runId));
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length > 1) throw new ValidationError(`run ${JSON.stringify(runId)} is ambiguous: ${matches.map((r) => r.run_id).join(', ')}`);
+  throw new ValidationError(`no workflow run ${JSON.stringify(runId)} (workflow list shows recent runs)`);
+}
+
+function failedJobIds(run: RunRecord): string[] {
+  return run.steps.flatMap((step) => step.jobs.filter((job) => job.error !== undefined).map((job) => job.job_id));
+}
+
+function checkWorkflow(name: string): WorkflowName {
+  if (!isWorkflowName(name)) throw new ValidationError(`unknown workflow ${JSON.stringify(name)}; workflows: ${WORKFLOW_NAMES.join(', ')}`);
+  return name;
+}
+
+async function openRuns(command: Command, context: CliContext) {
+  const runtime = await resolveRuntime(command, context);
+  const { DynamoRunStore } = await import('../src/workflow/runs');
+  return new DynamoRunStore(runtime.aws, runtime.names.runsTable);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+function isJson(command: Command): boolean {
+  return globalOptions(command).output === 'json';
+}
+
+async function withAws<T>(work: () => Promise<T>, doing: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CloudsweepError) throw error;
+    throw explainAwsError(error, doing);
+  }
+}

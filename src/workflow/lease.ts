@@ -1,0 +1,187 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/clients';
+import { RuntimeError } from '../errors';
+
+/**
+ * Two workflow runs must not interleave (one flagging while another cleans up). A run holds the
+ * lease, one item in the runs table (`pk = "lease"`, `sk = "workflow"`), while it runs: taken with
+ * a conditional write that succeeds only when the item is absent, expired or already ours; renewed
+ * while the run goes on; released at the end. A crashed holder's lease simply expires.
+ */
+export interface LeaseHolder {
+  /** Who holds it: the run id. */
+  holder: string;
+  workflow: string;
+  /** `host:pid` or the Step Functions execution: where to look for the holder. */
+  where: string;
+  acquired_at: string;
+}
+
+export interface HeldLease extends LeaseHolder {
+  /** Epoch seconds. */
+  expires_at: number;
+}
+
+export interface Lease {
+  /** Takes the lease for `ttlSeconds`; resolves to the current holder when someone else has it. */
+  tryAcquire(holder: LeaseHolder, ttlSeconds: number): Promise<{ acquired: true } | { acquired: false; heldBy?: HeldLease }>;
+  /** Extends our lease; false when it is no longer ours (it expired and someone took it). */
+  renew(holder: string, ttlSeconds: number): Promise<boolean>;
+  release(holder: string): Promise<void>;
+}
+
+export class LeaseBusyError extends RuntimeError {
+  constructor(readonly heldBy: HeldLease | undefined) {
+    super(
+      heldBy
+        ? `another workflow run holds the lease: run ${heldBy.holder} (${heldBy.workflow}, started ${heldBy.acquired_at} on ${heldBy.where}), ` +
+            `until ${new Date(heldBy.expires_at * 1000).toISOString()} unless it renews. ` +
+            `Wait for it to finish (workflow show ${heldBy.holder}) or run with --lease-wait to wait for it.`
+        : 'another workflow run holds the lease; try again shortly',
+    );
+  }
+}
+
+const KEY = { pk: 'lease', sk: 'workflow' };
+
+export class DynamoLease implements Lease {
+  constructor(
+    private readonly aws: AwsClients,
+    private readonly tableName: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async tryAcquire(holder: LeaseHolder, ttlSeconds: number) {
+    const now = epochSeconds(this.clock());
+    try {
+      await this.aws.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...KEY, ...holder, expires_at: now + ttlSeconds },
+          ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': now, ':holder': holder.holder },
+        }),
+      );
+      return { acquired: true as const };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const current = await this.aws.documents.send(new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: true }));
+      const item = current.Item as HeldLease | undefined;
+      return { acquired: false as const, ...(item ? { heldBy: item } : {}) };
+    }
+  }
+
+  async renew(holder: string, ttlSeconds: number): Promise<boolean> {
+    try {
+      await this.aws.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: KEY,
+          UpdateExpression: 'SET expires_at = :expires',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':expires': epochSeconds(this.clock()) + ttlSeconds, ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(holder: string): Promise<void> {
+    try {
+      await this.aws.documents.send(
+        new DeleteCommand({ TableName: this.tableName, Key: KEY, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+/** A Lease in memory with the same rules: for unit tests. */
+export class MemoryLease implements Lease {
+  private held?: HeldLease;
+
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  async tryAcquire(holder: LeaseHolder, ttlSeconds: number) {
+    const now = epochSeconds(this.clock());
+    if (this.held && this.held.expires_at >= now && this.held.holder !== holder.holder) return { acquired: false as const, heldBy: { ...this.held } };
+    this.held = { ...holder, expires_at: now + ttlSeconds };
+    return { acquired: true as const };
+  }
+
+  async renew(holder: string, ttlSeconds: number): Promise<boolean> {
+    if (this.held?.holder !== holder) return false;
+    this.held.expires_at = epochSeconds(this.clock()) + ttlSeconds;
+    return true;
+  }
+
+  async release(holder: string): Promise<void> {
+    if (this.held?.holder === holder) this.held = undefined;
+  }
+}
+
+export interface LeaseTiming {
+  ttlSeconds: number;
+  /** How long to wait for a busy lease before refusing (0: refuse at once). */
+  waitMs: number;
+  pollMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_LEASE_TIMING: LeaseTiming = {
+  ttlSeconds: 120,
+  waitMs: 0,
+  pollMs: 2000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** A lease being held: renewed in the background until released. */
+export interface LeaseHandle {
+  /** Set when a renewal found the lease taken by another run: stop before the next step. */
+  readonly lost: boolean;
+  release(): Promise<void>;
+}
+
+/** Takes the lease, waiting up to `waitMs` for a busy one, then keeps renewing it. */
+export async function holdLease(lease: Lease, holder: LeaseHolder, timing: LeaseTiming = DEFAULT_LEASE_TIMING): Promise<LeaseHandle> {
+  const deadline = Date.now() + timing.waitMs;
+  for (;;) {
+    const attempt = await lease.tryAcquire(holder, timing.ttlSeconds);
+    if (attempt.acquired) break;
+    if (Date.now() + timing.pollMs > deadline) throw new LeaseBusyError(attempt.heldBy);
+    await timing.sleep(timing.pollMs);
+  }
+  let lost = false;
+  let renewing: Promise<void> = Promise.resolve();
+  // Renew at a third of the lifetime: two renewals can fail before the lease runs out.
+  const timer = setInterval(() => {
+    renewing = lease.renew(holder.holder, timing.ttlSeconds).then(
+      (ok) => void (lost ||= !ok),
+      () => undefined, // a failed renewal is retried at the next tick; the lease has time left
+    );
+  }, Math.max(1000, (timing.ttlSeconds * 1000) / 3));
+  timer.unref();
+  return {
+    get lost() {
+      return lost;
+    },
+    async release() {
+      clearInterval(timer);
+      await renewing;
+      await lease.release(holder.holder);
+    },
+  };
+}
+
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
+}

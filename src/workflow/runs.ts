@@ -1,0 +1,106 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/clients';
+import type { JobRunResult } from './contracts';
+import type { StepAction, WorkflowEvent, WorkflowName } from './declaration';
+
+/** One workflow run as `workflow list` and `workflow show` report it. */
+export interface RunRecord {
+  run_id: string;
+  workflow: WorkflowName;
+  mode: 'in-process' | 'deployed';
+  status: 'running' | 'succeeded' | 'failed';
+  started_at: string;
+  finished_at?: string;
+  duration_ms?: number;
+  steps: StepRecord[];
+  /** Why the run failed: the failing step and its error. */
+  error?: string;
+}
+
+export interface StepRecord {
+  event: WorkflowEvent;
+  action?: StepAction;
+  status: 'succeeded' | 'failed';
+  started_at: string;
+  duration_ms: number;
+  jobs: JobRunResult[];
+  /** The action's summary (collect, plan or cleanup). */
+  summary?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface RunStore {
+  save(run: RunRecord): Promise<void>;
+  get(runId: string): Promise<RunRecord | undefined>;
+  /** The most recent runs first. */
+  list(limit: number): Promise<RunRecord[]>;
+}
+
+/**
+ * Run ids sort by start time (`20261124T110503Z-3fa9c1`), so the runs table lists the latest
+ * first with one Query; the random tail keeps two runs started in the same second apart.
+ */
+export function newRunId(now: Date, random: () => number = Math.random): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const tail = Math.floor(random() * 0xffffff).toString(16).padStart(6, '0');
+  return `${stamp}-${tail}`;
+}
+
+/** Item layout in the runs table: `pk = "run"`, `sk = <run id>`; the lease lives beside them. */
+const PK = 'run';
+
+export class DynamoRunStore implements RunStore {
+  constructor(
+    private readonly aws: AwsClients,
+    private readonly tableName: string,
+  ) {}
+
+  async save(run: RunRecord): Promise<void> {
+    await this.aws.documents.send(new PutCommand({ TableName: this.tableName, Item: { pk: PK, sk: run.run_id, ...run } }));
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const answer = await this.aws.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: PK, sk: runId }, ConsistentRead: true }));
+    return answer.Item ? toRun(answer.Item) : undefined;
+  }
+
+  async list(limit: number): Promise<RunRecord[]> {
+    const answer = await this.aws.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PK },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (answer.Items ?? []).map(toRun);
+  }
+}
+
+function toRun(item: Record<string, unknown>): RunRecord {
+  const run = { ...item };
+  delete run.pk;
+  delete run.sk;
+  return run as unknown as RunRecord;
+}
+
+export class MemoryRunStore implements RunStore {
+  private readonly runs = new Map<string, RunRecord>();
+
+  async save(run: RunRecord): Promise<void> {
+    this.runs.set(run.run_id, structuredClone(run));
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const run = this.runs.get(runId);
+    return run ? structuredClone(run) : undefined;
+  }
+
+  async list(limit: number): Promise<RunRecord[]> {
+    return [...this.runs.values()]
+      .sort((a, b) => b.run_id.localeCompare(a.run_id))
+      .slice(0, limit)
+      .map((run) => structuredClone(run));
+  }
+}
