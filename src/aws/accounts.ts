@@ -36,3 +36,10 @@ export async function clientsForAccount(aws: AwsClients, account: AccountRef, se
     ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
   });
 }
+
+/**
+ * Session names for AssumeRole into member accounts. The member stack lets only the cleanup
+ * function's role open `cloudsweep-cleanup*` sessions and allows key writes only in them, so pass
+ * `${MEMBER_SESSIONS.cleanup}-<run>` from cleanup and `${MEMBER_SESSIONS.collect}-<run>` from collect.
+ */
+export const MEMBER_SESSIONS = { collect: 'cloudsweep-collect', cleanup: 'cloudsweep-cleanup' } as const;

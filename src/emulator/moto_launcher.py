@@ -13,6 +13,7 @@ Everything else goes to moto unchanged. Usage: python3 moto_launcher.py PORT
 """
 import io
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from urllib.parse import parse_qs
@@ -93,6 +94,8 @@ class ControlApp:
 
 def main():
     port = int(sys.argv[1])
+    # moto's Step Functions interpreter calls Lambda, EventBridge, DynamoDB... back on MOTO_PORT.
+    os.environ["MOTO_PORT"] = str(port)
     app = ControlApp(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True)
     print(f"moto listening on http://127.0.0.1:{port}", flush=True)

@@ -1,0 +1,177 @@
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
+import { CloudSweepFunction } from './constructs/cloudsweep-function';
+import { Monitoring } from './constructs/monitoring';
+import { Notifications } from './constructs/notifications';
+import { Schedules } from './constructs/schedules';
+import { Tables } from './constructs/tables';
+import { WorkflowStateMachine } from './constructs/workflow-state-machine';
+import { suppressCentralFindings } from './nag-suppressions';
+import { iamReadActions, IAM_WRITE_ACTIONS } from './member-stack';
+import { CloudSweepSettings, FUNCTION_ROLE_NAMES } from './settings';
+
+export interface CloudSweepStackProps extends StackProps {
+  settings: CloudSweepSettings;
+}
+
+/**
+ * The central account: tables, bus, the collect/plan/cleanup functions, the state machine that
+ * runs the workflows, the schedules, the alarm and the dashboard. Outputs name every resource the
+ * CLI needs (RESOURCE_BINDINGS in src/resources.ts).
+ */
+export class CloudSweepStack extends Stack {
+  readonly tables: Tables;
+  readonly eventBus: events.EventBus;
+  readonly functions: Record<'collect' | 'plan' | 'cleanup', CloudSweepFunction>;
+  readonly workflow: WorkflowStateMachine;
+  readonly schedules: Schedules;
+  readonly monitoring: Monitoring;
+  readonly notifications?: Notifications;
+  readonly settings: CloudSweepSettings;
+
+  constructor(scope: Construct, id: string, props: CloudSweepStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    this.settings = settings;
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+
+    this.tables = new Tables(this, 'Tables', { removalPolicy: settings.removalPolicy });
+    this.eventBus = new events.EventBus(this, 'EventBus', { description: 'cloudsweep workflow events' });
+
+    const environment: Record<string, string> = {
+      [RESOURCE_BINDINGS.inventoryTable.env]: this.tables.inventory.tableName,
+      [RESOURCE_BINDINGS.configTable.env]: this.tables.config.tableName,
+      [RESOURCE_BINDINGS.jobsTable.env]: this.tables.jobs.tableName,
+      [RESOURCE_BINDINGS.auditTable.env]: this.tables.audit.tableName,
+      [RESOURCE_BINDINGS.runsTable.env]: this.tables.runs.tableName,
+      [RESOURCE_BINDINGS.eventBus.env]: this.eventBus.eventBusName,
+    };
+    const common = { environment, logRetention };
+    this.functions = {
+      collect: new CloudSweepFunction(this, 'Collect', {
+        ...common,
+        name: 'collect',
+        description: 'cloudsweep collect: lists accounts, collects IAM users and access keys per account',
+        roleName: FUNCTION_ROLE_NAMES.collect,
+        timeout: Duration.minutes(15),
+        memorySize: 1024,
+      }),
+      plan: new CloudSweepFunction(this, 'Plan', {
+        ...common,
+        name: 'plan',
+        description: 'cloudsweep plan: runs the jobs subscribed to workflow events, draws the cleanup plan',
+        roleName: FUNCTION_ROLE_NAMES.plan,
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+      }),
+      cleanup: new CloudSweepFunction(this, 'Cleanup', {
+        ...common,
+        name: 'cleanup',
+        description: 'cloudsweep cleanup: verifies and deletes or deactivates flagged access keys',
+        roleName: FUNCTION_ROLE_NAMES.cleanup,
+        timeout: Duration.minutes(15),
+      }),
+    };
+    this.grantPermissions(settings);
+
+    this.workflow = new WorkflowStateMachine(this, 'Workflow', {
+      collect: this.functions.collect.function,
+      plan: this.functions.plan.function,
+      cleanup: this.functions.cleanup.function,
+      eventBus: this.eventBus,
+      mapMaxConcurrency: settings.mapMaxConcurrency,
+      timeout: Duration.minutes(settings.workflowTimeoutMinutes),
+      logRetention,
+    });
+    this.schedules = new Schedules(this, 'Schedules', {
+      stateMachine: this.workflow.stateMachine,
+      planFunction: this.functions.plan.function,
+      ...(settings.schedule ? { schedule: settings.schedule } : {}),
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.workflow.stateMachine,
+      ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
+    });
+    if (settings.notifyEmail) {
+      this.notifications = new Notifications(this, 'Notifications', {
+        eventBus: this.eventBus,
+        email: settings.notifyEmail,
+        key: this.monitoring.topicKey,
+      });
+    }
+
+    this.outputs({
+      inventoryTable: this.tables.inventory.tableName,
+      configTable: this.tables.config.tableName,
+      jobsTable: this.tables.jobs.tableName,
+      auditTable: this.tables.audit.tableName,
+      runsTable: this.tables.runs.tableName,
+      eventBus: this.eventBus.eventBusName,
+      stateMachineArn: this.workflow.stateMachine.stateMachineArn,
+      planFunction: this.functions.plan.function.functionName,
+      schedulerRoleArn: this.schedules.jobsRole.roleArn,
+      scheduleGroup: this.schedules.jobsGroup.scheduleGroupName,
+    });
+    suppressCentralFindings(this);
+  }
+
+  /** Each function gets what its part of the workflow touches, nothing more. */
+  private grantPermissions(settings: CloudSweepSettings): void {
+    const { collect, plan, cleanup } = this.functions;
+    const { inventory, config, jobs, audit, runs } = this.tables;
+
+    inventory.grantReadWriteData(collect.role);
+    config.grantReadData(collect.role);
+    collect.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadIam', actions: iamReadActions(), resources: ['*'] }));
+    collect.role.addToPolicy(this.enterMemberAccounts(settings));
+    if (settings.organization) {
+      collect.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListOrganizationAccounts',
+          actions: ['organizations:ListAccounts', 'organizations:DescribeOrganization', 'organizations:DescribeAccount'],
+          resources: ['*'],
+        }),
+      );
+    }
+
+    // Plan: jobs flag keys in the inventory and record their runs; the lease lives in runs.
+    inventory.grantReadWriteData(plan.role);
+    config.grantReadData(plan.role);
+    jobs.grantReadWriteData(plan.role);
+    runs.grantReadWriteData(plan.role);
+
+    inventory.grantReadWriteData(cleanup.role);
+    config.grantReadData(cleanup.role);
+    audit.grantReadWriteData(cleanup.role);
+    this.eventBus.grantPutEventsTo(cleanup.role);
+    cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadIam', actions: iamReadActions(), resources: ['*'] }));
+    cleanup.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CleanUpAccessKeys',
+        actions: IAM_WRITE_ACTIONS,
+        resources: [this.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' })],
+      }),
+    );
+    cleanup.role.addToPolicy(this.enterMemberAccounts(settings));
+  }
+
+  /** AssumeRole into the member role: of the listed accounts only, or of any account in organization mode. */
+  private enterMemberAccounts(settings: CloudSweepSettings): iam.PolicyStatement {
+    const accounts = settings.organization || settings.accounts.length === 0 ? ['*'] : settings.accounts;
+    return new iam.PolicyStatement({
+      sid: 'EnterMemberAccounts',
+      actions: ['sts:AssumeRole'],
+      resources: accounts.map((account) => `arn:${this.partition}:iam::${account}:role/${settings.memberRoleName}`),
+    });
+  }
+
+  private outputs(values: Record<ResourceRole, string>): void {
+    for (const role of Object.keys(values) as ResourceRole[]) {
+      new CfnOutput(this, RESOURCE_BINDINGS[role].output, { value: values[role], description: `cloudsweep ${role} (${RESOURCE_BINDINGS[role].env})` });
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface TablesProps {
+  /** For inventory and runs, which a collect rebuilds; jobs, config and audit are always retained. */
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The five tables, all `pk`/`sk` strings, on demand, with point-in-time recovery. Item layout
+ * inside each belongs to the module that owns it (src/inventory, src/config, src/jobs, ...).
+ */
+export class Tables extends Construct {
+  readonly inventory: dynamodb.Table;
+  readonly config: dynamodb.Table;
+  readonly jobs: dynamodb.Table;
+  readonly audit: dynamodb.Table;
+  readonly runs: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: TablesProps) {
+    super(scope, id);
+    this.inventory = this.table('Inventory', props.removalPolicy);
+    this.config = this.table('Config', RemovalPolicy.RETAIN);
+    this.jobs = this.table('Jobs', RemovalPolicy.RETAIN);
+    this.audit = this.table('Audit', RemovalPolicy.RETAIN);
+    this.runs = this.table('Runs', props.removalPolicy);
+  }
+
+  private table(id: string, removalPolicy: RemovalPolicy): dynamodb.Table {
+    return new dynamodb.Table(this, id, {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+  }
+}

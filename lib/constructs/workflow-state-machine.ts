@@ -1,0 +1,261 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { CLEANUP_REFUSED, EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
+import { StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
+
+export interface WorkflowStateMachineProps {
+  collect: lambda.IFunction;
+  plan: lambda.IFunction;
+  cleanup: lambda.IFunction;
+  eventBus: events.IEventBus;
+  /** Accounts collected at once by the Map state. */
+  mapMaxConcurrency: number;
+  timeout: Duration;
+  logRetention: logs.RetentionDays;
+}
+
+/** Transient Lambda service errors: retried; an error the handler throws is not (it would throw again). */
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+/** Where the state data keeps each action's result; `post_*` events publish it as their summary. */
+const SUMMARY_PATH: Record<StepAction, string> = {
+  collect: '$.summaries.collect',
+  plan: '$.summaries.plan',
+  cleanup: '$.summaries.cleanup',
+};
+
+/**
+ * The state machine, generated from the workflow declaration (src/workflow/declaration.ts): one
+ * chain of steps in WORKFLOW_STEPS order, entered at the requested workflow's first event and left
+ * after its last. At each step: publish the event, run the jobs subscribed to it, do the action.
+ * State data: `{workflow, run_id, summaries: {collect?, plan?, cleanup?}, collect?, jobs?, error?}`.
+ */
+export class WorkflowStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, private readonly props: WorkflowStateMachineProps) {
+    super(scope, id);
+
+    const done = new sfn.Succeed(this, 'Done');
+    const failure = this.failurePath();
+
+    // Build the steps back to front so each knows where it goes next.
+    const entries = new Map<WorkflowEvent, sfn.IChainable>();
+    let next: sfn.IChainable = done;
+    for (let at = WORKFLOW_STEPS.length - 1; at >= 0; at--) {
+      const step = WORKFLOW_STEPS[at] as WorkflowStep;
+      const leaving = WORKFLOW_NAMES.filter((name) => WORKFLOWS[name].last === step.event);
+      const after =
+        leaving.length > 0 && next !== done
+          ? leaving
+              .reduce(
+                (choice, name) => choice.when(sfn.Condition.stringEquals('$.workflow', name), done),
+                new sfn.Choice(this, `After ${step.event}`),
+              )
+              .otherwise(next)
+          : next;
+      const entry = this.step(step, after, failure(step.event));
+      entries.set(step.event, entry);
+      next = entry;
+    }
+
+    const choose = new sfn.Choice(this, 'Choose workflow', { comment: 'The input {"workflow": NAME} picks the workflow.' });
+    for (const name of WORKFLOW_NAMES) {
+      const entry = entries.get(WORKFLOWS[name].first);
+      if (!entry) throw new Error(`workflow ${name} starts at ${WORKFLOWS[name].first}, which no step declares`);
+      const start = new sfn.Pass(this, `Start ${name}`, {
+        parameters: { workflow: name, run_id: sfn.JsonPath.executionName, summaries: {} },
+      });
+      choose.when(sfn.Condition.and(sfn.Condition.isPresent('$.workflow'), sfn.Condition.stringEquals('$.workflow', name)), start.next(entry));
+    }
+    choose.otherwise(
+      new sfn.Fail(this, 'Unknown workflow', {
+        error: 'UnknownWorkflow',
+        cause: `The execution input must be {"workflow": NAME} with NAME one of ${WORKFLOW_NAMES.join(', ')}`,
+      }),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'cloudsweep workflows: collect_and_cleanup, collect, cleanup',
+      definitionBody: sfn.DefinitionBody.fromChainable(choose),
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+
+  /** One step: publish its event, run its jobs, then its action; returns the step's first state. */
+  private step(step: WorkflowStep, next: sfn.IChainable, onError: sfn.IChainable): sfn.IChainable {
+    const publish = this.publish(`Publish ${step.event}`, step.event, step.reports ? sfn.JsonPath.objectAt(SUMMARY_PATH[step.reports]) : {});
+    const runJobs = this.invoke(`Run jobs ${step.event}`, this.props.plan, {
+      payload: { action: 'run_jobs', ...this.runRef(), event: step.event },
+      resultPath: `$.jobs.${step.event}`,
+    });
+    return sfn.Chain.start(this.guard(publish, onError))
+      .next(this.guard(runJobs, onError))
+      .next(step.action ? this.action(step.action, onError, next) : next);
+  }
+
+  /** The step's action, followed by `next`. */
+  private action(action: StepAction, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+    switch (action) {
+      case 'collect':
+        return this.collect(onError).next(next);
+      case 'plan':
+        return this.guard(
+          this.invoke('Draw cleanup plan', this.props.plan, { payload: { action: 'plan', ...this.runRef() }, resultPath: SUMMARY_PATH.plan }),
+          onError,
+        ).next(next);
+      case 'cleanup':
+        return this.cleanup(onError, next);
+    }
+  }
+
+  /** list_accounts, then collect_account for each account in a Map, then summarize. */
+  private collect(onError: sfn.IChainable): sfn.Chain {
+    const listAccounts = this.invoke('List accounts', this.props.collect, {
+      payload: { action: 'list_accounts', ...this.runRef() },
+      resultPath: '$.collect',
+    });
+
+    // One failing account must not stop the others (SPEC 8): its failure becomes its result.
+    // No payload: the item selected for this account is the event as it is.
+    const collectAccount = this.invoke('Collect account', this.props.collect, {});
+    collectAccount.addCatch(
+      new sfn.Pass(this, 'Account failed', {
+        parameters: {
+          account_id: sfn.JsonPath.stringAt('$.account.id'),
+          account_name: sfn.JsonPath.stringAt('$.account.name'),
+          users: 0,
+          keys: 0,
+          calls: 0,
+          duration_ms: 0,
+          error: sfn.JsonPath.stringAt('$.error.Cause'),
+        },
+      }),
+      { resultPath: '$.error' },
+    );
+    const eachAccount = new sfn.Map(this, 'Collect accounts', {
+      itemsPath: '$.collect.accounts',
+      itemSelector: {
+        action: 'collect_account',
+        workflow: sfn.JsonPath.stringAt('$.workflow'),
+        run_id: sfn.JsonPath.stringAt('$.run_id'),
+        account: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+      },
+      maxConcurrency: this.props.mapMaxConcurrency,
+      resultPath: '$.collect.results',
+    }).itemProcessor(collectAccount);
+
+    const summarize = this.invoke('Summarize collect', this.props.collect, {
+      payload: { action: 'summarize', ...this.runRef(), results: sfn.JsonPath.objectAt('$.collect.results') },
+      resultPath: SUMMARY_PATH.collect,
+    });
+    return sfn.Chain.start(this.guard(listAccounts, onError)).next(this.guard(eachAccount, onError)).next(this.guard(summarize, onError));
+  }
+
+  /** The cleanup; a run the circuit breaker refused publishes the refusal and fails visibly. */
+  private cleanup(onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+    const cleanup = this.guard(
+      this.invoke('Clean up', this.props.cleanup, { payload: { action: 'cleanup', ...this.runRef() }, resultPath: SUMMARY_PATH.cleanup }),
+      onError,
+    );
+    const refused = this.guard(this.publish(`Publish ${CLEANUP_REFUSED}`, CLEANUP_REFUSED, sfn.JsonPath.objectAt(SUMMARY_PATH.cleanup)), onError).next(
+      new sfn.Fail(this, 'Cleanup refused', { error: 'CleanupRefused', causePath: `${SUMMARY_PATH.cleanup}.refused` }),
+    );
+    const check = new sfn.Choice(this, 'Cleanup refused?')
+      .when(sfn.Condition.isPresent(`${SUMMARY_PATH.cleanup}.refused`), refused)
+      .otherwise(next);
+    return cleanup.next(check);
+  }
+
+  /**
+   * The catch path, one entry per step so the failure event names the step: publish
+   * `workflow_failed` with `{step, error, cause}`, then fail the execution (the alarm sees it).
+   */
+  private failurePath(): (event: WorkflowEvent) => sfn.IChainable {
+    const failed = new sfn.Fail(this, 'Workflow failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const publish = this.publish(`Publish ${WORKFLOW_FAILED}`, WORKFLOW_FAILED, {
+      step: sfn.JsonPath.stringAt('$.failed_step'),
+      error: sfn.JsonPath.stringAt('$.error.Error'),
+      cause: sfn.JsonPath.stringAt('$.error.Cause'),
+    });
+    // Failing to publish the failure must still fail the execution, with the original error.
+    publish.addCatch(failed, { resultPath: '$.publish_error' });
+    publish.next(failed);
+    const entries = new Map<WorkflowEvent, sfn.IChainable>();
+    return (event) => {
+      let entry = entries.get(event);
+      if (!entry) {
+        entry = new sfn.Pass(this, `Failed during ${event}`, { result: sfn.Result.fromString(event), resultPath: '$.failed_step' }).next(publish);
+        entries.set(event, entry);
+      }
+      return entry;
+    };
+  }
+
+  private publish(id: string, detailType: string, summary: unknown): tasks.EventBridgePutEvents {
+    const task = new tasks.EventBridgePutEvents(this, id, {
+      entries: [
+        {
+          eventBus: this.props.eventBus,
+          source: EVENT_SOURCE,
+          detailType,
+          detail: sfn.TaskInput.fromObject({ ...this.runRef(), summary }),
+        },
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    return task;
+  }
+
+  private invoke(
+    id: string,
+    fn: lambda.IFunction,
+    options: { payload?: Record<string, unknown>; resultPath?: string },
+  ): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: fn,
+      ...(options.payload ? { payload: sfn.TaskInput.fromObject(options.payload) } : {}),
+      // The handler's return value is the result: the contract shapes of src/workflow/contracts.ts.
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      ...(options.resultPath ? { resultPath: options.resultPath } : {}),
+    });
+    task.addRetry({
+      errors: LAMBDA_TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 5,
+      backoffRate: 2,
+      maxDelay: Duration.minutes(1),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return task;
+  }
+
+  private guard<T extends sfn.TaskStateBase | sfn.Map>(state: T, onError: sfn.IChainable): T {
+    state.addCatch(onError, { resultPath: '$.error' });
+    return state;
+  }
+
+  private runRef(): { workflow: string; run_id: string } {
+    return { workflow: sfn.JsonPath.stringAt('$.workflow'), run_id: sfn.JsonPath.stringAt('$.run_id') };
+  }
+}

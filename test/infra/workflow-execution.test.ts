@@ -1,0 +1,233 @@
+import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateStateMachineCommand,
+  DeleteStateMachineCommand,
+  DescribeExecutionCommand,
+  DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AwsClients } from '../../src/aws/clients';
+import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { WORKFLOW_FAILED } from '../../src/events/contracts';
+import { stepsOf, WORKFLOW_EVENTS, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
+import type { AccountCollectResult, CleanupSummary, CollectSummary, JobsSummary, PlanSummary } from '../../src/workflow/contracts';
+import { logicalId, resolveIntrinsics, synthApp } from './support/synth';
+
+/**
+ * The synthesized state machine definition, run by moto's Step Functions interpreter. moto's
+ * simple Lambda backend answers each invocation with the next queued result, in call order, so
+ * each test queues what the functions would return; events reach an SQS queue through a rule.
+ */
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const BUS = 'cloudsweep-test';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+interface Published {
+  detailType: string;
+  detail: { workflow: string; run_id: string; summary: Record<string, unknown> };
+}
+
+describe('the state machine in moto', () => {
+  let emulator: Emulator;
+  let aws: AwsClients;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let definition: string;
+  let roleArn: string;
+  let runs = 0;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    await emulator.motoApi('/moto-api/config', { stepfunctions: { execute_state_machine: true }, lambda: { use_docker: false } });
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: REGION, credentials });
+    sqs = new SQSClient({ endpoint: emulator.endpoint, region: REGION, credentials });
+
+    const role = await aws.iam.send(
+      new CreateRoleCommand({ RoleName: 'cloudsweep-test', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }),
+    );
+    roleArn = role.Role?.Arn ?? '';
+    const functionArn = async (name: string) => {
+      const created = await aws.lambda.send(
+        new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Role: roleArn, Handler: 'index.handler', Code: { ZipFile: EMPTY_ZIP } }),
+      );
+      return created.FunctionArn ?? '';
+    };
+    const bus = await aws.eventbridge.send(new CreateEventBusCommand({ Name: BUS }));
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'cloudsweep-events' }));
+    queueUrl = queue.QueueUrl ?? '';
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    await aws.eventbridge.send(new PutRuleCommand({ Name: 'all', EventBusName: BUS, EventPattern: JSON.stringify({ source: ['cloudsweep'] }) }));
+    await aws.eventbridge.send(new PutTargetsCommand({ Rule: 'all', EventBusName: BUS, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }] }));
+
+    const { central } = synthApp();
+    const functions = {
+      collect: await functionArn('cloudsweep-collect'),
+      plan: await functionArn('cloudsweep-plan'),
+      cleanup: await functionArn('cloudsweep-cleanup'),
+    };
+    {
+      const machine = central.workflow.stateMachine.node.defaultChild as unknown as { definitionString: unknown };
+      const resolved = resolveIntrinsics(central.resolve(machine.definitionString), { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT }, {
+        [`${logicalId(central.functions.collect.function)}.Arn`]: functions.collect,
+        [`${logicalId(central.functions.plan.function)}.Arn`]: functions.plan,
+        [`${logicalId(central.functions.cleanup.function)}.Arn`]: functions.cleanup,
+        [`${logicalId(central.eventBus)}.Arn`]: bus.EventBusArn ?? '',
+      });
+      definition = String(resolved);
+    }
+  });
+  afterAll(async () => {
+    sqs?.destroy();
+    await emulator?.stop();
+  });
+
+  async function queueResults(results: unknown[]): Promise<void> {
+    await emulator.motoApi('/moto-api/static/lambda-simple/response', { results: results.map((r) => JSON.stringify(r)), region: REGION });
+  }
+
+  /**
+   * Runs the definition to its end; gives the execution and the states it entered. moto 5.2 cannot
+   * start an execution while another one is stored, so each run has its own state machine, deleted after.
+   */
+  async function execute(input: unknown): Promise<{ execution: DescribeExecutionCommandOutput; states: string[] }> {
+    const name = `run-${++runs}`;
+    const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));
+    try {
+      const started = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, name, input: JSON.stringify(input) }));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const execution = await aws.sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+        if (execution.status !== 'RUNNING' || Date.now() > deadline) return { execution, states: await visitedStates(started.executionArn) };
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await aws.sfn.send(new DeleteStateMachineCommand({ stateMachineArn: created.stateMachineArn }));
+    }
+  }
+
+  /** What the bus received since the last call, in order. */
+  async function published(): Promise<Published[]> {
+    const events: Published[] = [];
+    for (;;) {
+      const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const messages = answer.Messages ?? [];
+      if (messages.length === 0) return events;
+      for (const message of messages) {
+        const event = JSON.parse(message.Body ?? '{}') as { 'detail-type': string; detail: Published['detail'] };
+        events.push({ detailType: event['detail-type'], detail: event.detail });
+      }
+    }
+  }
+
+  async function visitedStates(executionArn: string | undefined): Promise<string[]> {
+    const history = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    return (history.events ?? []).flatMap((event) => (event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : []));
+  }
+
+  const jobs = (event: WorkflowEvent): JobsSummary => ({ event, jobs: [] });
+  const accounts = [
+    { id: ACCOUNT, name: 'home' },
+    { id: '222222222222', name: 'prod', role_arn: 'arn:aws:iam::222222222222:role/CloudSweepMemberRole' },
+  ];
+  const accountResult = (id: string): AccountCollectResult => ({ account_id: id, account_name: id, users: 2, keys: 3, calls: 5, duration_ms: 10 });
+  const collectSummary: CollectSummary = { accounts: [accountResult(ACCOUNT), accountResult('222222222222')], users: 4, keys: 6, failed_accounts: [], duration_ms: 25 };
+  const planSummary: PlanSummary = { flagged: 2, protected: 1, candidates: 1, cleanup_enabled: true, dry_run: false };
+  const cleanupSummary: CleanupSummary = { flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
+
+  /** The Lambda results of a whole workflow, in the order the state machine invokes them. */
+  function resultsFor(workflow: WorkflowName, cleanup: CleanupSummary = cleanupSummary): unknown[] {
+    return stepsOf(workflow).flatMap((step) => {
+      const results: unknown[] = [jobs(step.event)];
+      if (step.action === 'collect') results.push({ accounts }, ...accounts.map((a) => accountResult(a.id)), collectSummary);
+      if (step.action === 'plan') results.push(planSummary);
+      if (step.action === 'cleanup') results.push(cleanup);
+      return results;
+    });
+  }
+
+  it('runs collect_and_cleanup: collect per account, every event in order, then plan and cleanup', async () => {
+    await queueResults(resultsFor('collect_and_cleanup'));
+
+    const { execution, states } = await execute({ workflow: 'collect_and_cleanup' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const events = await published();
+    expect(events.map((e) => e.detailType)).toEqual([...WORKFLOW_EVENTS]);
+    for (const event of events) expect(event.detail).toMatchObject({ workflow: 'collect_and_cleanup', run_id: execution.name });
+    expect(events.find((e) => e.detailType === 'pre_collect')?.detail.summary).toEqual({});
+    expect(events.find((e) => e.detailType === 'post_collect')?.detail.summary).toEqual(collectSummary);
+    expect(events.find((e) => e.detailType === 'post_cleanup_plan')?.detail.summary).toEqual(planSummary);
+    expect(events.find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(cleanupSummary);
+    expect(states.filter((s) => s === 'Collect account')).toHaveLength(accounts.length);
+    expect(states).toEqual(expect.arrayContaining(['List accounts', 'Summarize collect', 'Draw cleanup plan', 'Clean up']));
+    expect(JSON.parse(execution.output ?? '{}')).toMatchObject({ summaries: { collect: collectSummary, plan: planSummary, cleanup: cleanupSummary } });
+  });
+
+  it('stops collect after post_collect', async () => {
+    await queueResults(resultsFor('collect'));
+
+    const { execution, states } = await execute({ workflow: 'collect' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await published()).map((e) => e.detailType)).toEqual(['pre_collect', 'collect', 'post_collect']);
+    expect(states).not.toContain('Draw cleanup plan');
+    expect(states).not.toContain('Clean up');
+  });
+
+  it('runs cleanup without collecting', async () => {
+    await queueResults(resultsFor('cleanup'));
+
+    const { execution, states } = await execute({ workflow: 'cleanup' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((await published()).map((e) => e.detailType)).toEqual(WORKFLOW_EVENTS.slice(3));
+    expect(states).not.toContain('List accounts');
+    expect(states).not.toContain('Collect accounts');
+  });
+
+  it('publishes workflow_failed and fails when a Lambda fails', async () => {
+    // moto fails an invocation whose response is over 6 MB with a function error, as Lambda does.
+    const failing = 'x'.repeat(6_000_001);
+    await queueResults([...resultsFor('cleanup').slice(0, 6), failing]);
+
+    const { execution, states } = await execute({ workflow: 'cleanup' });
+
+    expect(execution.status).toBe('FAILED');
+    const events = await published();
+    expect(events.map((e) => e.detailType)).toEqual(['pre_cleanup_plan', 'cleanup_plan', 'post_cleanup_plan', 'pre_cleanup', 'cleanup', WORKFLOW_FAILED]);
+    const failure = events.at(-1)?.detail;
+    expect(failure).toMatchObject({ workflow: 'cleanup', run_id: execution.name, summary: { step: 'cleanup' } });
+    expect(failure?.summary.error).toEqual(expect.any(String));
+    expect(failure?.summary.cause).toEqual(expect.stringContaining('Response payload size exceeded'));
+    expect(states).toEqual(expect.arrayContaining(['Failed during cleanup', 'Publish workflow_failed', 'Workflow failed']));
+  });
+
+  it('publishes cleanup_refused and fails when the circuit breaker refuses the cleanup', async () => {
+    const refused = { ...cleanupSummary, deleted: 0, refused: '120 keys flagged, above max_cleanup_per_run 100' };
+    await queueResults(resultsFor('cleanup', refused).slice(0, -1));
+
+    const { execution } = await execute({ workflow: 'cleanup' });
+
+    expect(execution.status).toBe('FAILED');
+    const events = await published();
+    expect(events.map((e) => e.detailType)).toEqual(['pre_cleanup_plan', 'cleanup_plan', 'post_cleanup_plan', 'pre_cleanup', 'cleanup', 'cleanup_refused']);
+    expect(events.at(-1)?.detail.summary).toEqual(refused);
+    expect(execution.cause).toBe(refused.refused);
+  });
+
+  it('rejects an unknown workflow before publishing anything', async () => {
+    const { execution } = await execute({ workflow: 'collect_everything' });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('UnknownWorkflow');
+    expect(await published()).toEqual([]);
+  });
+});
+
+/** An empty zip archive: moto's simple Lambda backend never runs the code. */
+const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
