@@ -1,0 +1,160 @@
+import { InventoryGraph } from '../../../src/inventory/graph';
+import { accountNode } from '../../../src/inventory/model';
+import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
+import { executeSearch } from '../../../src/query/execute';
+import { render } from '../../../src/query/output';
+import { parse } from '../../../src/query/parser';
+import { seedInventory } from '../../fixtures/seed-inventory';
+
+const run = (text: string, options: { flaggedBy?: string; reason?: string } = {}) => {
+  const seed = seedInventory();
+  return { seed, result: executeSearch(text, { graph: seed.graph, now: seed.now, ...options }) };
+};
+
+describe('count', () => {
+  it('prints the seed\'s second query exactly', () => {
+    const { result } = run('search is(access_key) and last_access > 90days <-- is(user) and name not in [jenkins, ci] | count name');
+    expect(render(result.output)).toBe(
+      ['ccm-sa: 1', 'nancy: 1', 'db-runner: 3', 'packer-ami: 9', 'test-max: 12', 'total matched: 26', 'total unmatched: 0'].join('\n'),
+    );
+  });
+
+  it('orders the seed\'s first query fewest first, ties by value, with a consistent total', () => {
+    const { result } = run('search is(access_key) and last_access > 90days <-- is(user) | count name');
+    expect(render(result.output)).toBe(
+      ['ccm-sa: 1', 'jenkins: 1', 'nancy: 1', 'ci: 2', 'db-runner: 3', 'packer-ami: 9', 'test-max: 12', 'total matched: 29', 'total unmatched: 0'].join('\n'),
+    );
+  });
+
+  it('counts nodes without the property as unmatched', () => {
+    const { result } = run('is(user) | count tags.owner');
+    expect(result.output).toEqual({
+      type: 'count', path: 'tags.owner', counts: [{ value: 'nancy@example.com', count: 1 }, { value: 'platform', count: 1 }], total_matched: 2, total_unmatched: 32,
+    });
+  });
+
+  it('without a path prints only the totals', () => {
+    expect(render(run('is(account) | count').result.output)).toBe('total matched: 12\ntotal unmatched: 0');
+  });
+
+  it('renders JSON for scripts', () => {
+    const { result } = run('is(account) and name = prod | count name');
+    expect(JSON.parse(render(result.output, 'json'))).toEqual({ path: 'name', counts: [{ value: 'prod', count: 1 }], total_matched: 1, total_unmatched: 0 });
+  });
+});
+
+describe('list, head, tail, dump', () => {
+  it('lists the default columns: kind, id, name, age, last_access, account', () => {
+    const { result } = run('id(AKIA0000000000000001)');
+    expect(result.output).toEqual({
+      type: 'list', format: 'table', columns: ['kind', 'id', 'name', 'age', 'last_access', 'account'],
+      rows: [['aws_iam_access_key', 'AKIA0000000000000001', 'AKIA0000000000000001', '300d', '120d', 'prod']],
+    });
+    expect(render(result.output)).toBe(
+      'kind                id                    name                  age   last_access  account\n' +
+        'aws_iam_access_key  AKIA0000000000000001  AKIA0000000000000001  300d  120d         prod',
+    );
+  });
+
+  it('lists chosen columns as a table, CSV or JSON', () => {
+    const csv = run('is(user) and name = nancy | list name, tags, /ancestors.account.reported.name as acct --csv').result.output;
+    expect(render(csv)).toBe('name,tags,acct\nnancy,"{""owner"":""nancy@example.com"",""team"":""data""}",prod');
+    const json = run('is(user) and name = nancy | list name, tags.owner --json').result.output;
+    expect(JSON.parse(render(json))).toEqual([{ name: 'nancy', owner: 'nancy@example.com' }]);
+    expect(JSON.parse(render(run('is(user) and name = nancy | list name').result.output, 'json'))).toEqual([{ name: 'nancy' }]);
+  });
+
+  it('keeps the first or last N in the default order, 100 by default', () => {
+    const all = run('is(user)').result.output;
+    const rows = all.type === 'list' ? all.rows : [];
+    const head = run('is(user) | head 2').result.output;
+    const tail = run('is(user) | tail 2 | list').result.output;
+    expect(head.type === 'list' && head.rows).toEqual(rows.slice(0, 2));
+    expect(tail.type === 'list' && tail.rows).toEqual(rows.slice(-2));
+    expect(run('is(user) | head 0').result.output).toMatchObject({ rows: [] });
+    const many = new InventoryGraph(Array.from({ length: 150 }, (_, i) => accountNode({ id: String(100000000000 + i), name: `a${i}` })));
+    for (const command of ['head', 'tail']) {
+      const output = executeSearch(`all | ${command}`, { graph: many, now: new Date() }).output;
+      expect(output.type === 'list' && output.rows.length).toBe(100);
+    }
+  });
+
+  it('dumps whole nodes with their ancestors', () => {
+    const { result } = run('id(AKIA0000000000000001) | dump');
+    expect(result.output).toMatchObject({
+      type: 'dump',
+      nodes: [{ id: 'AKIA0000000000000001', kind: 'aws_iam_access_key', reported: { user_name: 'ccm-sa' }, metadata: {}, desired: {}, ancestors: { account: { id: '100000000001', name: 'prod' }, user: { id: 'AIDACCMSA01', name: 'ccm-sa' } } }],
+    });
+    expect(JSON.parse(render(result.output))).toHaveLength(1);
+  });
+});
+
+describe('clean, protect, unprotect', () => {
+  it('flags the seed\'s keys for cleanup as updates, changing nothing in the graph', () => {
+    const { seed, result } = run('is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean', { flaggedBy: 'clean_outdated_access_keys' });
+    expect(result.matched).toBe(27);
+    expect(result.flagged).toBe(27);
+    expect(result.updates).toHaveLength(27);
+    expect(result.updates[0]).toEqual({
+      id: expect.stringMatching(/^AKIA/),
+      accountId: expect.stringMatching(/^\d{12}$/),
+      metadata: { flagged_by: 'clean_outdated_access_keys', flagged_at: seed.now.toISOString() },
+      desired: { clean: true },
+    });
+    expect([...seed.graph.nodes()].some((node) => node.desired.clean)).toBe(false);
+    expect(render(result.output)).toBe('flagged 27 for cleanup (27 matched, 0 already flagged)');
+  });
+
+  it('records the account of each flagged key, from its ancestors', () => {
+    const { result } = run('is(access_key) and /ancestors.user.reported.name = nancy | clean');
+    expect(result.updates.map((update) => update.accountId)).toEqual(['100000000001']);
+  });
+
+  it('records the reason of the command, else the one the caller gives', () => {
+    expect(run('id(AKIA0000000000000001) | clean "unused > 90 days"').result.updates[0]?.metadata?.clean_reason).toBe('unused > 90 days');
+    expect(run('id(AKIA0000000000000001) | clean', { reason: 'job says so' }).result.updates[0]?.metadata?.clean_reason).toBe('job says so');
+  });
+
+  it('does not flag again what is already flagged, once the updates are written', async () => {
+    const seed = seedInventory();
+    const store = new MemoryInventoryStore(seed.graph);
+    // 95 days: an hour later, the keys at the 90-day boundary stay out.
+    const query = parse('is(access_key) and last_access > 95days | clean');
+    const first = executeSearch(query, { graph: seed.graph, now: seed.now });
+    await store.updateNodes(first.updates);
+    const later = new Date(seed.now.getTime() + 3600_000);
+    const second = executeSearch(query, { graph: seed.graph, now: later });
+    expect(first.flagged).toBe(seed.unusedKeyIds.length);
+    expect(second.updates).toEqual([]);
+    expect(second.flagged).toBe(0);
+    expect(render(second.output)).toBe(`flagged 0 for cleanup (${seed.unusedKeyIds.length} matched, ${seed.unusedKeyIds.length} already flagged)`);
+    expect(seed.graph.node(seed.unusedKeyIds[0] as string)?.metadata.flagged_at).toBe(seed.now.toISOString());
+  });
+
+  it('flags only what head keeps', () => {
+    expect(run('is(access_key) | head 3 | clean').result.updates).toHaveLength(3);
+  });
+
+  it('protects and unprotects with metadata.protected', () => {
+    const { result } = run('is(user) and name = jenkins | protect');
+    expect(result.updates).toEqual([{ id: 'AIDAJENKINS01', accountId: '100000000001', metadata: { protected: true } }]);
+    expect(render(result.output)).toBe('protected 1 (1 matched, 0 already protected)');
+    expect(run('is(user) and name = jenkins | unprotect').result.updates).toEqual([]);
+    expect(run('is(user) and name = jenkins | protect | unprotect').result.updates).toEqual([
+      { id: 'AIDAJENKINS01', accountId: '100000000001', metadata: { protected: false } },
+    ]);
+  });
+
+  it('composes clean then protect into one update per node', () => {
+    const { result } = run('id(AKIA0000000000000001) | clean | protect');
+    expect(result.updates).toEqual([
+      expect.objectContaining({ metadata: expect.objectContaining({ protected: true, flagged_by: 'search' }), desired: { clean: true } }),
+    ]);
+  });
+
+  it('can count what it flagged', () => {
+    const { result } = run('is(access_key) and last_access > 90days | clean | count');
+    expect(result.flagged).toBe(result.matched);
+    expect(render(result.output)).toBe(`total matched: ${result.matched}\ntotal unmatched: 0`);
+  });
+});

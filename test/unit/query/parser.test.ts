@@ -1,0 +1,207 @@
+import { ValidationError } from '../../../src/errors';
+import type { Term } from '../../../src/query/ast';
+import { ParseError } from '../../../src/query/errors';
+import { parse } from '../../../src/query/parser';
+
+const term = (text: string): Term => (parse(text).parts[0] as { term: Term }).term;
+const name = { type: 'property', section: 'reported', keys: ['name'] } as const;
+
+function parseError(text: string): ParseError {
+  try {
+    parse(text);
+  } catch (error) {
+    if (error instanceof ParseError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${text} not to parse`);
+}
+
+describe('parse: terms', () => {
+  it('reads the seed\'s first query into two parts joined by an inbound traversal', () => {
+    expect(parse('search is(access_key) and last_access > 90days <-- is(user) | count name')).toEqual({
+      parts: [
+        {
+          term: {
+            type: 'and',
+            left: { type: 'is', kinds: ['access_key'] },
+            right: { type: 'predicate', path: { type: 'property', section: 'reported', keys: ['last_access'] }, op: '>', value: '90days' },
+          },
+          navigation: { direction: 'in', start: 1, until: 1 },
+        },
+        { term: { type: 'is', kinds: ['user'] } },
+      ],
+      commands: [{ name: 'count', path: name }],
+    });
+  });
+
+  it('accepts the query with or without the leading search word', () => {
+    expect(parse('search is(user)')).toEqual(parse('is(user)'));
+  });
+
+  it('reads is() with several kinds, as arguments or a list', () => {
+    expect(term('is(user, access_key)')).toEqual({ type: 'is', kinds: ['user', 'access_key'] });
+    expect(term('is([user, "access_key"])')).toEqual({ type: 'is', kinds: ['user', 'access_key'] });
+  });
+
+  it('reads id(), all, has_key() and full text', () => {
+    expect(term('id(AKIA123)')).toEqual({ type: 'id', ids: ['AKIA123'] });
+    expect(term('id(123456789012)')).toEqual({ type: 'id', ids: ['123456789012'] });
+    expect(term('all')).toEqual({ type: 'all' });
+    expect(term('has_key(tags, "owner")')).toEqual({ type: 'has_key', path: { type: 'property', section: 'reported', keys: ['tags'] }, keys: ['owner'] });
+    expect(term('"db runner"')).toEqual({ type: 'fulltext', text: 'db runner' });
+    expect(term("'it\\'s'")).toEqual({ type: 'fulltext', text: "it's" });
+  });
+
+  it.each([
+    ['=', '='], ['==', '='], ['!=', '!='], ['>', '>'], ['>=', '>='], ['<', '<'], ['<=', '<='], ['~', '~'], ['=~', '~'], ['!~', '!~'],
+  ])('reads the operator %s', (written, op) => {
+    expect(term(`name ${written} x`)).toMatchObject({ type: 'predicate', op, value: 'x' });
+  });
+
+  it('reads in and not in with lists', () => {
+    expect(term('name in [jenkins, "c i", 3]')).toEqual({ type: 'predicate', path: name, op: 'in', value: ['jenkins', 'c i', 3] });
+    expect(term('name not in []')).toEqual({ type: 'predicate', path: name, op: 'not in', value: [] });
+  });
+
+  it('reads JSON literals and unquoted strings', () => {
+    expect(term('x = true')).toMatchObject({ value: true });
+    expect(term('x = false')).toMatchObject({ value: false });
+    expect(term('x = null')).toMatchObject({ value: null });
+    expect(term('x = -1.5e3')).toMatchObject({ value: -1500 });
+    expect(term('x = 42')).toMatchObject({ value: 42 });
+    expect(term('x = in-use')).toMatchObject({ value: 'in-use' });
+    expect(term('x = 2026-01-01')).toMatchObject({ value: '2026-01-01' });
+    expect(term('x = arn:aws:iam::1:user/a.b')).toMatchObject({ value: 'arn:aws:iam::1:user/a.b' });
+    expect(term('x = "a \\"b\\"\\n"')).toMatchObject({ value: 'a "b"\n' });
+  });
+
+  it('reads array modifiers before the operator', () => {
+    expect(term('groups any = admins')).toMatchObject({ modifier: 'any', op: '=' });
+    expect(term('groups all ~ "^a"')).toMatchObject({ modifier: 'all', op: '~' });
+    expect(term('groups none in [a]')).toMatchObject({ modifier: 'none', op: 'in' });
+  });
+
+  it('reads relative, absolute, ancestor paths and the account shorthand', () => {
+    expect(term('tags.owner = x')).toMatchObject({ path: { type: 'property', section: 'reported', keys: ['tags', 'owner'] } });
+    expect(term('/reported.name = x')).toMatchObject({ path: name });
+    expect(term('/metadata.protected = true')).toMatchObject({ path: { type: 'property', section: 'metadata', keys: ['protected'] } });
+    expect(term('/desired.clean = true')).toMatchObject({ path: { type: 'property', section: 'desired', keys: ['clean'] } });
+    expect(term('/ancestors.user.reported.name = x')).toMatchObject({ path: { type: 'property', ancestor: 'user', section: 'reported', keys: ['name'] } });
+    expect(term('/ancestors.account.reported.name = x')).toMatchObject({ path: { type: 'property', ancestor: 'account', section: 'reported', keys: ['name'] } });
+    expect(term('account=prod')).toEqual({ type: 'predicate', path: { type: 'account' }, op: '=', value: 'prod' });
+  });
+
+  it('gives not precedence over and, and and over or', () => {
+    const a = { type: 'predicate', path: { type: 'property', section: 'reported', keys: ['a'] }, op: '=', value: 1 };
+    const b = { ...a, path: { ...a.path, keys: ['b'] } };
+    const c = { ...a, path: { ...a.path, keys: ['c'] } };
+    expect(term('a = 1 or b = 1 and c = 1')).toEqual({ type: 'or', left: a, right: { type: 'and', left: b, right: c } });
+    expect(term('not a = 1 and b = 1')).toEqual({ type: 'and', left: { type: 'not', term: a }, right: b });
+    expect(term('(a = 1 or b = 1) and c = 1')).toEqual({ type: 'and', left: { type: 'or', left: a, right: b }, right: c });
+    expect(term('a = 1 and b = 1 and c = 1')).toEqual({ type: 'and', left: { type: 'and', left: a, right: b }, right: c });
+  });
+});
+
+describe('parse: traversals, sort and limit', () => {
+  it.each([
+    ['-->', { direction: 'out', start: 1, until: 1 }],
+    ['<--', { direction: 'in', start: 1, until: 1 }],
+    ['<-->', { direction: 'inout', start: 1, until: 1 }],
+    ['-[0:2]->', { direction: 'out', start: 0, until: 2 }],
+    ['-[1:]->', { direction: 'out', start: 1 }],
+    ['-[2]->', { direction: 'out', start: 2, until: 2 }],
+    ['<-[1:3]-', { direction: 'in', start: 1, until: 3 }],
+    ['<-[0:]->', { direction: 'inout', start: 0 }],
+  ])('reads %s', (arrow, navigation) => {
+    expect(parse(`is(account) ${arrow} is(user)`).parts[0]?.navigation).toEqual(navigation);
+  });
+
+  it('reads an arrow glued to its terms', () => {
+    expect(parse('is(account)-->is(user)').parts).toHaveLength(2);
+    expect(parse('is(account)-[1:2]->all').parts[0]?.navigation).toEqual({ direction: 'out', start: 1, until: 2 });
+  });
+
+  it('lets a trailing arrow reach every node', () => {
+    expect(parse('is(user) -->').parts[1]).toEqual({ term: { type: 'all' } });
+  });
+
+  it('reads sort keys with directions and both limit forms', () => {
+    const part = parse('is(user) sort name asc, age desc limit 5, 10').parts[0];
+    expect(part?.sort).toEqual([{ path: name, order: 'asc' }, { path: { type: 'property', section: 'reported', keys: ['age'] }, order: 'desc' }]);
+    expect(part?.limit).toEqual({ offset: 5, count: 10 });
+    expect(parse('is(user) limit 10').parts[0]?.limit).toEqual({ offset: 0, count: 10 });
+    expect(parse('is(user) sort name').parts[0]?.sort).toEqual([{ path: name, order: 'asc' }]);
+  });
+});
+
+describe('parse: commands', () => {
+  it('reads every command with its arguments', () => {
+    expect(parse('all | count').commands).toEqual([{ name: 'count' }]);
+    expect(parse('all | head').commands).toEqual([{ name: 'head', count: 100 }]);
+    expect(parse('all | head 5 | tail -2 | list').commands).toEqual([
+      { name: 'head', count: 5 }, { name: 'tail', count: 2 }, { name: 'list', columns: [], format: 'table' },
+    ]);
+    expect(parse('all | list name, /ancestors.account.reported.name as account --csv').commands).toEqual([
+      { name: 'list', format: 'csv', columns: [{ path: name }, { path: { type: 'property', ancestor: 'account', section: 'reported', keys: ['name'] }, name: 'account' }] },
+    ]);
+    expect(parse('all | list --json').commands).toEqual([{ name: 'list', columns: [], format: 'json' }]);
+    expect(parse('all | dump').commands).toEqual([{ name: 'dump' }]);
+    expect(parse('all | clean').commands).toEqual([{ name: 'clean' }]);
+    expect(parse('all | clean "unused > 90 days"').commands).toEqual([{ name: 'clean', reason: 'unused > 90 days' }]);
+    expect(parse('all | clean unused for a quarter').commands).toEqual([{ name: 'clean', reason: 'unused for a quarter' }]);
+    expect(parse('all | protect | unprotect').commands).toEqual([{ name: 'protect' }, { name: 'unprotect' }]);
+  });
+
+  it('keeps a | inside a quoted string', () => {
+    expect(parse('name = "a|b" | count').commands).toEqual([{ name: 'count' }]);
+  });
+});
+
+describe('parse errors', () => {
+  it('are ParseErrors, hence ValidationErrors (exit code 2)', () => {
+    const error = parseError('is(user');
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('echo the query with a caret under the 1-based column and say what was expected', () => {
+    const error = parseError('is(user) and name =');
+    expect(error.column).toBe(20);
+    expect(error.message).toBe(
+      'expected a value: a word, a "string", a number, true, false, null or a [list], got the end of the query (column 20)\n' +
+        '  is(user) and name =\n' +
+        '                     ^',
+    );
+  });
+
+  it.each([
+    ['is(usr)', 4, /unknown kind "usr"; kinds: access_key, account, aws_account, aws_iam_access_key, aws_iam_user, resource, user/],
+    ['/reportd.name = x', 2, /unknown section "reportd"; sections: reported, metadata, desired, ancestors/],
+    ['/ancestors.group.reported.name = x', 12, /unknown ancestor kind "group"; kinds: /],
+    ['/ancestors.user.name = x', 17, /unknown section "name" after \/ancestors.user; sections: reported, metadata, desired/],
+    ['is(user) | counts', 12, /unknown command "counts"; commands: count, list, head, tail, dump, clean, protect, unprotect/],
+    ['is(user) name = x', 10, /expected and, or, sort, limit, a traversal/],
+    ['name jenkins', 6, /expected an operator: =, !=, >, >=, <, <=, ~, !~, in or not in, got "jenkins"/],
+    ['(is(user)', 10, /expected \) to close the group, got the end of the query/],
+    ['name in jenkins', 9, /expected a list such as \[a, b\] after in/],
+    ['age > 5', 0, null],
+    ['last_access > soon', 15, /expected a duration such as 90days, 1h30m, -2w or P90D, got "soon"/],
+    ['name ~ "("', 8, /invalid regular expression/],
+    ['name = "open', 8, /unterminated string/],
+    ['name = x ; y', 10, /unexpected character ";"/],
+    ['is(user) -[2:1]-> all', 10, /ends before it starts/],
+    ['is(user) -[1:2]- all', 17, /expected \]-> to close the traversal/],
+    ['is(user) | count | list', 18, /count prints the result: it must be the last command/],
+    ['is(user) | head five', 17, /expected how many results head keeps/],
+    ['', 1, /expected a term/],
+    ['search', 7, /expected a term/],
+  ])('%j fails at column %i', (text, column, message) => {
+    if (message === null) {
+      expect(() => parse(text)).not.toThrow();
+      return;
+    }
+    const error = parseError(text);
+    expect(error.column).toBe(column);
+    expect(error.message).toMatch(message);
+  });
+});
