@@ -3,6 +3,8 @@ import { CloudsweepError, ReportedFailure } from '../src/errors';
 import { register as audit } from './audit';
 import { register as config } from './config';
 import { CliContext, processContext, RegisterVerb } from './context';
+import { register as exportInventory } from './export';
+import { register as init } from './init';
 import { register as demo } from './demo';
 import { register as jobs } from './jobs';
 import { register as search } from './search';
@@ -13,7 +15,7 @@ import { register as workflow } from './workflow';
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit];
+const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, exportInventory, init];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')
@@ -21,7 +23,7 @@ export function buildProgram(context: CliContext): Command {
       'Find and remove unused AWS IAM access keys across many AWS accounts.\n' +
         'Search the inventory, flag keys with jobs, and clean them up safely.',
     )
-    .addOption(new Option('-o, --output <format>', 'output format (csv: audit only)').choices(['text', 'json', 'csv']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format: text, json, csv (audit only); export: a FILE').default('text'))
     .option('--stack <name>', 'the deployed CloudFormation stack to work against', 'CloudSweep')
     .option('--region <region>', 'AWS region (default: the SDK settings, AWS_REGION)')
     .option('--endpoint-url <url>', 'send every AWS call here (an emulator); default AWS_ENDPOINT_URL')

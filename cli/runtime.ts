@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AwsClients } from '../src/aws/clients';
 import { RuntimeError } from '../src/errors';
 import { DEFAULT_RESOURCE_NAMES, ResourceNames, resourceNamesFromEnv, resourceNamesFromOutputs } from '../src/resources';
-import { CliContext, globalOptions } from './context';
+import type { CliContext, GlobalOptions } from './context';
 
 /** What a command that talks to AWS works with: the clients and the resolved resource names. */
 export interface Runtime {
@@ -18,7 +18,8 @@ export interface Runtime {
  * `--stack` stack when it exists, else the default names (in-process use after `cloudsweep init`).
  */
 export async function resolveRuntime(command: Command, context: CliContext): Promise<Runtime> {
-  const options = globalOptions(command);
+  // Where to work only: the output format is each command's to check (export takes a file there).
+  const options = command.optsWithGlobals<GlobalOptions>();
   const endpoint = options.endpointUrl ?? context.env.AWS_ENDPOINT_URL;
   const region = options.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
   const credentials = credentialsFromEnv(context.env);

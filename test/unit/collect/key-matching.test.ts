@@ -1,0 +1,43 @@
+import type { ReportKeySlot } from '../../../src/collect/credential-report';
+import { ListedKey, matchKeysToReport } from '../../../src/collect/key-matching';
+
+const key = (id: string, createDate: string): ListedKey => ({ accessKeyId: id, userName: 'u', createDate, status: 'Active' });
+const slot = (n: 1 | 2, lastRotated: string, lastUsed: string | null = null): ReportKeySlot => ({
+  slot: n, active: true, lastRotated, lastUsed, lastUsedRegion: null, lastUsedService: null,
+});
+
+describe('matching keys to credential report columns', () => {
+  it('pairs by creation second, not by position', () => {
+    const older = key('AKIAOLD', '2024-01-01T00:00:00.000Z');
+    const newer = key('AKIANEW', '2024-06-01T12:00:00.000Z');
+    const slots = [slot(1, '2024-06-01T12:00:00.000Z', '2024-07-01T00:00:00.000Z'), slot(2, '2024-01-01T00:00:00.000Z')];
+    const { matched, unresolved } = matchKeysToReport([older, newer], slots);
+    expect(unresolved).toEqual([]);
+    expect(matched.map((m) => [m.key.accessKeyId, m.slot.slot])).toEqual([
+      ['AKIAOLD', 2],
+      ['AKIANEW', 1],
+    ]);
+  });
+
+  it('compares to the second: milliseconds of CreateDate do not matter', () => {
+    const { matched } = matchKeysToReport([key('AKIA1', '2024-01-01T00:00:00.987Z')], [slot(1, '2024-01-01T00:00:00.000Z')]);
+    expect(matched).toHaveLength(1);
+  });
+
+  it('leaves two keys created in the same second unresolved', () => {
+    const keys = [key('AKIAA', '2024-01-01T00:00:00.100Z'), key('AKIAB', '2024-01-01T00:00:00.900Z')];
+    const slots = [slot(1, '2024-01-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z'), slot(2, '2024-01-01T00:00:00.000Z')];
+    const { matched, unresolved } = matchKeysToReport(keys, slots);
+    expect(matched).toEqual([]);
+    expect(unresolved.map((k) => k.accessKeyId)).toEqual(['AKIAA', 'AKIAB']);
+  });
+
+  it('leaves a key newer than the report unresolved', () => {
+    const { matched, unresolved } = matchKeysToReport(
+      [key('AKIAOLD', '2024-01-01T00:00:00Z'), key('AKIANEW', '2024-09-09T00:00:00Z')],
+      [slot(1, '2024-01-01T00:00:00Z')],
+    );
+    expect(matched.map((m) => m.key.accessKeyId)).toEqual(['AKIAOLD']);
+    expect(unresolved.map((k) => k.accessKeyId)).toEqual(['AKIANEW']);
+  });
+});
