@@ -1,0 +1,187 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { JobRunResult, JobsSummary } from '../workflow/contracts';
+import { isWorkflowEvent, StepAction, stepsOf, WorkflowEvent, WorkflowName, WorkflowStep } from '../workflow/declaration';
+import type { RunProgress } from '../workflow/runner';
+import type { RunRecord, StepRecord } from '../workflow/runs';
+
+/**
+ * Reads a Step Functions execution of the cloudsweep state machine (lib/constructs/
+ * workflow-state-machine.ts) as a workflow run: the same `RunProgress` events and `RunRecord` the
+ * in-process runner produces, so `workflow run|list|show` print deployed and in-process runs alike.
+ *
+ * It relies on the state names the construct generates from the workflow declaration:
+ * `Publish <event>` opens each step, `Run jobs <event>` leaves `$.jobs.<event>`, and the actions
+ * leave `$.summaries.<action>` (`Summarize collect`, `Draw cleanup plan`, `Clean up`).
+ */
+
+const SUMMARY_STATES: Record<string, StepAction> = {
+  'Summarize collect': 'collect',
+  'Draw cleanup plan': 'plan',
+  'Clean up': 'cleanup',
+};
+const PUBLISH = /^Publish (\w+)$/;
+const RUN_JOBS = /^Run jobs (\w+)$/;
+const FAILED_DURING = /^Failed during (\w+)$/;
+
+export class ExecutionFollower {
+  readonly run: RunRecord;
+  private readonly steps: WorkflowStep[];
+  private current: { step: WorkflowStep; record: StepRecord; startedMs: number } | undefined;
+  private lastEventId = 0;
+  private collectAccounts = { total: 0, done: 0, failed: 0 };
+
+  constructor(
+    workflow: WorkflowName,
+    runId: string,
+    startedAt: Date,
+    private readonly notify: (progress: RunProgress) => void = () => undefined,
+  ) {
+    this.steps = stepsOf(workflow);
+    this.run = { run_id: runId, workflow, mode: 'deployed', status: 'running', started_at: startedAt.toISOString(), steps: [] };
+    this.notify({ type: 'run_started', run: this.run });
+  }
+
+  get finished(): boolean {
+    return this.run.status !== 'running';
+  }
+
+  /** Feeds history events (any order, repeats ignored); returns whether the execution has ended. */
+  consume(events: readonly HistoryEvent[]): boolean {
+    const fresh = events.filter((event) => (event.id ?? 0) > this.lastEventId).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+    for (const event of fresh) {
+      this.lastEventId = event.id ?? this.lastEventId;
+      if (!this.finished) this.apply(event);
+    }
+    return this.finished;
+  }
+
+  private apply(event: HistoryEvent): void {
+    const at = event.timestamp ?? new Date();
+    const entered = event.stateEnteredEventDetails?.name;
+    const exited = event.stateExitedEventDetails?.name;
+    if (entered) this.entered(entered, at);
+    if (exited) this.exited(exited, event.stateExitedEventDetails?.output);
+    switch (event.type) {
+      case 'MapStateStarted':
+        this.collectAccounts = { total: event.mapStateStartedEventDetails?.length ?? 0, done: 0, failed: 0 };
+        this.progress(`collecting ${this.collectAccounts.total} account(s)`);
+        break;
+      case 'MapIterationSucceeded':
+        this.collectAccounts.done += 1;
+        this.progress(`collected ${this.collectAccounts.done}/${this.collectAccounts.total} account(s)`);
+        break;
+      case 'MapIterationFailed':
+        this.collectAccounts.done += 1;
+        this.collectAccounts.failed += 1;
+        break;
+      case 'ExecutionSucceeded':
+        this.finish('succeeded', at);
+        break;
+      case 'ExecutionFailed':
+        this.finish('failed', at, describeFailure(event.executionFailedEventDetails?.error, event.executionFailedEventDetails?.cause));
+        break;
+      case 'ExecutionTimedOut':
+        this.finish('failed', at, describeFailure(event.executionTimedOutEventDetails?.error ?? 'States.Timeout', event.executionTimedOutEventDetails?.cause ?? 'the execution timed out'));
+        break;
+      case 'ExecutionAborted':
+        this.finish('failed', at, describeFailure(event.executionAbortedEventDetails?.error ?? 'Aborted', event.executionAbortedEventDetails?.cause ?? 'the execution was stopped'));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private entered(name: string, at: Date): void {
+    const publish = PUBLISH.exec(name)?.[1];
+    if (publish && isWorkflowEvent(publish)) {
+      this.openStep(publish, at);
+      return;
+    }
+    const failedDuring = FAILED_DURING.exec(name)?.[1];
+    if (failedDuring && isWorkflowEvent(failedDuring) && this.current?.step.event !== failedDuring) this.openStep(failedDuring, at);
+    if (name === 'List accounts') this.progress('listing the accounts to collect');
+  }
+
+  private exited(name: string, output: string | undefined): void {
+    const jobsEvent = RUN_JOBS.exec(name)?.[1];
+    if (jobsEvent && this.current?.step.event === jobsEvent) {
+      const jobs = readJobs(output, jobsEvent);
+      this.current.record.jobs = jobs;
+      this.notify({ type: 'jobs_finished', step: this.current.step, jobs });
+      return;
+    }
+    const action = SUMMARY_STATES[name];
+    if (action && this.current) {
+      const summary = readPath(output, ['summaries', action]);
+      if (summary && typeof summary === 'object') this.current.record.summary = summary as Record<string, unknown>;
+    }
+  }
+
+  private openStep(event: WorkflowEvent, at: Date): void {
+    this.closeStep('succeeded', at);
+    const index = this.steps.findIndex((step) => step.event === event);
+    const step = this.steps[index] ?? { event };
+    const record: StepRecord = { event, ...(step.action ? { action: step.action } : {}), status: 'succeeded', started_at: at.toISOString(), duration_ms: 0, jobs: [] };
+    this.current = { step, record, startedMs: at.getTime() };
+    this.notify({ type: 'step_started', step, index: Math.max(index, 0), total: this.steps.length });
+  }
+
+  private closeStep(status: StepRecord['status'], at: Date, error?: string): void {
+    if (!this.current) return;
+    const { step, record, startedMs } = this.current;
+    record.status = status;
+    record.duration_ms = Math.max(0, at.getTime() - startedMs);
+    if (error !== undefined) record.error = error;
+    this.run.steps.push(record);
+    this.current = undefined;
+    this.notify({ type: 'step_finished', step, record });
+  }
+
+  private finish(status: RunRecord['status'], at: Date, error?: string): void {
+    this.closeStep(status === 'succeeded' ? 'succeeded' : 'failed', at, error);
+    this.run.status = status;
+    this.run.finished_at = at.toISOString();
+    this.run.duration_ms = Math.max(0, at.getTime() - Date.parse(this.run.started_at));
+    if (error !== undefined) {
+      const failedStep = this.run.steps[this.run.steps.length - 1]?.event;
+      this.run.error = failedStep ? `${failedStep}: ${error}` : error;
+    }
+    this.notify({ type: 'run_finished', run: this.run });
+  }
+
+  private progress(line: string): void {
+    if (this.current) this.notify({ type: 'action_progress', step: this.current.step, line });
+  }
+}
+
+/** `Error: cause`, with the cause's own message when it is a Lambda error in JSON. */
+export function describeFailure(error: string | undefined, cause: string | undefined): string {
+  let detail = cause ?? '';
+  try {
+    const parsed = JSON.parse(detail) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') detail = parsed.errorMessage;
+  } catch {
+    // a plain-text cause
+  }
+  return [error, detail].filter((part) => part !== undefined && part !== '').join(': ') || 'failed';
+}
+
+function readJobs(output: string | undefined, event: string): JobRunResult[] {
+  const summary = readPath(output, ['jobs', event]) as JobsSummary | undefined;
+  return Array.isArray(summary?.jobs) ? summary.jobs : [];
+}
+
+function readPath(output: string | undefined, path: string[]): unknown {
+  if (!output) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}

@@ -1,0 +1,106 @@
+import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { AwsClients } from '../../src/aws/clients';
+import { executionArnOf, ExecutionsDeps, followExecution, listExecutions, readExecution, startExecution } from '../../src/deployed/executions';
+import { Emulator, startEmulator } from '../../src/emulator/moto';
+import type { RunProgress } from '../../src/workflow/runner';
+import { PassMachineOptions, passStateMachineDefinition } from '../support/pass-state-machine';
+
+const CLEANUP_SUMMARY = { flagged: 9, protected: 1, skipped: 0, deleted: 8, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
+const PLAN_SUMMARY = { flagged: 9, protected: 1, candidates: 8, cleanup_enabled: true, dry_run: false };
+const COLLECT_SUMMARY = { accounts: [], users: 24, keys: 39, failed_accounts: [], duration_ms: 800 };
+
+describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
+  let emulator: Emulator;
+  let aws: AwsClients;
+  const summaries = { collect: COLLECT_SUMMARY, plan: PLAN_SUMMARY, cleanup: CLEANUP_SUMMARY };
+  const jobs = { post_collect: [{ job_id: 'clean_outdated_access_keys', matched: 9, flagged: 9, duration_ms: 12 }] };
+  let machines = 0;
+
+  /**
+   * A fresh state machine in a reset emulator for each execution: moto 5.2 deep-copies the state
+   * machine on StartExecution and fails once any execution has run (its worker holds a lock).
+   */
+  async function stateMachine(options: PassMachineOptions = { summaries, jobs }): Promise<ExecutionsDeps> {
+    await emulator.motoApi('/moto-api/reset', {});
+    await emulator.motoApi('/moto-api/config', { stepfunctions: { execute_state_machine: true } });
+    machines += 1;
+    const created = await aws.sfn.send(
+      new CreateStateMachineCommand({ name: `cloudsweep-${machines}`, definition: passStateMachineDefinition(options), roleArn: 'arn:aws:iam::123456789012:role/sfn' }),
+    );
+    return { sfn: aws.sfn, stateMachineArn: created.stateMachineArn ?? '', pollMs: 50 };
+  }
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  });
+  afterAll(() => emulator.stop());
+
+  it('follows a cleanup run step by step and reports each summary', async () => {
+    const seen: RunProgress[] = [];
+    const healthy = await stateMachine();
+    const started = await startExecution(healthy, 'cleanup', '20261123T100000Z-000001');
+    const run = await followExecution(healthy, started, 'cleanup', (progress) => seen.push(progress));
+    expect(run.status).toBe('succeeded');
+    expect(run.mode).toBe('deployed');
+    expect(run.steps.map((step) => step.event)).toEqual([
+      'pre_cleanup_plan', 'cleanup_plan', 'post_cleanup_plan', 'pre_cleanup', 'cleanup', 'post_cleanup',
+    ]);
+    expect(run.steps.find((step) => step.event === 'cleanup_plan')?.summary).toEqual(PLAN_SUMMARY);
+    expect(run.steps.find((step) => step.event === 'cleanup')?.summary).toEqual(CLEANUP_SUMMARY);
+    expect(seen.filter((p) => p.type === 'step_started').map((p) => (p.type === 'step_started' ? p.index : -1))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seen[seen.length - 1]?.type).toBe('run_finished');
+  });
+
+  it('reports the jobs that ran at an event', async () => {
+    const healthy = await stateMachine();
+    const started = await startExecution(healthy, 'collect_and_cleanup', '20261123T100100Z-000002');
+    const run = await followExecution(healthy, started, 'collect_and_cleanup');
+    expect(run.steps).toHaveLength(9);
+    expect(run.steps.find((step) => step.event === 'post_collect')?.jobs).toEqual([
+      { job_id: 'clean_outdated_access_keys', matched: 9, flagged: 9, duration_ms: 12 },
+    ]);
+    expect(run.steps.find((step) => step.event === 'collect')?.summary).toEqual(COLLECT_SUMMARY);
+  });
+
+  it('stops a collect run after post_collect', async () => {
+    const healthy = await stateMachine();
+    const started = await startExecution(healthy, 'collect', '20261123T100200Z-000003');
+    const run = await followExecution(healthy, started, 'collect');
+    expect(run.steps.map((step) => step.event)).toEqual(['pre_collect', 'collect', 'post_collect']);
+  });
+
+  it('marks the run and its step failed with the execution error', async () => {
+    const failing = await stateMachine({
+      summaries,
+      failAt: 'cleanup',
+      failure: { error: 'CleanupRefused', cause: 'above max_cleanup_per_run (100): 120 keys flagged' },
+    });
+    const started = await startExecution(failing, 'cleanup', '20261123T100300Z-000004');
+    const run = await followExecution(failing, started, 'cleanup');
+    expect(run.status).toBe('failed');
+    const last = run.steps[run.steps.length - 1];
+    expect(last?.event).toBe('cleanup');
+    expect(last?.status).toBe('failed');
+    expect(run.error).toBe('cleanup: CleanupRefused: above max_cleanup_per_run (100): 120 keys flagged');
+  });
+
+  it('reads a finished run back by its id and lists runs', async () => {
+    const deps = await stateMachine();
+    const started = await startExecution(deps, 'cleanup', '20261123T100400Z-000005');
+    await followExecution(deps, started, 'cleanup');
+    const run = await readExecution(deps, '20261123T100400Z-000005');
+    expect(run?.workflow).toBe('cleanup');
+    expect(run?.status).toBe('succeeded');
+    expect(run?.steps).toHaveLength(6);
+    expect(await readExecution(deps, 'no-such-run')).toBeUndefined();
+    const listed = await listExecutions(deps, 10);
+    expect(listed).toEqual([expect.objectContaining({ run_id: '20261123T100400Z-000005', workflow: 'cleanup', status: 'succeeded', mode: 'deployed' })]);
+  });
+
+  it('derives an execution ARN from the state machine ARN and the run id', () => {
+    expect(executionArnOf('arn:aws:states:us-east-1:123456789012:stateMachine:cloudsweep', 'r1')).toBe(
+      'arn:aws:states:us-east-1:123456789012:execution:cloudsweep:r1',
+    );
+  });
+});
