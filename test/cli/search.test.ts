@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedSnapshot, SEED_NOW } from '../fixtures/seed-inventory';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'cloudsweep.js');
+let dir: string;
+let snapshot: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cloudsweep(args: string[], nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const search = (...args: string[]) => cloudsweep(['search', '--now', SEED_NOW.toISOString(), '--snapshot', snapshot, ...args]);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cloudsweep-search-'));
+  snapshot = join(dir, 'inventory.json');
+  writeFileSync(snapshot, JSON.stringify(seedSnapshot()));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('cloudsweep search --snapshot', () => {
+  it('prints the seed\'s second count exactly', async () => {
+    const run = await search('search is(access_key) and last_access > 90days <-- is(user) and name not in [jenkins, ci] | count name');
+    expect(run).toEqual({
+      code: 0,
+      stdout: 'ccm-sa: 1\nnancy: 1\ndb-runner: 3\npacker-ami: 9\ntest-max: 12\ntotal matched: 26\ntotal unmatched: 0\n',
+      stderr: '',
+    });
+  });
+
+  it('joins the query words with spaces and prints JSON with --output json', async () => {
+    const run = await cloudsweep(['--output', 'json', 'search', '--snapshot', snapshot, 'is(account)', 'and', 'name', '=', 'prod', '|', 'count', 'name']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ path: 'name', counts: [{ value: 'prod', count: 1 }], total_matched: 1, total_unmatched: 0 });
+  });
+
+  it('lists as CSV', async () => {
+    const run = await search('is(user) and name in [nancy, alice] | list name, account --csv');
+    expect(run.stdout).toBe('name,account\nalice,prod\nnancy,prod\n');
+  });
+
+  it('refuses a mutating command on a snapshot with exit code 2, and leaves the file alone', async () => {
+    const before = readFileSync(snapshot, 'utf8');
+    for (const command of ['clean', 'protect', 'unprotect']) {
+      const run = await search(`is(access_key) | ${command}`);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`^error: ${command} changes the inventory, and a snapshot \\(--snapshot .*\\) is read-only`));
+    }
+    expect(readFileSync(snapshot, 'utf8')).toBe(before);
+  });
+
+  it('reports a parse error with a caret, exit code 2 and no stack trace', async () => {
+    const run = await search('is(access_key) and last_access > soon | count');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'error: expected a duration such as 90days, 1h30m, -2w or P90D, got "soon" (column 34)\n' +
+        '  is(access_key) and last_access > soon | count\n' +
+        '                                   ^\n',
+    );
+  });
+
+  it('rejects a bad --now and a missing snapshot with exit code 2', async () => {
+    const badNow = await cloudsweep(['search', '--now', 'yesterday', '--snapshot', snapshot, 'all']);
+    expect(badNow.code).toBe(2);
+    expect(badNow.stderr).toMatch(/--now: expected an ISO 8601 date/);
+    const missing = await cloudsweep(['search', '--snapshot', join(dir, 'nope.json'), 'all']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read snapshot .*nope\.json/);
+  });
+
+  it('loads neither the AWS SDK nor the CDK', async () => {
+    const recorder = join(dir, 'record-loads.js');
+    const log = join(dir, 'loads.txt');
+    writeFileSync(recorder, `
+      const Module = require('node:module');
+      const fs = require('node:fs');
+      const load = Module._load;
+      const requests = new Set();
+      Module._load = function (request, ...rest) { requests.add(request); return load.call(this, request, ...rest); };
+      process.on('exit', () => fs.writeFileSync(${JSON.stringify(log)}, [...requests].join('\\n')));
+    `);
+    const run = await cloudsweep(['search', '--snapshot', snapshot, 'is(access_key) and last_access > 90days <-- is(user) | count name'], ['--require', recorder]);
+    expect(run.code).toBe(0);
+    const requests = readFileSync(log, 'utf8').split('\n');
+    expect(requests).toContain('commander'); // the recorder sees the CLI's requires
+    expect(requests.filter((request) => /@aws-sdk|@smithy|aws-cdk-lib|constructs/.test(request))).toEqual([]);
+  });
+});
