@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { WALKTHROUGH } from '../../src/demo/walkthrough';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The environment of a fresh machine: no AWS settings of the developer's leak into the demo. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!/^(AWS_|CLOUDSWEEP_)/.test(key)) env[key] = value;
+  return { ...env, NO_COLOR: '1' };
+}
+
+function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cloudsweep.js'), 'demo'], { env: cleanEnv(), cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The text a step printed: from its `> command` line to the next step's narration. */
+function outputOf(stdout: string, command: string): string {
+  const start = stdout.indexOf(`> ${command}\n`);
+  if (start < 0) throw new Error(`the demo did not print > ${command}`);
+  const rest = stdout.slice(start + command.length + 3);
+  const end = rest.search(/\n# \d+\/\d+ /);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+describe('cloudsweep demo', () => {
+  let result: { code: number | null; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    result = await runDemo();
+  }, 120_000);
+
+  it('exits 0 after every step of the walkthrough', () => {
+    if (result.code !== 0) throw new Error(`demo exited ${result.code}:\n${result.stderr}\n${result.stdout.slice(-3000)}`);
+    let from = 0;
+    for (const step of WALKTHROUGH) {
+      const at = result.stdout.indexOf(`> ${step.command}\n`, from);
+      expect({ step: step.command, printed: at >= 0 }).toEqual({ step: step.command, printed: true });
+      from = at + 1;
+    }
+  });
+
+  it('describes the organization it created', () => {
+    expect(result.stdout).toMatch(/master \(123456789012\)\s+7\s+10\s+4\s+2/);
+    expect(result.stdout).toMatch(/production \(\d{12}\)\s+9\s+17\s+4\s+1/);
+    expect(result.stdout).toMatch(/staging \(\d{12}\)\s+8\s+12\s+3\s+1/);
+  });
+
+  it('counts the unused keys by user, then without jenkins and ci', () => {
+    const all = outputOf(result.stdout, WALKTHROUGH[5]?.command ?? '');
+    expect(all).toContain('db-runner: 2');
+    expect(all).toContain('jenkins: 1');
+    expect(all).toContain('total matched: 9\ntotal unmatched: 0');
+    const excluding = outputOf(result.stdout, WALKTHROUGH[6]?.command ?? '');
+    expect(excluding).not.toContain('jenkins');
+    expect(excluding).not.toMatch(/^ci:/m);
+    expect(excluding).toContain('total matched: 7');
+  });
+
+  it('adds the job of the seed document', () => {
+    expect(result.stdout).toContain('Job clean_outdated_access_keys added.');
+  });
+
+  it('audits a dry run that deletes nothing, then a real cleanup', () => {
+    const audit = outputOf(result.stdout, 'audit');
+    expect(audit.match(/ dry_run /g)).toHaveLength(8);
+    expect(audit).toMatch(/break-glass .* skipped/);
+    const cleanup = outputOf(result.stdout, 'workflow run cleanup --in-process');
+    expect(cleanup).toMatch(/8 deleted/);
+    expect(cleanup).toMatch(/Workflow cleanup succeeded/);
+  });
+
+  it('lists the stale keys that remain and checks IAM agrees', () => {
+    const remaining = outputOf(result.stdout, WALKTHROUGH[WALKTHROUGH.length - 1]?.command ?? '');
+    expect(remaining).toMatch(/jenkins/);
+    expect(remaining).toMatch(/break-glass/);
+    expect(remaining).toMatch(/\bci\b/);
+    expect(remaining).not.toMatch(/ccm-sa|db-runner|test-max|nancy/);
+    expect(result.stdout).toMatch(/Checked in IAM: the 8 flagged, unprotected keys are gone and 31 keys remain/);
+  });
+
+  it('prints plain text when NO_COLOR is set and output is piped', () => {
+    expect(result.stdout).not.toContain('\u001b[');
+  });
+});
