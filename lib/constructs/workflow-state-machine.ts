@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { CLEANUP_REFUSED, EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
+import { EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
 import { StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
 
 export interface WorkflowStateMachineProps {
@@ -123,7 +123,12 @@ export class WorkflowStateMachine extends Construct {
           onError,
         ).next(next);
       case 'cleanup':
-        return this.cleanup(onError, next);
+        // A run the circuit breaker refuses publishes cleanup_refused itself and fails the
+        // function (CleanupRefusedError), so it takes the catch path like any failure.
+        return this.guard(
+          this.invoke('Clean up', this.props.cleanup, { payload: { action: 'cleanup', ...this.runRef() }, resultPath: SUMMARY_PATH.cleanup }),
+          onError,
+        ).next(next);
     }
   }
 
@@ -168,21 +173,6 @@ export class WorkflowStateMachine extends Construct {
       resultPath: SUMMARY_PATH.collect,
     });
     return sfn.Chain.start(this.guard(listAccounts, onError)).next(this.guard(eachAccount, onError)).next(this.guard(summarize, onError));
-  }
-
-  /** The cleanup; a run the circuit breaker refused publishes the refusal and fails visibly. */
-  private cleanup(onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
-    const cleanup = this.guard(
-      this.invoke('Clean up', this.props.cleanup, { payload: { action: 'cleanup', ...this.runRef() }, resultPath: SUMMARY_PATH.cleanup }),
-      onError,
-    );
-    const refused = this.guard(this.publish(`Publish ${CLEANUP_REFUSED}`, CLEANUP_REFUSED, sfn.JsonPath.objectAt(SUMMARY_PATH.cleanup)), onError).next(
-      new sfn.Fail(this, 'Cleanup refused', { error: 'CleanupRefused', causePath: `${SUMMARY_PATH.cleanup}.refused` }),
-    );
-    const check = new sfn.Choice(this, 'Cleanup refused?')
-      .when(sfn.Condition.isPresent(`${SUMMARY_PATH.cleanup}.refused`), refused)
-      .otherwise(next);
-    return cleanup.next(check);
   }
 
   /**

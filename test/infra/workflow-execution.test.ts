@@ -140,12 +140,12 @@ describe('the state machine in moto', () => {
   const cleanupSummary: CleanupSummary = { flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
 
   /** The Lambda results of a whole workflow, in the order the state machine invokes them. */
-  function resultsFor(workflow: WorkflowName, cleanup: CleanupSummary = cleanupSummary): unknown[] {
+  function resultsFor(workflow: WorkflowName): unknown[] {
     return stepsOf(workflow).flatMap((step) => {
       const results: unknown[] = [jobs(step.event)];
       if (step.action === 'collect') results.push({ accounts }, ...accounts.map((a) => accountResult(a.id)), collectSummary);
       if (step.action === 'plan') results.push(planSummary);
-      if (step.action === 'cleanup') results.push(cleanup);
+      if (step.action === 'cleanup') results.push(cleanupSummary);
       return results;
     });
   }
@@ -205,19 +205,6 @@ describe('the state machine in moto', () => {
     expect(failure?.summary.error).toEqual(expect.any(String));
     expect(failure?.summary.cause).toEqual(expect.stringContaining('Response payload size exceeded'));
     expect(states).toEqual(expect.arrayContaining(['Failed during cleanup', 'Publish workflow_failed', 'Workflow failed']));
-  });
-
-  it('publishes cleanup_refused and fails when the circuit breaker refuses the cleanup', async () => {
-    const refused = { ...cleanupSummary, deleted: 0, refused: '120 keys flagged, above max_cleanup_per_run 100' };
-    await queueResults(resultsFor('cleanup', refused).slice(0, -1));
-
-    const { execution } = await execute({ workflow: 'cleanup' });
-
-    expect(execution.status).toBe('FAILED');
-    const events = await published();
-    expect(events.map((e) => e.detailType)).toEqual(['pre_cleanup_plan', 'cleanup_plan', 'post_cleanup_plan', 'pre_cleanup', 'cleanup', 'cleanup_refused']);
-    expect(events.at(-1)?.detail.summary).toEqual(refused);
-    expect(execution.cause).toBe(refused.refused);
   });
 
   it('rejects an unknown workflow before publishing anything', async () => {

@@ -1,0 +1,40 @@
+import { homeAccountId } from '../../src/aws/accounts';
+import { DynamoAuditStore, runCleanup } from '../../src/cleanup';
+import type { CleanupRunSummary } from '../../src/cleanup';
+import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
+import { createInventoryStore } from '../../src/inventory/dynamo-store';
+import { EventBridgePublisher } from '../../src/workflow/publisher';
+import { parseCleanupEvent } from '../shared/events';
+import { addKeyMetrics, cleanupMetrics } from '../shared/metrics';
+import { decisionLogger, invoke, lambdaRuntime } from '../shared/runtime';
+
+const runtime = lambdaRuntime();
+const { aws, names, clock } = runtime;
+const inventory = createInventoryStore(aws, names.inventoryTable);
+const audit = new DynamoAuditStore(aws.documents, names.auditTable, clock);
+const config = createConfigStore(aws, names.configTable);
+const publisher = new EventBridgePublisher(aws.eventbridge, names.eventBus);
+let home: Promise<string> | undefined;
+
+/** The cleanup: verify and remove the flagged keys. A refused run throws CleanupRefusedError. */
+export async function handler(event: unknown): Promise<CleanupRunSummary> {
+  const request = parseCleanupEvent(event);
+  return invoke(runtime, request, async () => {
+    home ??= homeAccountId(aws);
+    const summary = await runCleanup(
+      {
+        aws,
+        store: inventory,
+        audit,
+        clock: { now: clock },
+        publish: (name, payload) => publisher.publish(name, { workflow: request.workflow, run_id: request.run_id, summary: payload }),
+        homeAccountId: await home,
+        logger: decisionLogger(runtime.logger),
+      },
+      await loadFixWorkerConfig(config),
+      request,
+    );
+    addKeyMetrics(runtime.metrics, cleanupMetrics(summary));
+    return summary;
+  });
+}

@@ -1,0 +1,119 @@
+import { ValidationError } from '../../src/errors';
+import { isWorkflowEvent, isWorkflowName, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
+import type {
+  AccountCollectResult,
+  AccountRef,
+  CleanupInput,
+  CollectAccountInput,
+  DrawPlanInput,
+  ListAccountsInput,
+  RunJobInput,
+  RunJobsInput,
+  RunRef,
+  SummarizeCollectInput,
+} from '../../src/workflow/contracts';
+
+/**
+ * The Lambda events (src/workflow/contracts.ts), checked at the door: a malformed event is
+ * rejected with the field it got wrong, before anything is read or written.
+ */
+export type CollectEvent = ListAccountsInput | CollectAccountInput | SummarizeCollectInput;
+export type PlanEvent = RunJobsInput | DrawPlanInput | RunJobInput;
+export type CleanupEvent = CleanupInput;
+
+type Fields = Record<string, unknown>;
+
+export function parseCollectEvent(event: unknown): CollectEvent {
+  const fields = object(event, 'event');
+  const action = oneOf(fields, 'action', ['list_accounts', 'collect_account', 'summarize'] as const);
+  const ref = runRef(fields);
+  switch (action) {
+    case 'list_accounts':
+      return { action, ...ref };
+    case 'collect_account':
+      return { action, ...ref, account: accountRef(fields.account) };
+    case 'summarize':
+      return { action, ...ref, results: list(fields, 'results').map((item, i) => collectResult(item, `results[${i}]`)) };
+  }
+}
+
+export function parsePlanEvent(event: unknown): PlanEvent {
+  const fields = object(event, 'event');
+  const action = oneOf(fields, 'action', ['run_jobs', 'plan', 'run_job'] as const);
+  switch (action) {
+    case 'run_jobs':
+      return { action, ...runRef(fields), event: workflowEvent(fields) };
+    case 'plan':
+      return { action, ...runRef(fields) };
+    case 'run_job':
+      return { action, job_id: text(fields, 'job_id') };
+  }
+}
+
+export function parseCleanupEvent(event: unknown): CleanupEvent {
+  const fields = object(event, 'event');
+  return { action: oneOf(fields, 'action', ['cleanup'] as const), ...runRef(fields) };
+}
+
+function runRef(fields: Fields): RunRef {
+  const workflow = text(fields, 'workflow');
+  if (!isWorkflowName(workflow)) throw new ValidationError(`event.workflow: unknown workflow ${JSON.stringify(workflow)}`);
+  return { workflow: workflow as WorkflowName, run_id: text(fields, 'run_id') };
+}
+
+function workflowEvent(fields: Fields): WorkflowEvent {
+  const event = text(fields, 'event');
+  if (!isWorkflowEvent(event)) throw new ValidationError(`event.event: unknown workflow event ${JSON.stringify(event)}`);
+  return event;
+}
+
+function accountRef(value: unknown): AccountRef {
+  const fields = object(value, 'event.account');
+  const id = text(fields, 'id', 'event.account');
+  if (!/^\d{12}$/.test(id)) throw new ValidationError(`event.account.id: expected a 12-digit account id, got ${JSON.stringify(id)}`);
+  const roleArn = fields.role_arn === undefined ? undefined : text(fields, 'role_arn', 'event.account');
+  return { id, name: text(fields, 'name', 'event.account'), ...(roleArn ? { role_arn: roleArn } : {}) };
+}
+
+function collectResult(value: unknown, where: string): AccountCollectResult {
+  const fields = object(value, `event.${where}`);
+  const count = (key: string) => {
+    const n = fields[key];
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new ValidationError(`event.${where}.${key}: expected a number of at least 0, got ${JSON.stringify(n)}`);
+    return n;
+  };
+  return {
+    account_id: text(fields, 'account_id', `event.${where}`),
+    account_name: text(fields, 'account_name', `event.${where}`),
+    users: count('users'),
+    keys: count('keys'),
+    calls: count('calls'),
+    duration_ms: count('duration_ms'),
+    ...(fields.error === undefined ? {} : { error: text(fields, 'error', `event.${where}`) }),
+  };
+}
+
+function object(value: unknown, where: string): Fields {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ValidationError(`${where}: expected an object, got ${JSON.stringify(value)}`);
+  return value as Fields;
+}
+
+function text(fields: Fields, key: string, where = 'event'): string {
+  const value = fields[key];
+  if (typeof value !== 'string' || value === '') throw new ValidationError(`${where}.${key}: expected a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function list(fields: Fields, key: string): unknown[] {
+  const value = fields[key];
+  if (!Array.isArray(value)) throw new ValidationError(`event.${key}: expected a list, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function oneOf<T extends string>(fields: Fields, key: string, allowed: readonly T[]): T {
+  const value = fields[key];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ValidationError(`event.${key}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
