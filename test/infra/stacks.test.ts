@@ -1,0 +1,310 @@
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RESOURCE_BINDINGS } from '../../src/resources';
+import { WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
+import { FUNCTION_ROLE_NAMES } from '../../lib/settings';
+import { logicalId, synthApp } from './support/synth';
+
+const defaults = synthApp();
+const central = defaults.centralTemplate;
+const member = defaults.memberTemplate;
+
+function policyOf(template: Template, roleLogicalId: string): string {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleLogicalId }] } });
+  return JSON.stringify(Object.values(policies).map((p) => (p as { Properties: unknown }).Properties));
+}
+
+describe('the central stack', () => {
+  it('has five pk/sk tables on demand with point-in-time recovery; jobs, config and audit retained', () => {
+    central.resourceCountIs('AWS::DynamoDB::Table', 5);
+    central.allResourcesProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const { tables } = defaults.central;
+    for (const table of [tables.jobs, tables.config, tables.audit]) {
+      expect(central.toJSON().Resources[logicalId(table)]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
+  it('lets context destroy the inventory and runs tables but never jobs, config or audit', () => {
+    const app = synthApp({ removalPolicy: 'destroy' });
+    const resources = app.centralTemplate.toJSON().Resources as Record<string, { DeletionPolicy?: string }>;
+    const policy = (table: Parameters<typeof logicalId>[0]) => resources[logicalId(table)]?.DeletionPolicy;
+    expect(policy(app.central.tables.inventory)).toBe('Delete');
+    expect(policy(app.central.tables.runs)).toBe('Delete');
+    expect([policy(app.central.tables.jobs), policy(app.central.tables.config), policy(app.central.tables.audit)]).toEqual(['Retain', 'Retain', 'Retain']);
+  });
+
+  it('runs three Node.js 22 arm64 functions from one construct, with explicit log groups and powertools settings', () => {
+    central.resourceCountIs('AWS::Lambda::Function', 3);
+    const variables = new Capture();
+    central.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      LoggingConfig: { LogGroup: Match.objectLike({ Ref: Match.anyValue() }) },
+      Environment: { Variables: variables },
+    });
+    const seen: string[] = [];
+    do {
+      const vars = variables.asObject();
+      seen.push(String(vars.POWERTOOLS_SERVICE_NAME));
+      expect(vars).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^cloudsweep-(collect|plan|cleanup)$/),
+        POWERTOOLS_METRICS_NAMESPACE: 'CloudSweep',
+      });
+      for (const role of ['inventoryTable', 'configTable', 'jobsTable', 'auditTable', 'runsTable', 'eventBus'] as const) {
+        expect(vars).toHaveProperty(RESOURCE_BINDINGS[role].env);
+      }
+    } while (variables.next());
+    expect(seen.sort()).toEqual(['cloudsweep-cleanup', 'cloudsweep-collect', 'cloudsweep-plan']);
+    central.resourceCountIs('AWS::Logs::LogGroup', 4);
+    central.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    expect(JSON.stringify(central.toJSON())).not.toContain('Custom::LogRetention');
+  });
+
+  it('gives each function only the permissions its step needs', () => {
+    const { collect, plan, cleanup } = defaults.central.functions;
+    const collectPolicy = policyOf(central, logicalId(collect.role));
+    const planPolicy = policyOf(central, logicalId(plan.role));
+    const cleanupPolicy = policyOf(central, logicalId(cleanup.role));
+
+    expect(collectPolicy).toContain('iam:GetCredentialReport');
+    expect(collectPolicy).toContain('sts:AssumeRole');
+    expect(collectPolicy).not.toMatch(/iam:(DeleteAccessKey|UpdateAccessKey)/);
+    expect(collectPolicy).not.toContain('events:PutEvents');
+    expect(collectPolicy).not.toContain(logicalId(defaults.central.tables.audit));
+    expect(collectPolicy).not.toContain(logicalId(defaults.central.tables.jobs));
+
+    expect(planPolicy).not.toMatch(/"iam:|sts:AssumeRole/);
+    expect(planPolicy).toContain(logicalId(defaults.central.tables.jobs));
+    expect(planPolicy).not.toContain(logicalId(defaults.central.tables.audit));
+
+    expect(cleanupPolicy).toContain('iam:DeleteAccessKey');
+    expect(cleanupPolicy).toContain('iam:UpdateAccessKey');
+    expect(cleanupPolicy).toContain('events:PutEvents');
+    expect(cleanupPolicy).toContain(logicalId(defaults.central.tables.audit));
+    expect(cleanupPolicy).not.toContain(logicalId(defaults.central.tables.jobs));
+
+    central.hasResourceProperties('AWS::IAM::Role', { RoleName: FUNCTION_ROLE_NAMES.collect });
+    central.hasResourceProperties('AWS::IAM::Role', { RoleName: FUNCTION_ROLE_NAMES.cleanup });
+  });
+
+  it('grants Organizations reads and member roles of listed accounts only when told to', () => {
+    const { collect } = defaults.central.functions;
+    expect(policyOf(central, logicalId(collect.role))).not.toContain('organizations:ListAccounts');
+
+    const organization = synthApp({ organization: true });
+    expect(policyOf(organization.centralTemplate, logicalId(organization.central.functions.collect.role))).toContain('organizations:ListAccounts');
+
+    const listed = synthApp({ accounts: ['222222222222', '333333333333'], memberRoleName: 'SweepRole' });
+    const policy = policyOf(listed.centralTemplate, logicalId(listed.central.functions.collect.role));
+    expect(policy).toContain(':iam::222222222222:role/SweepRole');
+    expect(policy).toContain(':iam::333333333333:role/SweepRole');
+    expect(policy).not.toContain(':iam::*:role/');
+  });
+
+  describe('the state machine', () => {
+    const definition = new Capture();
+    central.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: definition,
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.objectLike({})] },
+      TracingConfiguration: { Enabled: true },
+    });
+    // The definition is an Fn::Join around references; its literal parts read as JSON once joined with placeholders.
+    const joined = (definition.asObject()['Fn::Join'] as [string, unknown[]])[1].map((p) => (typeof p === 'string' ? p : 'REF')).join('');
+    const asl = JSON.parse(joined) as { TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
+    const states = asl.States;
+
+    it('publishes every declared event through EventBridge with {workflow, run_id, summary}', () => {
+      for (const event of WORKFLOW_EVENTS) {
+        const publish = states[`Publish ${event}`];
+        expect(publish).toMatchObject({ Type: 'Task', Resource: 'arn:REF:states:::events:putEvents' });
+        expect(publish?.Parameters).toMatchObject({
+          Entries: [{ Source: 'cloudsweep', DetailType: event, Detail: { 'workflow.$': '$.workflow', 'run_id.$': '$.run_id' } }],
+        });
+      }
+      const detail = (event: string) => (states[`Publish ${event}`]?.Parameters as { Entries: { Detail: Record<string, unknown> }[] }).Entries[0]?.Detail;
+      expect(detail('post_collect')).toMatchObject({ 'summary.$': '$.summaries.collect' });
+      expect(detail('post_cleanup_plan')).toMatchObject({ 'summary.$': '$.summaries.plan' });
+      expect(detail('post_cleanup')).toMatchObject({ 'summary.$': '$.summaries.cleanup' });
+      expect(detail('pre_collect')).toMatchObject({ summary: {} });
+    });
+
+    it('enters each workflow at its first event from the input {"workflow"}', () => {
+      const choices = (states['Choose workflow']?.Choices as { Next: string }[]).map((c) => c.Next);
+      expect(choices).toEqual(WORKFLOW_NAMES.map((name) => `Start ${name}`));
+      expect(states['Start cleanup']).toMatchObject({ Next: 'Publish pre_cleanup_plan', Parameters: { workflow: 'cleanup', 'run_id.$': '$$.Execution.Name' } });
+      expect(states['After post_collect']).toMatchObject({ Choices: [{ Variable: '$.workflow', StringEquals: 'collect', Next: 'Done' }] });
+    });
+
+    it('fans collect out per account with a Map and the configured concurrency', () => {
+      expect(states['Collect accounts']).toMatchObject({
+        Type: 'Map',
+        ItemsPath: '$.collect.accounts',
+        MaxConcurrency: 8,
+        ItemSelector: { action: 'collect_account', 'account.$': '$$.Map.Item.Value' },
+        ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+      });
+      const fewer = synthApp({ mapMaxConcurrency: 3 });
+      fewer.centralTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        DefinitionString: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"MaxConcurrency":3')])] },
+      });
+    });
+
+    it('retries every task with backoff and jitter and catches every failure into workflow_failed', () => {
+      const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task' || state.Type === 'Map');
+      expect(tasks.length).toBeGreaterThan(20);
+      for (const [name, state] of tasks) {
+        expect(state.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
+        if (state.Type === 'Task') {
+          expect(state.Retry).toEqual([expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' })]);
+          if (name !== 'Publish workflow_failed') expect((state.Catch as { Next: string }[])[0]?.Next).toMatch(/^Failed during /);
+        }
+      }
+      expect(states['Publish workflow_failed']).toMatchObject({
+        Next: 'Workflow failed',
+        Parameters: { Entries: [{ DetailType: 'workflow_failed', Detail: { summary: { 'step.$': '$.failed_step', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' } } }] },
+      });
+      expect(states['Workflow failed']).toMatchObject({ Type: 'Fail' });
+      expect(asl.TimeoutSeconds).toBe(7200);
+    });
+
+    it('invokes plan with run_jobs at every event, then the step actions', () => {
+      for (const event of WORKFLOW_EVENTS) {
+        expect(states[`Run jobs ${event}`]?.Parameters).toEqual({ action: 'run_jobs', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', event });
+      }
+      expect(states['List accounts']?.Parameters).toMatchObject({ action: 'list_accounts' });
+      expect(states['Summarize collect']?.Parameters).toMatchObject({ action: 'summarize', 'results.$': '$.collect.results' });
+      expect(states['Draw cleanup plan']?.Parameters).toMatchObject({ action: 'plan' });
+      expect(states['Clean up']?.Parameters).toMatchObject({ action: 'cleanup' });
+    });
+  });
+
+  it('schedules collect_and_cleanup hourly by default, and not at all when the schedule is off', () => {
+    central.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Target: { Arn: { Ref: logicalId(defaults.central.workflow.stateMachine) }, Input: JSON.stringify({ workflow: 'collect_and_cleanup' }) },
+    });
+    synthApp({ schedule: 'cron(0 6 * * ? *)' }).centralTemplate.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 6 * * ? *)' });
+    synthApp({ schedule: 'off' }).centralTemplate.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  it('has a schedule group and a role with which job schedules invoke the plan function', () => {
+    central.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    const jobsRole = logicalId(defaults.central.schedules.jobsRole);
+    central.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: Match.objectLike({ StringEquals: Match.anyValue() }) })],
+      },
+    });
+    const policy = policyOf(central, jobsRole);
+    expect(policy).toContain('lambda:InvokeFunction');
+    expect(policy).toContain(logicalId(defaults.central.functions.plan.function));
+  });
+
+  it('alarms on failed, timed out or aborted executions to an SNS topic', () => {
+    central.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(defaults.central.monitoring.alarmTopic) }],
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp('failed') }),
+        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
+      ]),
+    });
+    central.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    central.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('sends plan and cleanup summaries and failures to an e-mail topic only when notifyEmail is set', () => {
+    central.resourceCountIs('AWS::Events::Rule', 0);
+    const notified = synthApp({ notifyEmail: 'ops@example.com' }).centralTemplate;
+    notified.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['cloudsweep'], 'detail-type': ['post_cleanup_plan', 'post_cleanup', 'workflow_failed', 'cleanup_refused'] },
+    });
+    notified.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('outputs every resource the CLI resolves, under the keys of RESOURCE_BINDINGS', () => {
+    const outputs = central.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(RESOURCE_BINDINGS).map((b) => b.output).sort());
+    expect(outputs.StateMachineArn?.Value).toEqual({ Ref: logicalId(defaults.central.workflow.stateMachine) });
+    expect(outputs.PlanFunctionName?.Value).toEqual({ Ref: logicalId(defaults.central.functions.plan.function) });
+  });
+
+  it('rejects bad context, naming the key', () => {
+    expect(() => synthApp({ schedule: 'every hour' })).toThrow(/"schedule"/);
+    expect(() => synthApp({ accounts: ['12345'] })).toThrow(/"accounts"/);
+    expect(() => synthApp({ logRetentionDays: 42 })).toThrow(/"logRetentionDays"/);
+    expect(() => synthApp({ removalPolicy: 'snapshot' })).toThrow(/"removalPolicy"/);
+  });
+});
+
+describe('the member stack', () => {
+  it('trusts only the central collect and cleanup roles, by ARN', () => {
+    member.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'CloudSweepMemberRole',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({ Principal: { AWS: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([`:role/${FUNCTION_ROLE_NAMES.cleanup}`])] }) } }),
+          Match.objectLike({
+            Principal: { AWS: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([`:role/${FUNCTION_ROLE_NAMES.collect}`])] }) },
+            Condition: { StringNotLike: { 'sts:RoleSessionName': 'cloudsweep-cleanup*' } },
+          }),
+        ],
+      },
+    });
+    member.hasParameter('CentralAccountId', { AllowedPattern: '^\\d{12}$' });
+    synthApp({ centralAccountId: '111122223333' }).memberTemplate.hasParameter('CentralAccountId', { Default: '111122223333' });
+  });
+
+  it('lets only cleanup sessions deactivate or delete keys', () => {
+    const statements = new Capture();
+    member.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: statements } });
+    const list = statements.asArray() as { Action: string[] | string; Condition?: unknown }[];
+    const writes = list.filter((s) => [s.Action].flat().some((a) => /Delete|Update/.test(a)));
+    expect(writes).toEqual([
+      expect.objectContaining({
+        Action: ['iam:UpdateAccessKey', 'iam:DeleteAccessKey'],
+        Condition: { StringLike: { 'aws:userid': '*:cloudsweep-cleanup*' } },
+      }),
+    ]);
+    const reads = list.filter((s) => s.Condition === undefined);
+    expect(reads.flatMap((s) => [s.Action].flat())).toEqual(expect.arrayContaining(['iam:GetCredentialReport', 'iam:GetAccountAuthorizationDetails', 'iam:ListAccessKeys']));
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each([
+    ['defaults', {}],
+    ['organization mode with notifications', { organization: true, notifyEmail: 'ops@example.com' }],
+    ['listed accounts', { accounts: ['222222222222'] }],
+  ])('leaves no unacknowledged finding (%s)', (_name, context) => {
+    const app = synthApp(context);
+    for (const stack of [app.central, app.member]) {
+      const report = new AwsSolutionsChecks().validateScope(stack);
+      expect(report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`)).toEqual([]);
+    }
+  });
+
+  it('acknowledges every finding with a reason on the exact resource', () => {
+    const acknowledged = defaults.app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => ({ path: c.node.path, data: m.data as unknown })));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const entry of acknowledged) {
+      expect(entry.path).not.toMatch(/^CloudSweep(Member)?$/);
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        expect(id).toMatch(/AwsSolutions-/);
+        expect(reason.length).toBeGreaterThan(40);
+      }
+    }
+  });
+});
