@@ -3,7 +3,8 @@ import { CloudsweepError, ReportedFailure, RuntimeError, ValidationError } from 
 import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
 import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
 import type { RunProgress } from '../src/workflow/runner';
-import type { RunRecord, StepRecord } from '../src/workflow/runs';
+import type { ExecutionsDeps } from '../src/deployed/executions';
+import type { RunRecord, RunStore, StepRecord } from '../src/workflow/runs';
 import { CliContext, globalOptions, RegisterVerb } from './context';
 import { formatTable, paint, printJson } from './output';
 import { explainAwsError, resolveRuntime, Runtime } from './runtime';
@@ -39,8 +40,8 @@ export const register: RegisterVerb = (program, context) => {
     .action(async (options: { limit: string }, command: Command) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new ValidationError(`invalid --limit ${JSON.stringify(options.limit)}: give a positive integer`);
-      const runs = await openRuns(command, context);
-      const list = await withAws(() => runs.list(limit), 'listing workflow runs');
+      const { runs, runtime } = await openRuns(command, context);
+      const list = await withAws(() => listRuns(runs, executionsDeps(runtime), limit), 'listing workflow runs');
       if (isJson(command)) return printJson(context, list);
       if (list.length === 0) return context.out('No workflow runs yet. Start one with: workflow run collect_and_cleanup --in-process');
       context.out(
@@ -61,8 +62,8 @@ export const register: RegisterVerb = (program, context) => {
     .description('show one run with the result of each step and job')
     .argument('<run>', 'the run id (or a unique prefix of a recent one)')
     .action(async (runId: string, _options: unknown, command: Command) => {
-      const runs = await openRuns(command, context);
-      const run = await withAws(() => findRun(runs, runId), 'reading the run');
+      const { runs, runtime } = await openRuns(command, context);
+      const run = await withAws(() => findRun(runs, executionsDeps(runtime), runId), 'reading the run');
       if (isJson(command)) return printJson(context, run);
       context.out(showRun(run));
     });
@@ -92,28 +93,42 @@ async function runInProcess(runtime: Runtime, workflow: WorkflowName, leaseWaitM
 }
 
 async function runDeployed(runtime: Runtime, workflow: WorkflowName, wait: boolean, command: Command, context: CliContext): Promise<void> {
-  const stateMachineArn = runtime.names.stateMachineArn;
-  if (!stateMachineArn) {
+  const deps = executionsDeps(runtime);
+  if (!deps) {
     const stack = globalOptions(command).stack;
     throw new RuntimeError(
       `no deployed state machine: stack ${stack} was not found (or has no StateMachineArn output). ` +
         `Deploy it (npx cdk deploy) or run the workflow here with: workflow run ${workflow} --in-process`,
     );
   }
-  const { startDeployedRun, followDeployedRun } = await import('../src/workflow/deployed');
+  const json = isJson(command);
+  const say = json ? context.err : context.out;
+  const { followExecution } = await import('../src/deployed/executions');
+  const { startDeployedRun } = await import('../src/workflow/deployed');
   const { newRunId } = await import('../src/workflow/runs');
-  const execution = await withAws(() => startDeployedRun(runtime.aws.sfn, stateMachineArn, workflow, newRunId(new Date())), `starting ${workflow}`);
-  context.out(`Workflow ${workflow} started: run ${execution.run_id}`);
-  if (!wait) return;
-  const final = await withAws(
-    () => followDeployedRun(runtime.aws.sfn, execution.executionArn, { onStatus: (status) => context.out(`  ${status.toLowerCase()}`) }),
+  const execution = await withAws(() => startDeployedRun(deps.sfn, deps.stateMachineArn, workflow, newRunId(new Date())), `starting ${workflow}`);
+  const started = { executionArn: execution.executionArn, runId: execution.run_id, startedAt: execution.startedAt };
+  say(`Workflow ${workflow} started: run ${started.runId} (Step Functions execution ${started.executionArn})`);
+  if (!wait) {
+    if (json) printJson(context, { run_id: started.runId, execution_arn: started.executionArn, status: 'running' });
+    return;
+  }
+  const run = await withAws(
+    () =>
+      followExecution(deps, started, workflow, (progress) => {
+        if (progress.type === 'run_started') return;
+        for (const line of progressLines(progress, context)) say(line);
+      }),
     `following ${workflow}`,
   );
-  if (final.status !== 'SUCCEEDED') {
-    context.err(`Workflow ${workflow} ${final.status.toLowerCase()}${final.error ? `: ${final.error}` : ''}${final.cause ? ` (${final.cause})` : ''}`);
-    throw new ReportedFailure(1);
-  }
-  context.out(`Workflow ${workflow} succeeded (run ${execution.run_id}).`);
+  if (json) printJson(context, run);
+  if (run.status === 'failed') throw new ReportedFailure(1);
+}
+
+/** Step Functions access when the stack is deployed; undefined in-process only. */
+function executionsDeps(runtime: Runtime): ExecutionsDeps | undefined {
+  const stateMachineArn = runtime.names.stateMachineArn;
+  return stateMachineArn ? { sfn: runtime.aws.sfn, stateMachineArn } : undefined;
 }
 
 /** What the terminal shows for each runner event. */
@@ -198,11 +213,21 @@ function stepLines(step: StepRecord): string[] {
   return lines;
 }
 
-async function findRun(runs: import('../src/workflow/runs').RunStore, runId: string): Promise<RunRecord> {
-  const exact = await runs.get(runId);
+/** In-process runs from the runs table and, with a deployed stack, its executions: newest first. */
+async function listRuns(runs: RunStore, deployed: ExecutionsDeps | undefined, limit: number): Promise<RunRecord[]> {
+  const local = await runs.list(limit);
+  if (!deployed) return local;
+  const { listExecutions } = await import('../src/deployed/executions');
+  const byId = new Map<string, RunRecord>();
+  for (const run of [...(await listExecutions(deployed, limit)), ...local]) byId.set(run.run_id, run);
+  return [...byId.values()].sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, limit);
+}
+
+async function findRun(runs: RunStore, deployed: ExecutionsDeps | undefined, runId: string): Promise<RunRecord> {
+  const exact = (await runs.get(runId)) ?? (deployed ? await (await import('../src/deployed/executions')).readExecution(deployed, runId) : undefined);
   if (exact) return exact;
-  const matches = (await runs.list(100)).filter((run) => run.run_id.startsWith(runId));
-  if (matches.length === 1 && matches[0]) return matches[0];
+  const matches = (await listRuns(runs, deployed, 100)).filter((run) => run.run_id.startsWith(runId));
+  if (matches.length === 1 && matches[0]) return findRun(runs, deployed, matches[0].run_id);
   if (matches.length > 1) throw new ValidationError(`run ${JSON.stringify(runId)} is ambiguous: ${matches.map((r) => r.run_id).join(', ')}`);
   throw new ValidationError(`no workflow run ${JSON.stringify(runId)} (workflow list shows recent runs)`);
 }
@@ -219,7 +244,7 @@ function checkWorkflow(name: string): WorkflowName {
 async function openRuns(command: Command, context: CliContext) {
   const runtime = await resolveRuntime(command, context);
   const { DynamoRunStore } = await import('../src/workflow/runs');
-  return new DynamoRunStore(runtime.aws, runtime.names.runsTable);
+  return { runs: new DynamoRunStore(runtime.aws, runtime.names.runsTable), runtime };
 }
 
 function seconds(ms: number): string {

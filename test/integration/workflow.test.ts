@@ -1,4 +1,5 @@
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { run } from '../../cli/main';
 import type { CliContext } from '../../cli/context';
@@ -14,6 +15,7 @@ import { inProcessRunner } from '../../src/workflow/in-process';
 import { DynamoLease } from '../../src/workflow/lease';
 import { runWorkflow } from '../../src/workflow/runner';
 import { DynamoRunStore, RunRecord } from '../../src/workflow/runs';
+import { passStateMachineDefinition } from '../support/pass-state-machine';
 
 const SEED_JOB = 'search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -203,5 +205,31 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
     const events = await drainEvents(3);
     expect(events.map((e) => e['detail-type'])).toEqual(['pre_cleanup_plan', 'cleanup_plan', 'workflow_failed']);
     expect(events[2]?.detail.summary).toMatchObject({ step: 'cleanup_plan', error: 'StepFailed' });
+  });
+
+  it('runs the deployed state machine without --in-process, follows it, and lists it with the in-process runs', async () => {
+    expect(await cli('workflow', 'run', 'cleanup')).toMatchObject({ code: 1, err: expect.stringContaining('--in-process') });
+
+    await emulator.motoApi('/moto-api/config', { stepfunctions: { execute_state_machine: true } });
+    const summary = { flagged: 1, protected: 0, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
+    const created = await aws.sfn.send(
+      new CreateStateMachineCommand({
+        name: 'cloudsweep',
+        roleArn: 'arn:aws:iam::123456789012:role/sfn',
+        definition: passStateMachineDefinition({ summaries: { plan: { flagged: 1, protected: 0, candidates: 1, cleanup_enabled: true, dry_run: false }, cleanup: summary } }),
+      }),
+    );
+    env = { ...env, CLOUDSWEEP_STATE_MACHINE_ARN: created.stateMachineArn ?? '' };
+    const result = await cli('workflow', 'run', 'cleanup');
+    expect(result.code).toBe(0);
+    const runId = /started: run (\S+) \(Step Functions execution/.exec(result.out)?.[1] ?? '';
+    expect(result.out).toContain('[6/6] post_cleanup');
+    expect(result.out).toContain('cleanup: 1 flagged, 0 protected, 0 skipped, 1 deleted');
+    expect(result.out).toContain(`Workflow cleanup succeeded`);
+
+    const list = await cli('workflow', 'list');
+    expect(list.out).toContain(runId);
+    expect(list.out).toContain(seedRun.run_id);
+    expect((await cli('workflow', 'show', runId)).out).toContain('workflow: cleanup (deployed)');
   });
 });
