@@ -176,6 +176,21 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
     await drainEvents(6);
   });
 
+  it('takes over a lease its holder let expire, and the old holder can neither renew nor release it', async () => {
+    let at = new Date('2030-01-01T00:00:00Z');
+    const lease = new DynamoLease(aws, names.runsTable, () => at);
+    const holder = (id: string) => ({ holder: id, workflow: 'cleanup', where: 'test', acquired_at: at.toISOString() });
+    expect(await lease.tryAcquire(holder('crashed'), 60)).toEqual({ acquired: true });
+    at = new Date(at.getTime() + 30_000);
+    expect(await lease.tryAcquire(holder('next'), 60)).toMatchObject({ acquired: false, heldBy: { holder: 'crashed' } });
+    at = new Date(at.getTime() + 31_000);
+    expect(await lease.tryAcquire(holder('next'), 60)).toEqual({ acquired: true });
+    expect(await lease.renew('crashed', 60)).toBe(false);
+    await lease.release('crashed');
+    expect(await lease.tryAcquire(holder('third'), 60)).toMatchObject({ acquired: false, heldBy: { holder: 'next' } });
+    await lease.release('next');
+  });
+
   it('never lets two runs started together interleave', async () => {
     const [a, b] = await Promise.all([cli('workflow', 'run', 'cleanup', '--in-process'), cli('workflow', 'run', 'cleanup', '--in-process')]);
     const codes = [a.code, b.code].sort();
