@@ -112,7 +112,11 @@ export const register: RegisterVerb = (program, context) => {
       const { runJobById } = await import('../src/jobs/run');
       const { createInventoryStore } = await import('../src/inventory/dynamo-store');
       const inventory = createInventoryStore(runtime.aws, runtime.names.inventoryTable);
-      const result = await withAws(() => runJobById({ jobs: admin.store, inventory, clock: admin.clock }, id), 'running the job');
+      // A deployed stack runs the job in its plan function, where the Scheduler runs it.
+      const planFunction = runtime.names.planFunction;
+      const result = planFunction
+        ? await (await import('./deployed')).runJobDeployed(runtime, planFunction, id)
+        : await withAws(() => runJobById({ jobs: admin.store, inventory, clock: admin.clock }, id), 'running the job');
       if (isJson(command)) printJson(context, result);
       else if (result.error !== undefined) context.err(`Job ${id} failed after ${seconds(result.duration_ms)}: ${result.error}`);
       else context.out(`Job ${id}: matched ${result.matched}, flagged ${result.flagged} in ${seconds(result.duration_ms)}.`);

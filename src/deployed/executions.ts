@@ -15,13 +15,14 @@ import { ExecutionFollower } from './execution-history';
 
 /**
  * Workflow runs in a deployed stack: Step Functions executions of the cloudsweep state machine,
- * started with input `{"workflow": NAME}` and named by their run id (the state machine uses the
- * execution name as `run_id`, so deployed and in-process runs share one id scheme).
+ * input `{"workflow": NAME}`, named by their run id (the state machine uses the execution name as
+ * `run_id`, so deployed and in-process runs share one id scheme). Followed and read back here as
+ * the same RunRecords the in-process runner stores.
  */
 export interface ExecutionsDeps {
   sfn: SFNClient;
   stateMachineArn: string;
-  /** Between history polls; injected so tests need not wait. */
+  /** Between history polls; injected so tests need not wait (and a display can tick). */
   sleep?: (ms: number) => Promise<void>;
   pollMs?: number;
 }
@@ -32,6 +33,7 @@ export interface StartedExecution {
   startedAt: Date;
 }
 
+/** Starts the workflow's execution, named by the run id, with input `{"workflow": NAME}`. */
 export async function startExecution(deps: ExecutionsDeps, workflow: WorkflowName, runId: string): Promise<StartedExecution> {
   const answer = await deps.sfn.send(
     new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: runId, input: JSON.stringify({ workflow }) }),
