@@ -28,7 +28,7 @@ export async function resolveRuntime(command: Command, context: CliContext): Pro
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   });
-  const outputs = await stackOutputs(aws, options.stack);
+  const outputs = await stackOutputs(aws, options.stack, { region: aws.settings.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) });
   const base = outputs ? resourceNamesFromOutputs(outputs) : DEFAULT_RESOURCE_NAMES;
   return { aws, names: resourceNamesFromEnv(context.env, base), ...(outputs ? { stack: options.stack } : {}) };
 }
@@ -45,7 +45,7 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv): AwsCredentialIdentity | und
   return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
 }
 
-async function stackOutputs(aws: AwsClients, stack: string): Promise<Record<string, string> | undefined> {
+async function stackOutputs(aws: AwsClients, stack: string, where: AwsWhere): Promise<Record<string, string> | undefined> {
   const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   try {
     const answer = await aws.cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
@@ -58,28 +58,63 @@ async function stackOutputs(aws: AwsClients, stack: string): Promise<Record<stri
     const name = (error as { name?: string }).name;
     const message = (error as Error).message ?? '';
     if (name === 'ValidationError' && /does not exist/.test(message)) return undefined;
-    throw explainAwsError(error, `looking up stack ${stack}`);
+    throw explainAwsError(error, `looking up stack ${stack}`, where);
   }
 }
 
-/** Turns the AWS errors a user meets into what to do about them. */
-export function explainAwsError(error: unknown, doing: string): Error {
+/** Where the CLI sent its calls, for messages that depend on it. */
+export interface AwsWhere {
+  region?: string;
+  endpoint?: string;
+}
+
+/**
+ * Turns the AWS errors a user meets into what to do about them: no credentials, expired or
+ * unrecognised ones, a region that holds nothing, access denied (naming the permission AWS names),
+ * an endpoint where nothing answers (the emulator not running). Others pass through unchanged.
+ */
+export function explainAwsError(error: unknown, doing: string, where: AwsWhere = {}): Error {
   const name = (error as { name?: string }).name ?? '';
+  const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message ?? String(error);
+  const region = where.region ? ` in region ${where.region}` : '';
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new RuntimeError(`${doing}: no AWS credentials found. Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run against the emulator (cloudsweep demo).`);
   }
-  if (/ECONNREFUSED|connect ECONN|fetch failed/i.test(message) || (error as { code?: string }).code === 'ECONNREFUSED') {
-    return new RuntimeError(`${doing}: cannot reach AWS at the configured endpoint (${message}). Is the emulator running?`);
+  if (/ECONNREFUSED|connect ECONN|fetch failed|getaddrinfo ENOTFOUND/i.test(message) || code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+    const endpoint = where.endpoint ?? 'the configured endpoint';
+    const hint = where.endpoint
+      ? 'Is the emulator running? (cloudsweep demo starts one; unset AWS_ENDPOINT_URL and --endpoint-url to use AWS itself.)'
+      : 'Check the network and the region.';
+    return new RuntimeError(`${doing}: nothing answers at ${endpoint} (${message}). ${hint}`);
+  }
+  if (name === 'ExpiredToken' || name === 'ExpiredTokenException' || /security token .* expired/i.test(message)) {
+    return new RuntimeError(`${doing}: the AWS credentials have expired; refresh them (aws sso login, or new session credentials).`);
   }
   if (name === 'AccessDenied' || name === 'AccessDeniedException' || /not authorized to perform/i.test(message)) {
+    const permission = /not authorized to perform:?\s*([\w-]+:[\w*]+)/i.exec(message)?.[1];
+    const resource = /on resource:?\s*(\S+)/i.exec(message)?.[1];
+    if (permission) {
+      return new RuntimeError(
+        `${doing}: access denied: the caller lacks ${permission}${resource ? ` on ${resource.replace(/[.,]$/, '')}` : ''}. ` +
+          `Grant it to the role or user you run as (or use the deployed stack's roles).`,
+      );
+    }
     return new RuntimeError(`${doing}: access denied: ${message}`);
   }
-  if (name === 'ResourceNotFoundException' && /table|event bus/i.test(message)) {
-    return new RuntimeError(`${doing}: ${message}. Create the tables and bus with \`cloudsweep init\`, or point --stack at a deployed stack.`);
+  if (name === 'ResourceNotFoundException' && /table|event bus|requested resource/i.test(message)) {
+    return new RuntimeError(
+      `${doing}: ${message}${region}. Create the tables and bus with \`cloudsweep init\`, point --stack at a deployed stack, or check --region/AWS_REGION.`,
+    );
+  }
+  if (name === 'StateMachineDoesNotExist' || name === 'ResourceNotFoundException' || name === 'StackNotFound') {
+    return new RuntimeError(`${doing}: ${message}${region}. Is the stack deployed in this region? Check --stack, --region and AWS_REGION.`);
   }
   if (name === 'UnrecognizedClientException' || name === 'InvalidClientTokenId') {
-    return new RuntimeError(`${doing}: AWS does not recognise these credentials (${message}); check the region and profile.`);
+    return new RuntimeError(`${doing}: AWS does not recognise these credentials${region} (${message}); check the profile, and that the region is enabled for the account.`);
+  }
+  if (name === 'InvalidSignatureException' || name === 'SignatureDoesNotMatch') {
+    return new RuntimeError(`${doing}: AWS rejected the request signature (${message}); the secret access key does not match the access key id.`);
   }
   return error instanceof Error ? error : new Error(message);
 }
