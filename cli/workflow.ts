@@ -145,7 +145,10 @@ export function progressLines(progress: RunProgress, context: Pick<CliContext, '
     case 'step_finished': {
       const { record } = progress;
       if (record.status === 'failed') return [paint(context, 'red', `  ${record.event} failed: ${record.error ?? ''}`)];
-      return record.action && record.summary ? summaryLines(record.action, record.summary).map((line) => `  ${line}`) : [];
+      if (!record.action || !record.summary) return [];
+      // Collect already showed each account as it finished: the totals are enough here.
+      const lines = summaryLines(record.action, record.summary);
+      return (record.action === 'collect' ? lines.slice(0, 1) : lines).map((line) => `  ${line}`);
     }
     case 'run_finished':
       return [runOutcome(progress.run, context)];
@@ -176,7 +179,7 @@ export function summaryLines(action: string, summary: Record<string, unknown>): 
         : `  ${a.account_id} (${a.account_name}): ${a.users} users, ${a.keys} keys, ${a.calls} calls, ${seconds(a.duration_ms)}`,
     );
     const failed = collect.failed_accounts.length > 0 ? `; failed: ${collect.failed_accounts.join(', ')}` : '';
-    return [`collect: ${collect.accounts.length} accounts, ${collect.users} users, ${collect.keys} keys in ${seconds(collect.duration_ms)}${failed}`, ...accounts];
+    return [`collect: ${plural(collect.accounts.length, 'account')}, ${collect.users} users, ${collect.keys} keys in ${seconds(collect.duration_ms)}${failed}`, ...accounts];
   }
   if (action === 'plan') {
     const plan = summary as unknown as PlanSummary;
@@ -245,6 +248,10 @@ async function openRuns(command: Command, context: CliContext) {
   const runtime = await resolveRuntime(command, context);
   const { DynamoRunStore } = await import('../src/workflow/runs');
   return { runs: new DynamoRunStore(runtime.aws, runtime.names.runsTable), runtime };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {
