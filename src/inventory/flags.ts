@@ -60,7 +60,22 @@ function setProtected(nodes: Iterable<InventoryNode>, value: boolean, accountOf:
   return updates;
 }
 
-/** Resolves account ids through the graph: an account is its own, a user or key has its ancestor's. */
+/**
+ * Resolves account ids through the graph: an account is its own, a user or key has its
+ * ancestor's. Remembers the answer per parent, so 200,000 keys cost a lookup each.
+ */
 export function accountResolver(graph: InventoryGraph): AccountResolver {
-  return (node) => graph.accountOf(node.id)?.id ?? node.id;
+  const byParent = new Map<string, string>();
+  return (node) => {
+    if (node.kind === 'aws_account') return node.id;
+    const parent = graph.predecessors(node.id)[0];
+    // A node outside any account (not produced by collect) is its own partition.
+    if (parent === undefined) return node.id;
+    let account = byParent.get(parent);
+    if (account === undefined) {
+      account = graph.accountOf(parent)?.id ?? node.id;
+      byParent.set(parent, account);
+    }
+    return account;
+  };
 }

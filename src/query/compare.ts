@@ -1,6 +1,6 @@
 import type { InventoryNode } from '../inventory/model';
 import type { Operator, PredicateTerm, Value } from './ast';
-import { parseDatetime, parseDuration } from './durations';
+import { parseDatetime, parseDuration, timestampOf } from './durations';
 import { accountOf, EvaluationContext, propertyReader } from './properties';
 import { isDurationPath } from './paths';
 import { ValidationError } from '../errors';
@@ -119,7 +119,7 @@ const DATE_LIKE = /^\d{4}-\d{2}-\d{2}/;
 
 function timeOf(text: string): number | undefined {
   if (!DATE_LIKE.test(text)) return undefined;
-  const at = Date.parse(text);
+  const at = timestampOf(text);
   return Number.isNaN(at) ? undefined : at;
 }
 

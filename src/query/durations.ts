@@ -81,3 +81,44 @@ export function formatDuration(ms: number): string {
   }
   return parts.length === 0 ? '0s' : sign + parts.join('');
 }
+
+/**
+ * Epoch milliseconds of a timestamp as AWS and the inventory write them
+ * (`2026-01-01T10:00:00Z`, with optional fraction), NaN when it is not one. Arithmetic on the
+ * characters is several times faster than Date.parse, which matters on 200,000 keys per search;
+ * any other form goes to Date.parse.
+ */
+export function timestampOf(text: string): number {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */ || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+    return Date.parse(text);
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  let ms = 0;
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46 /* . */) return Date.parse(text);
+    const fraction = digits(text, 20, n - 21);
+    if (Number.isNaN(fraction)) return NaN;
+    ms = Math.floor(fraction / 10 ** (n - 21 - 3));
+  }
+  // Date.UTC rolls 2026-02-30 over into March; leave the rare late days to Date.parse's checks.
+  if (Number.isNaN(year + month + day + hour + minute + second) || month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59) {
+    return Date.parse(text);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+function digits(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i += 1) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}

@@ -90,27 +90,34 @@ function containsText(value: unknown, needle: string): boolean {
 }
 
 /**
- * The distinct nodes whose shortest distance from the start set lies in the navigation's depth
- * range (depth 0 is the start set itself). Set semantics: a user reached through 12 keys counts once.
+ * The distinct nodes reached from any start node in a number of steps within the navigation's
+ * range (depth 0 is the start set itself), as Fix Inventory's traversals: `is(resource) -->`
+ * includes keys that are start nodes too. Set semantics: a user reached through 12 keys counts
+ * once. Both-ways walks (`<-->`) count each node at its shortest distance, so they cannot bounce.
  */
 export function traverse(start: readonly InventoryNode[], navigation: Navigation, graph: InventoryGraph): InventoryNode[] {
   const { direction, start: from, until } = navigation;
-  const seen = new Set<string>();
-  for (const node of start) seen.add(node.id);
-  const reached: InventoryNode[] = from === 0 ? [...start] : [];
+  // Out and in follow a tree (or DAG) and end at its leaves; the cap only guards a cyclic graph.
+  const last = until ?? graph.size;
+  const global = direction === 'inout' ? new Set<string>(start.map((node) => node.id)) : undefined;
+  const levels: InventoryNode[][] = from === 0 ? [start as InventoryNode[]] : [];
   let frontier: readonly InventoryNode[] = start;
-  for (let depth = 1; frontier.length > 0 && (until === undefined || depth <= until); depth += 1) {
+  for (let depth = 1; frontier.length > 0 && depth <= last; depth += 1) {
+    const seen = global ?? new Set<string>();
     const next: InventoryNode[] = [];
     for (const node of frontier) {
       if (direction !== 'in') visit(graph.successors(node.id), graph, seen, next);
       if (direction !== 'out') visit(graph.predecessors(node.id), graph, seen, next);
     }
-    if (depth >= from) for (const node of next) reached.push(node);
+    if (depth >= from) levels.push(next);
     frontier = next;
   }
-  return reached;
+  if (levels.length <= 1) return levels[0] ?? [];
+  // Several depths: a node may be reached at more than one of them.
+  const reached = new Set<InventoryNode>();
+  for (const level of levels) for (const node of level) reached.add(node);
+  return [...reached];
 }
-
 function visit(ids: readonly string[], graph: InventoryGraph, seen: Set<string>, into: InventoryNode[]): void {
   for (const id of ids) {
     if (seen.has(id)) continue;

@@ -1,6 +1,7 @@
 import type { InventoryGraph } from '../inventory/graph';
 import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
 import type { Path } from './ast';
+import { timestampOf } from './durations';
 
 /** What evaluation reads besides the nodes: the graph for ancestors, and now, for synthetic ages. */
 export interface EvaluationContext {
@@ -63,7 +64,7 @@ function walk(start: unknown, keys: readonly string[]): unknown {
 
 function since(now: number, time: unknown): number | undefined {
   if (typeof time !== 'string') return undefined;
-  const at = Date.parse(time);
+  const at = timestampOf(time);
   return Number.isNaN(at) ? undefined : now - at;
 }
 

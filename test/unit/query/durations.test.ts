@@ -1,4 +1,4 @@
-import { formatDuration, parseDatetime, parseDuration } from '../../../src/query/durations';
+import { formatDuration, parseDatetime, parseDuration, timestampOf } from '../../../src/query/durations';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -58,5 +58,16 @@ describe('durations', () => {
     expect(formatDuration(365 * DAY + 5 * HOUR)).toBe('1yr');
     expect(formatDuration(0)).toBe('0s');
     expect(formatDuration(-2 * DAY)).toBe('-2d');
+  });
+});
+
+describe('timestampOf', () => {
+  it('agrees with Date.parse on the forms AWS writes, and on others', () => {
+    for (const text of [
+      '2026-01-01T10:30:00Z', '2026-11-23T23:59:59Z', '2024-02-29T12:00:00Z', '2026-01-31T00:00:00Z', '1999-12-31T23:59:59.5Z',
+      '2026-01-01T10:30:00.123Z', '2026-01-01T10:30:00.123456Z', '2026-01-01T10:30:00+02:00', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', 'nonsense', '2026-01-01',
+    ]) {
+      expect([text, timestampOf(text)]).toEqual([text, Date.parse(text)]);
+    }
   });
 });

@@ -186,6 +186,18 @@ describe('evaluate: traversals', () => {
     expect(names(accounts)).toEqual(['nancy']);
   });
 
+  it('reaches nodes that are start nodes too, as Fix Inventory does', () => {
+    const children = search('is(user, access_key) -->');
+    expect(children.every((node) => node.kind === 'aws_iam_access_key')).toBe(true);
+    expect(children).toHaveLength(search('is(access_key)').length);
+  });
+
+  it('walks both ways without bouncing back to where it came from', () => {
+    const twoSteps = search('id(AIDANANCY01) <-[2]->');
+    expect(twoSteps.map((node) => node.kind)).toEqual(Array(8).fill('aws_iam_user'));
+    expect(names(twoSteps)).not.toContain('nancy');
+  });
+
   it('returns distinct nodes: the accounts of 35 keys are 12', () => {
     expect(search('is(access_key) <-[2]- is(account)')).toHaveLength(12);
   });
