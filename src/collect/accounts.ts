@@ -14,11 +14,14 @@ export type CollectorConfig = FixWorkerConfig['collector'];
  * through its member role. Names come from Organizations; without it an account is named by its id.
  */
 export async function listAccounts(deps: { aws: AwsClients }, config: CollectorConfig): Promise<ListAccountsOutput> {
-  const homeId = await homeAccountId(deps.aws);
+  // Both calls at once: each is a round trip on the way to every account's collect.
+  const [homeId, members] = await Promise.all([
+    homeAccountId(deps.aws),
+    config.accounts === 'organization' ? organizationAccounts(deps.aws) : Promise.resolve([]),
+  ]);
   const names = new Map<string, string>();
   let memberIds: string[];
   if (config.accounts === 'organization') {
-    const members = await organizationAccounts(deps.aws);
     for (const account of members) if (account.Id && account.Name) names.set(account.Id, account.Name);
     memberIds = members.filter(isActive).map((account) => account.Id ?? '');
   } else {

@@ -46,6 +46,8 @@ export async function collectAccount(deps: CollectDeps, account: AccountRef, run
     ...fields,
   });
   try {
+    // What is stored for the account is read while IAM is, so only the writes follow the collect.
+    const replacement = deps.store.beginReplace(account.id);
     if (account.role_arn) calls += 1; // the AssumeRole
     const aws = await clientsForAccount(deps.aws, account, `cloudsweep-collect-${runId}`).catch((error: unknown) => {
       throw new Error(`cannot assume ${account.role_arn}: ${describe(error)}`);
@@ -55,7 +57,7 @@ export async function collectAccount(deps: CollectDeps, account: AccountRef, run
       concurrency: deps.iamConcurrency ?? DEFAULT_IAM_CONCURRENCY,
       sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     });
-    await deps.store.replaceAccount({ accountId: account.id, collectedAt: clock().toISOString(), nodes: inventory.nodes, edges: inventory.edges });
+    await replacement.commit({ accountId: account.id, collectedAt: clock().toISOString(), nodes: inventory.nodes, edges: inventory.edges });
     return result({ users: inventory.users, keys: inventory.keys });
   } catch (error) {
     return result({ error: describe(error) });

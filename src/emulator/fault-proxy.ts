@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Agent, createServer, IncomingMessage, request as httpRequest, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../errors';
@@ -6,7 +7,12 @@ import { ValidationError } from '../errors';
  * A fault-injecting HTTP proxy in front of the emulator: it answers a share of requests with the
  * throttling error of the request's protocol and delays a share of them, so tests and benchmarks
  * can show that the SDK's retries make collect and cleanup come out exact, and what latency costs.
+ * It counts requests by operation (`stats()`), and can record answers and replay them (`setMode`).
  * It listens on loopback only and forwards only to a loopback target.
+ *
+ *   const proxy = await startFaultProxy({ target: emulator.endpoint, throttleRate: 0.2, latencyMs: 50, seed: 7 });
+ *   const aws = new AwsClients({ endpoint: proxy.endpoint, ... });
+ *   ...; proxy.stats().byOperation['iam:ListAccessKeys']; await proxy.stop();
  */
 export interface FaultProxyOptions {
   /** The emulator's endpoint, e.g. `http://127.0.0.1:5000`. */
@@ -31,6 +37,8 @@ export interface FaultProxyStats {
   requests: number;
   throttled: number;
   forwarded: number;
+  /** Answered from the recording (replay mode) without reaching the target. */
+  replayed: number;
   delayed: number;
   /** Requests most in flight at once. */
   maxInFlight: number;
@@ -38,9 +46,18 @@ export interface FaultProxyStats {
   byOperation: Record<string, number>;
 }
 
+/**
+ * `forward`: every request goes to the target. `record`: also keeps each answer by request (method,
+ * path, body, signing key id, JSON target). `replay`: answers recorded requests from the recording
+ * and forwards the rest, so a benchmark can measure the client's latency handling without the
+ * emulator's own (single-threaded) service time.
+ */
+export type ProxyMode = 'forward' | 'record' | 'replay';
+
 export interface FaultProxy {
   readonly endpoint: string;
   stats(): FaultProxyStats;
+  setMode(mode: ProxyMode): void;
   /** Zeroes the statistics (between phases of a benchmark). */
   resetStats(): void;
   stop(): Promise<void>;
@@ -60,6 +77,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   let stats = emptyStats();
   let inFlight = 0;
+  let mode: ProxyMode = 'forward';
+  const recording = new Map<string, RecordedAnswer>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     inFlight += 1;
@@ -81,8 +100,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         sendThrottle(req, res);
         return;
       }
+      const key = mode === 'forward' ? '' : recordingKey(req, body);
+      const recorded = mode === 'replay' ? recording.get(key) : undefined;
+      if (recorded) {
+        stats.replayed += 1;
+        res.writeHead(recorded.status, recorded.headers);
+        res.end(recorded.body);
+        return;
+      }
       stats.forwarded += 1;
-      await forward(req, body, res, target, agent);
+      const answer = await forward(req, body, res, target, agent, mode !== 'forward');
+      if (answer && answer.status < 300) recording.set(key, answer);
     } catch (error) {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`fault proxy: ${(error as Error).message}`);
@@ -101,6 +129,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }),
+    setMode: (next) => {
+      mode = next;
+    },
     resetStats: () => {
       stats = emptyStats();
     },
@@ -113,7 +144,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 }
 
 function emptyStats(): FaultProxyStats {
-  return { requests: 0, throttled: 0, forwarded: 0, delayed: 0, maxInFlight: 0, byOperation: {} };
+  return { requests: 0, throttled: 0, forwarded: 0, replayed: 0, delayed: 0, maxInFlight: 0, byOperation: {} };
 }
 
 function loopbackTarget(value: string): URL {
@@ -176,7 +207,28 @@ function sendThrottle(req: IncomingMessage, res: ServerResponse): void {
   );
 }
 
-function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, target: URL, agent: Agent): Promise<void> {
+interface RecordedAnswer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+/** Who asked (the signing key id tells accounts apart), what and with which body. */
+function recordingKey(req: IncomingMessage, body: Buffer): string {
+  const keyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+  const digest = createHash('sha256').update(body).digest('hex');
+  return [req.method, req.url, keyId, String(req.headers['x-amz-target'] ?? ''), digest].join(' ');
+}
+
+/** Sends the request on and the answer back; with `keep`, also resolves to the whole answer. */
+function forward(
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+  target: URL,
+  agent: Agent,
+  keep: boolean,
+): Promise<RecordedAnswer | undefined> {
   return new Promise((resolve, reject) => {
     const upstream = httpRequest(
       {
@@ -188,9 +240,12 @@ function forward(req: IncomingMessage, body: Buffer, res: ServerResponse, target
         agent,
       },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const status = answer.statusCode ?? 502;
+        res.writeHead(status, answer.headers);
+        const parts: Buffer[] = [];
+        if (keep) answer.on('data', (chunk: Buffer) => parts.push(chunk));
         answer.pipe(res);
-        answer.on('end', resolve);
+        answer.on('end', () => resolve(keep ? { status, headers: answer.headers, body: Buffer.concat(parts) } : undefined));
         answer.on('error', reject);
       },
     );

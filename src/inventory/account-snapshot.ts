@@ -14,6 +14,15 @@ export interface AccountSnapshot {
 /** Where collect puts an account's snapshot; the DynamoDB store implements it. */
 export interface AccountSnapshotStore {
   replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome>;
+  /**
+   * Starts replacing an account's snapshot: reads what is stored for it now, while the caller is
+   * still collecting, so only the writes remain once the new snapshot is known.
+   */
+  beginReplace(accountId: string): PendingReplace;
+}
+
+export interface PendingReplace {
+  commit(snapshot: AccountSnapshot): Promise<ReplaceOutcome>;
 }
 
 export interface ReplaceOutcome {

@@ -7,6 +7,7 @@ import {
   AccountSnapshotStore,
   decodeAccountSnapshot,
   encodeAccountSnapshot,
+  PendingReplace,
   ReplaceOutcome,
 } from './account-snapshot';
 import { batchWriteAll, WriteRequest } from './dynamo-batch';
@@ -56,6 +57,13 @@ interface Head {
   /** Inline snapshot, when it fit. */
   snapshot?: Uint8Array;
   chunkCount?: number;
+}
+
+/** The keys of what is stored for one account, and its head without the snapshot bytes. */
+interface AccountIndex {
+  head?: Head;
+  flagKeys: Array<{ sk: string; nodeId: string }>;
+  chunkKeys: Array<{ sk: string; generation: string }>;
 }
 
 /** Everything stored for one account, as read from the table. */
@@ -115,10 +123,26 @@ class DynamoStore implements DynamoInventoryStore {
     await batchWriteAll(this.documents, this.table, [...bySortKey.values()], { sleep: this.sleep });
   }
 
-  async replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome> {
+  replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome> {
+    return this.beginReplace(snapshot.accountId).commit(snapshot);
+  }
+
+  beginReplace(accountId: string): PendingReplace {
+    const index = this.readIndex(accountKey(accountId));
+    index.catch(() => undefined); // reported by commit, if the caller gets that far
+    return {
+      commit: async (snapshot) => {
+        if (snapshot.accountId !== accountId) {
+          throw new ValidationError(`snapshot of account ${snapshot.accountId} committed to a replacement of account ${accountId}`);
+        }
+        return this.commit(snapshot, await index);
+      },
+    };
+  }
+
+  private async commit(snapshot: AccountSnapshot, current: AccountIndex): Promise<ReplaceOutcome> {
     const encoded = encodeAccountSnapshot(snapshot);
     const pk = accountKey(snapshot.accountId);
-    const current = await this.readIndex(pk);
     let writeRequests = 0;
     const changed = current.head?.hash !== encoded.hash;
     let live: Set<string>;
@@ -191,11 +215,7 @@ class DynamoStore implements DynamoInventoryStore {
    * The keys of everything stored for one account and its head without the snapshot bytes: one
    * query (a page per MB of chunks for a very large account).
    */
-  private async readIndex(pk: string): Promise<{
-    head?: Head;
-    flagKeys: Array<{ sk: string; nodeId: string }>;
-    chunkKeys: Array<{ sk: string; generation: string }>;
-  }> {
+  private async readIndex(pk: string): Promise<AccountIndex> {
     const items = await this.readItems({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': pk },

@@ -31,7 +31,7 @@ describe('fetching the credential report', () => {
     slept = [];
   });
 
-  it('takes a report IAM already has in two calls, without waiting', async () => {
+  it('takes a report IAM already has in two calls and one round trip, without waiting', async () => {
     iamMock.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
     iamMock.on(GetCredentialReportCommand).resolves(REPORT);
     const report = await fetchCredentialReport(iam, wait());
@@ -55,13 +55,31 @@ describe('fetching the credential report', () => {
     expect(iam.calls).toBe(5);
   });
 
+  it('takes a report under 4 hours old even when generation is refused', async () => {
+    iamMock.on(GenerateCredentialReportCommand).rejects(new LimitExceededException(meta));
+    iamMock.on(GetCredentialReportCommand).resolves(REPORT);
+    const report = await fetchCredentialReport(iam, { ...wait(), now: () => Date.parse('2026-01-01T03:00:00Z') });
+    expect(report.users.size).toBe(1);
+    expect(slept).toEqual([]);
+  });
+
+  it('waits for the new report when IAM started one and only has an old one', async () => {
+    iamMock.on(GenerateCredentialReportCommand).resolves({ State: 'STARTED' });
+    const fresh = { ...REPORT, GeneratedTime: new Date('2026-01-01T05:00:01Z') };
+    iamMock.on(GetCredentialReportCommand).resolvesOnce(REPORT).resolves(fresh);
+    const report = await fetchCredentialReport(iam, { ...wait(), now: () => Date.parse('2026-01-01T05:00:00Z') });
+    expect(report.generatedAt).toBe('2026-01-01T05:00:01.000Z');
+    expect(slept).toEqual([250]);
+    expect(iam.calls).toBe(3);
+  });
+
   it('backs off and asks again when the generation limit is exceeded', async () => {
     iamMock
       .on(GenerateCredentialReportCommand)
       .rejectsOnce(new LimitExceededException(meta))
       .resolves({ State: 'COMPLETE' });
     iamMock.on(GetCredentialReportCommand).resolves(REPORT);
-    await fetchCredentialReport(iam, wait());
+    await fetchCredentialReport(iam, { ...wait(), now: () => Date.parse('2026-01-01T05:00:00Z') });
     expect(slept).toEqual([250]);
     expect(iamMock.commandCalls(GenerateCredentialReportCommand)).toHaveLength(2);
   });
@@ -74,8 +92,8 @@ describe('fetching the credential report', () => {
       .rejectsOnce(new CredentialReportNotPresentException(meta))
       .resolves(REPORT);
     await fetchCredentialReport(iam, wait());
-    expect(iamMock.commandCalls(GenerateCredentialReportCommand)).toHaveLength(3);
-    expect(slept).toHaveLength(2);
+    expect(iamMock.commandCalls(GenerateCredentialReportCommand)).toHaveLength(2);
+    expect(slept).toEqual([250]);
   });
 
   it('gives up with a clear error when the report never becomes ready', async () => {

@@ -1,0 +1,200 @@
+// Collect benchmark (issue 3): seeds moto with 600 users across 3 accounts (40% with an access key)
+// and measures, through the fault proxy:
+//   1. IAM calls per account against the floor (ListAccessKeys per user with keys + the credential
+//      report's GenerateCredentialReport and GetCredentialReport + one GetAccountAuthorizationDetails page),
+//   2. DynamoDB write requests of a second collect that finds nothing new (goal: at most 1 per account),
+//   3. wall time with 50 ms latency on every call against calls x 50 ms / requests allowed in flight.
+// Run: node bench/collect.bench.mjs  (npm run bench runs it with the others). Prints its figures.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+const require = createRequire(import.meta.url);
+const dist = (path) => require(join(root, 'dist', path));
+
+const { CreateUserCommand, CreateAccessKeyCommand } = require('@aws-sdk/client-iam');
+const { CreateOrganizationCommand, CreateAccountCommand } = require('@aws-sdk/client-organizations');
+const { AwsClients } = dist('src/aws/clients.js');
+const { clientsForAccount, memberRoleArn } = dist('src/aws/accounts.js');
+const { ensureResources } = dist('src/aws/provision.js');
+const { collectInventory, DEFAULT_IAM_CONCURRENCY } = dist('src/collect/index.js');
+const { startEmulator } = dist('src/emulator/moto.js');
+const { startFaultProxy } = dist('src/emulator/fault-proxy.js');
+const { createInventoryStore } = dist('src/inventory/dynamo-store.js');
+const { DEFAULT_RESOURCE_NAMES } = dist('src/resources.js');
+
+const USERS = 600;
+const ACCOUNTS = 3;
+const KEY_SHARE = 0.4;
+const LATENCY_MS = 50;
+const ROLE = 'CloudSweepMemberRole';
+const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+// IAM calls in flight per account; the default is collect's own.
+const IAM_CONCURRENCY = Number(process.env.BENCH_IAM_CONCURRENCY) || DEFAULT_IAM_CONCURRENCY;
+
+async function pool(items, size, work) {
+  let next = 0;
+  await Promise.all(Array.from({ length: size }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+async function seed(aws) {
+  await aws.organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  const accounts = [{ id: '123456789012', aws }];
+  for (let i = 1; i < ACCOUNTS; i++) {
+    const created = await aws.organizations.send(new CreateAccountCommand({ AccountName: `member-${i}`, Email: `m${i}@example.com` }));
+    const id = created.CreateAccountStatus.AccountId;
+    accounts.push({ id, aws: await clientsForAccount(aws, { id, name: id, role_arn: memberRoleArn(id, ROLE) }, 'bench-seed') });
+  }
+  const perAccount = USERS / ACCOUNTS;
+  const withKeys = Math.round(perAccount * KEY_SHARE);
+  const jobs = accounts.flatMap((account) => Array.from({ length: perAccount }, (_, i) => ({ account, i })));
+  await pool(jobs, 16, async ({ account, i }) => {
+    const name = `user-${String(i).padStart(4, '0')}`;
+    await account.aws.iam.send(new CreateUserCommand({ UserName: name, Tags: [{ Key: 'team', Value: `t${i % 7}` }] }));
+    if (i < withKeys) await account.aws.iam.send(new CreateAccessKeyCommand({ UserName: name }));
+  });
+  return { accounts, withKeys };
+}
+
+/**
+ * The fault proxy on its own thread (its own event loop), so its work does not queue behind the
+ * collect's in this one: the timings then measure the collect.
+ */
+async function proxyInWorker(options) {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const { startFaultProxy } = require(workerData.module);
+     let proxy;
+     parentPort.on('message', async ({ id, op, arg }) => {
+       try {
+         const value = op === 'start' ? (proxy = await startFaultProxy(arg)).endpoint : await proxy[op](arg);
+         parentPort.postMessage({ id, value });
+       } catch (error) { parentPort.postMessage({ id, error: String(error) }); }
+     });`,
+    { eval: true, workerData: { module: join(root, 'dist', 'src', 'emulator', 'fault-proxy.js') } },
+  );
+  const waiting = new Map();
+  let next = 0;
+  worker.on('message', ({ id, value, error }) => {
+    const call = waiting.get(id);
+    waiting.delete(id);
+    if (error) call.reject(new Error(error));
+    else call.resolve(value);
+  });
+  const call = (op, arg) => new Promise((resolve, reject) => {
+    const id = next++;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, op, arg });
+  });
+  const endpoint = await call('start', options);
+  return {
+    endpoint,
+    stats: () => call('stats'),
+    setMode: (mode) => call('setMode', mode),
+    resetStats: () => call('resetStats'),
+    stop: async () => {
+      await call('stop');
+      await worker.terminate();
+    },
+  };
+}
+
+function sum(byOperation, prefix, names) {
+  return Object.entries(byOperation)
+    .filter(([op]) => op.startsWith(prefix) && (!names || names.includes(op.slice(prefix.length))))
+    .reduce((total, [, n]) => total + n, 0);
+}
+
+async function main() {
+  const emulator = await startEmulator();
+  const direct = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const table = 'bench-collect-inventory';
+  await ensureResources(direct, { ...DEFAULT_RESOURCE_NAMES, inventoryTable: table });
+  const started = Date.now();
+  const { accounts, withKeys } = await seed(direct);
+  const seedMs = Date.now() - started;
+  const config = { accounts: 'organization', member_role: ROLE, pool_size: 8 };
+  const figures = {};
+
+  // 1 + 2: counting runs, through a proxy without faults.
+  const counter = await startFaultProxy({ target: emulator.endpoint });
+  const counted = new AwsClients({ endpoint: counter.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const store = createInventoryStore(counted, table);
+  const first = await collectInventory({ aws: counted, store }, config, 'bench-1');
+  if (first.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(first.accounts)}`);
+  const firstStats = counter.stats();
+  if (first.users !== USERS || first.keys !== accounts.length * withKeys) throw new Error(`incomplete inventory: ${first.users} users, ${first.keys} keys`);
+  const floor = withKeys + 2 + 1;
+  const iamPerAccount = first.accounts.map((a) => a.calls - (a.account_id === accounts[0].id ? 0 : 1)); // less the STS AssumeRole
+  figures.iam_calls_per_account = iamPerAccount;
+  figures.iam_floor_per_account = floor;
+  figures.iam_over_floor = `${(((Math.max(...iamPerAccount) - floor) / floor) * 100).toFixed(1)}%`;
+  figures.iam_requests_seen_by_proxy = sum(firstStats.byOperation, 'iam:');
+  figures.first_collect_dynamodb_writes = sum(firstStats.byOperation, 'dynamodb:', WRITES);
+
+  await counter.stop();
+
+  // 2 + 3: the second collect (nothing changed) with 50 ms latency on every call (IAM, STS,
+  // Organizations, DynamoDB), recording the answers; then the same collect again, answered from
+  // the recording: moto serves one request at a time (~5 ms each), which would otherwise cap the
+  // throughput and hide what latency costs.
+  const slow = await proxyInWorker({ target: emulator.endpoint, latencyMs: LATENCY_MS });
+  const delayed = new AwsClients({ endpoint: slow.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  const clock = () => new Date('2026-01-01T00:00:00Z');
+  const timed = async () => {
+    const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
+    const summary = await collectInventory({ aws: delayed, store: createInventoryStore(delayed, table), clock, iamConcurrency: IAM_CONCURRENCY }, config, 'bench-2');
+    if (summary.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(summary.accounts)}`);
+    const cpu = process.cpuUsage(cpu0);
+    return { summary, wallMs: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000), stats: await slow.stats() };
+  };
+  await slow.setMode('record');
+  const second = await timed();
+  figures.second_collect_dynamodb_writes = sum(second.stats.byOperation, 'dynamodb:', WRITES);
+  figures.second_collect_writes_per_account = figures.second_collect_dynamodb_writes / second.summary.accounts.length;
+  await slow.resetStats();
+  await slow.setMode('replay');
+  const third = await timed();
+  await slow.stop();
+
+  const inFlight = Math.min(config.pool_size, third.summary.accounts.length) * IAM_CONCURRENCY;
+  const ideal = (third.stats.requests * LATENCY_MS) / inFlight;
+  figures.latency_run_calls = third.stats.requests;
+  figures.latency_run_replayed = third.stats.replayed;
+  figures.latency_run_in_flight_allowed = inFlight;
+  figures.latency_run_in_flight_max_seen = third.stats.maxInFlight;
+  figures.latency_run_wall_ms = third.wallMs;
+  figures.latency_run_ideal_ms = Math.round(ideal);
+  figures.latency_run_ratio = Number((third.wallMs / ideal).toFixed(2));
+  figures.latency_run_client_cpu_ms = third.cpuMs;
+  figures.latency_run_with_moto_wall_ms = second.wallMs;
+  figures.no_latency_with_moto_wall_ms = first.duration_ms;
+  figures.users = third.summary.users;
+  figures.keys = third.summary.keys;
+  figures.seed_ms = seedMs;
+  figures.load_average = Number(loadavg()[0].toFixed(1));
+
+  await emulator.stop();
+
+  console.log('collect benchmark: 600 users in 3 accounts, 40% with a key');
+  console.log(`  IAM calls per account:         ${iamPerAccount.join(', ')} (floor ${floor}: ${withKeys} ListAccessKeys + 2 report + 1 details page; ${figures.iam_over_floor} over, goal <= 10%)`);
+  console.log(`  DynamoDB writes, 1st collect:  ${figures.first_collect_dynamodb_writes}`);
+  console.log(`  DynamoDB writes, 2nd collect:  ${figures.second_collect_dynamodb_writes} (${figures.second_collect_writes_per_account} per account, goal <= 1)`);
+  console.log(`  wall time at 50 ms per call:   ${third.wallMs} ms for ${third.stats.requests} calls, ${inFlight} in flight allowed (max seen ${third.stats.maxInFlight}): ideal ${Math.round(ideal)} ms, ratio ${figures.latency_run_ratio} (goal <= 1.3)`);
+  console.log(`    (client CPU ${third.cpuMs} ms; answers replayed: ${third.stats.replayed}; against moto itself: ${second.wallMs} ms at 50 ms, ${first.duration_ms} ms without latency: moto serves one request at a time; load average ${figures.load_average})`);
+  console.log(JSON.stringify({ bench: 'collect', ...figures }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
