@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -216,12 +216,14 @@ function main() {
           cli_peak_rss_mb: Math.round(Math.max(...cli.map((run) => run.peakMb))),
           loop_peak_rss_mb: Math.round(Math.max(...hand.map((run) => run.peakMb))),
         };
-        entry.goals_met = entry.cli_vs_loop <= GOALS.cli_vs_loop && entry.execute_ms < GOALS.evaluation_ms;
+        entry.goals_met = entry.cli_vs_loop <= GOALS.cli_vs_loop && entry.evaluate_ms < GOALS.evaluation_ms;
         ok &&= entry.goals_met;
         figures.queries.push(entry);
       }
       figures.in_process_peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
       figures.goals = GOALS;
+      figures.load_average = loadavg().map((n) => round(n, 2));
+      figures.cores = cpus().length;
       figures.goals_met = ok;
 
       console.log(`search benchmark: ${ACCOUNTS} accounts, ${USERS} users, ${USERS * KEYS_PER_USER} keys (snapshot ${figures.snapshot_mb} MB, generated in ${generateMs} ms, loaded in-process in ${loadMs} ms)`);
@@ -229,7 +231,8 @@ function main() {
       for (const q of figures.queries) {
         console.log(`  ${q.query.padEnd(7)} ${String(q.matched).padStart(7)}  ${`${q.parse_us} us`.padEnd(8)} ${`${q.evaluate_ms} ms`.padEnd(9)} ${`${q.execute_ms} ms`.padEnd(9)} ${`${q.cli_ms} ms`.padEnd(9)} ${`${q.loop_ms} ms`.padEnd(9)} ${`${q.cli_vs_loop}x`.padEnd(9)} ${`${q.cli_peak_rss_mb} MB`.padEnd(9)} ${q.loop_peak_rss_mb} MB${q.goals_met ? '' : '  GOAL MISSED'}`);
       }
-      console.log(`  goals: cli within ${GOALS.cli_vs_loop}x of the loop, evaluation (execute, with the command) under ${GOALS.evaluation_ms} ms: ${ok ? 'met' : 'MISSED'}`);
+      console.log(`  goals: cli within ${GOALS.cli_vs_loop}x of the loop, evaluation under ${GOALS.evaluation_ms} ms: ${ok ? 'met' : 'MISSED'} (execute = evaluation + the command; seed 3 executes | clean)`);
+  console.log(`  load average while measuring: ${loadavg().map((n) => n.toFixed(1)).join(' ')} on ${cpus().length} cores`);
       console.log(JSON.stringify({ bench: 'search', ...figures }));
       if (!ok) process.exitCode = 1;
     });

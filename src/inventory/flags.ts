@@ -1,5 +1,5 @@
 import type { InventoryGraph } from './graph';
-import type { InventoryNode } from './model';
+import type { InventoryNode, Metadata } from './model';
 import type { NodeUpdate } from './store';
 
 /**
@@ -25,7 +25,7 @@ export function flagForCleanup(nodes: Iterable<InventoryNode>, options: FlagOpti
   const updates: NodeUpdate[] = [];
   for (const node of nodes) {
     if (node.desired.clean === true) continue;
-    const { clean_reason: _previousReason, ...metadata } = node.metadata;
+    const metadata = withoutReason(node.metadata);
     updates.push({
       id: node.id,
       accountId: options.accountOf(node),
@@ -39,6 +39,13 @@ export function flagForCleanup(nodes: Iterable<InventoryNode>, options: FlagOpti
     });
   }
   return updates;
+}
+
+/** The metadata without a previous flag's reason (a copy: the node itself is not changed). */
+function withoutReason(metadata: Metadata): Metadata {
+  if (!('clean_reason' in metadata)) return metadata;
+  const { clean_reason: _previous, ...rest } = metadata;
+  return rest;
 }
 
 /** Sets `metadata.protected`: cleanup never touches a protected key, or any key of a protected user. */
