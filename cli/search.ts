@@ -75,7 +75,7 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
   const loaded = await store.loadGraph().catch((error: unknown) => {
     throw storeError(error, 'loading the inventory');
   });
-  const result = executeSearch(query, { graph: loaded.graph, now, flaggedBy: 'search' });
+  const result = executeSearch(query, { graph: loaded.graph, now, flaggedBy: 'cli' });
   if (result.updates.length > 0) {
     await store.updateNodes(result.updates).catch((error: unknown) => {
       throw storeError(error, 'writing the changes to the inventory');
