@@ -159,6 +159,7 @@ async function main() {
   };
   await slow.setMode('record');
   const second = await timed();
+  figures.second_collect_iam_calls_per_account = second.summary.accounts.map((a) => a.calls - (a.account_id === accounts[0].id ? 0 : 1));
   figures.second_collect_dynamodb_writes = sum(second.stats.byOperation, 'dynamodb:', WRITES);
   figures.second_collect_writes_per_account = figures.second_collect_dynamodb_writes / second.summary.accounts.length;
   await slow.resetStats();
@@ -187,10 +188,22 @@ async function main() {
 
   console.log('collect benchmark: 600 users in 3 accounts, 40% with a key');
   console.log(`  IAM calls per account:         ${iamPerAccount.join(', ')} (floor ${floor}: ${withKeys} ListAccessKeys + 2 report + 1 details page; ${figures.iam_over_floor} over, goal <= 10%)`);
+  console.log(`  ... 2nd collect:                ${figures.second_collect_iam_calls_per_account.join(', ')} (the report is reused)`);
   console.log(`  DynamoDB writes, 1st collect:  ${figures.first_collect_dynamodb_writes}`);
   console.log(`  DynamoDB writes, 2nd collect:  ${figures.second_collect_dynamodb_writes} (${figures.second_collect_writes_per_account} per account, goal <= 1)`);
-  console.log(`  wall time at 50 ms per call:   ${third.wallMs} ms for ${third.stats.requests} calls, ${inFlight} in flight allowed (max seen ${third.stats.maxInFlight}): ideal ${Math.round(ideal)} ms, ratio ${figures.latency_run_ratio} (goal <= 1.3)`);
+  console.log(`  wall time at 50 ms per call:   ${third.wallMs} ms for ${third.stats.requests} calls, ${inFlight} in flight allowed (max seen ${third.stats.maxInFlight}): ideal ${Math.round(ideal)} ms, ratio ${figures.latency_run_ratio} (goal <= 1.3; reported, not checked)`);
   console.log(`    (client CPU ${third.cpuMs} ms; answers replayed: ${third.stats.replayed}; against moto itself: ${second.wallMs} ms at 50 ms, ${first.duration_ms} ms without latency: moto serves one request at a time; load average ${figures.load_average})`);
+  // The call and write goals are exact counts and checked; wall time depends on the machine's
+  // load, so its ratio is reported, not checked.
+  const missed = [];
+  if (Math.max(...iamPerAccount, ...figures.second_collect_iam_calls_per_account) > floor * 1.1) missed.push('IAM calls within 10% of the floor');
+  if (figures.second_collect_writes_per_account > 1) missed.push('at most 1 DynamoDB write per account on an unchanged collect');
+  figures.goals_missed = missed;
+  figures.latency_ratio_goal_met = figures.latency_run_ratio <= 1.3;
+  if (missed.length > 0) {
+    console.log(`  MISSED: ${missed.join('; ')}`);
+    process.exitCode = 1;
+  }
   console.log(JSON.stringify({ bench: 'collect', ...figures }));
 }
 

@@ -42,9 +42,12 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
       await writeFile(file, `${text}\n`).catch((error: Error) => {
         throw new ValidationError(`--output ${file}: cannot write: ${error.message}`);
       });
-      const count = (kind: string) => snapshot.nodes.filter((node) => node.kind === kind).length;
+      const count = (kind: string, noun: string) => {
+        const n = snapshot.nodes.filter((node) => node.kind === kind).length;
+        return `${n} ${noun}${n === 1 ? '' : 's'}`;
+      };
       context.out(
-        `Exported ${count('aws_account')} accounts, ${count('aws_iam_user')} users and ${count('aws_iam_access_key')} access keys ` +
+        `Exported ${count('aws_account', 'account')}, ${count('aws_iam_user', 'user')} and ${count('aws_iam_access_key', 'access key')} ` +
           `(collected ${snapshot.collected_at}) to ${file}.`,
       );
     });

@@ -64,7 +64,7 @@ describe('cloudsweep init and export (moto)', () => {
     const file = join(dir, 'inventory.json');
 
     expect(await run(['export', '--output', file], context)).toBe(0);
-    expect(out.join('\n')).toMatch(/Exported 1 accounts, 1 users and 1 access keys .* to .*inventory\.json/);
+    expect(out.join('\n')).toMatch(/Exported 1 account, 1 user and 1 access key .* to .*inventory\.json/);
     const { graph, collectedAt } = parseSnapshot(readFileSync(file, 'utf8'), file);
     expect(graph.ancestor(key.AccessKey?.AccessKeyId ?? '', 'aws_iam_user')?.reported.name).toBe('nancy');
     expect(Date.parse(collectedAt)).not.toBeNaN();
