@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { CloudsweepError, ValidationError } from '../src/errors';
+import { ValidationError } from '../src/errors';
 import { FIX_WORKER } from '../src/config/fix-worker';
-import { CliContext, globalOptions, RegisterVerb } from './context';
+import { CliContext, isJson, RegisterVerb } from './context';
 import { printJson } from './output';
-import { explainAwsError, resolveRuntime } from './runtime';
+import { resolveRuntime, withAws } from './runtime';
 
 /**
  * `cloudsweep config get|set|edit|validate fix.worker`: the worker configuration (SPEC section 4),
@@ -21,7 +21,7 @@ export const register: RegisterVerb = (program, context) => {
       checkName(name);
       const { store } = await openStore(command, context);
       const stored = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
-      const json = globalOptions(command).output === 'json';
+      const json = isJson(command);
       if (key !== undefined) {
         const { ruleFor } = await import('../src/config/schema');
         const { path } = ruleFor(key);
@@ -47,7 +47,7 @@ export const register: RegisterVerb = (program, context) => {
       const current = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
       const next = applyAssignments(current.config, assignments);
       const saved = await withAws(() => store.write(next, current.revision), `saving ${FIX_WORKER}`);
-      if (globalOptions(command).output === 'json') return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config });
+      if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config });
       context.out(`${FIX_WORKER} saved (revision ${saved.revision}).`);
     });
 
@@ -82,7 +82,7 @@ export const register: RegisterVerb = (program, context) => {
       }
       const { parseFixWorkerYaml } = await import('../src/config/yaml');
       const config = parseFixWorkerYaml(text, file);
-      if (globalOptions(command).output === 'json') return printJson(context, { file, valid: true, config });
+      if (isJson(command)) return printJson(context, { file, valid: true, config });
       context.out(`${file}: valid ${FIX_WORKER} configuration.`);
     });
 };
@@ -97,12 +97,3 @@ async function openStore(command: Command, context: CliContext) {
   return { store: createConfigStore(runtime.aws, runtime.names.configTable), runtime };
 }
 
-/** AWS errors become what to do about them; our own errors pass through unchanged. */
-async function withAws<T>(work: () => Promise<T>, doing: string): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CloudsweepError) throw error;
-    throw explainAwsError(error, doing);
-  }
-}

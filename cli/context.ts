@@ -42,6 +42,11 @@ export function globalOptions(command: Command): GlobalOptions {
   return options;
 }
 
+/** `--output json`: print the stable JSON form instead of text. */
+export function isJson(command: Command): boolean {
+  return globalOptions(command).output === 'json';
+}
+
 /**
  * The `--output` format, refused (exit 2) unless this command offers it: the global option also
  * accepts `csv`, which only some commands (audit) print.

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { CloudsweepError, ReportedFailure } from '../src/errors';
+import { ReportedFailure } from '../src/errors';
 import type { Job, JobRunRecord } from '../src/jobs/job';
-import { CliContext, globalOptions, RegisterVerb } from './context';
-import { formatTable, printJson } from './output';
-import { explainAwsError, resolveRuntime } from './runtime';
+import { CliContext, isJson, RegisterVerb } from './context';
+import { formatTable, printJson, seconds } from './output';
+import { resolveRuntime, withAws } from './runtime';
 
 /**
  * `cloudsweep jobs ...` (SPEC section 5): search pipelines that run when a workflow emits an event
@@ -176,21 +176,4 @@ function lastRunText(run: JobRunRecord | undefined): string {
   if (!run) return 'never';
   const at = run.started_at.replace(/\.\d+Z$/, 'Z');
   return run.error === undefined ? `${at} matched ${run.matched}, flagged ${run.flagged}` : `${at} failed: ${run.error.split('\n')[0]}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)}s`;
-}
-
-function isJson(command: Command): boolean {
-  return globalOptions(command).output === 'json';
-}
-
-async function withAws<T>(work: () => Promise<T>, doing: string): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CloudsweepError) throw error;
-    throw explainAwsError(error, doing);
-  }
 }

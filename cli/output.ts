@@ -115,3 +115,13 @@ export function progress(context: Pick<CliContext, 'isTTY' | 'err'>, write: (tex
 function defaultWrite(text: string): void {
   process.stderr.write(text);
 }
+
+/** A duration in seconds with two decimals: `0.46s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+/** `1 account`, `3 accounts`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

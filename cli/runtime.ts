@@ -1,7 +1,7 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Command } from 'commander';
 import { AwsClients } from '../src/aws/clients';
-import { RuntimeError } from '../src/errors';
+import { CloudsweepError, RuntimeError } from '../src/errors';
 import { DEFAULT_RESOURCE_NAMES, ResourceNames, resourceNamesFromEnv, resourceNamesFromOutputs } from '../src/resources';
 import type { CliContext, GlobalOptions } from './context';
 
@@ -117,4 +117,14 @@ export function explainAwsError(error: unknown, doing: string, where: AwsWhere =
     return new RuntimeError(`${doing}: AWS rejected the request signature (${message}); the secret access key does not match the access key id.`);
   }
   return error instanceof Error ? error : new Error(message);
+}
+
+/** Runs AWS work; AWS errors become what to do about them, our own errors pass through. */
+export async function withAws<T>(work: () => Promise<T>, doing: string): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CloudsweepError) throw error;
+    throw explainAwsError(error, doing);
+  }
 }

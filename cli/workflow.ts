@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { CloudsweepError, ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
+import { ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
 import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
 import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
 import type { RunProgress } from '../src/workflow/runner';
 import type { ExecutionsDeps } from '../src/deployed/executions';
 import type { RunRecord, RunStore, StepRecord } from '../src/workflow/runs';
-import { CliContext, globalOptions, RegisterVerb } from './context';
-import { formatTable, paint, printJson } from './output';
-import { explainAwsError, resolveRuntime, Runtime } from './runtime';
+import { CliContext, globalOptions, isJson, RegisterVerb } from './context';
+import { formatTable, paint, plural, printJson, seconds } from './output';
+import { resolveRuntime, Runtime, withAws } from './runtime';
 
 /**
  * `cloudsweep workflow run|list|show` (SPEC section 6): runs a workflow in this process
@@ -248,25 +248,4 @@ async function openRuns(command: Command, context: CliContext) {
   const runtime = await resolveRuntime(command, context);
   const { DynamoRunStore } = await import('../src/workflow/runs');
   return { runs: new DynamoRunStore(runtime.aws, runtime.names.runsTable), runtime };
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)}s`;
-}
-
-function isJson(command: Command): boolean {
-  return globalOptions(command).output === 'json';
-}
-
-async function withAws<T>(work: () => Promise<T>, doing: string): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CloudsweepError) throw error;
-    throw explainAwsError(error, doing);
-  }
 }
