@@ -103,16 +103,17 @@ async function runDeployed(runtime: Runtime, workflow: WorkflowName, wait: boole
   }
   const json = isJson(command);
   const say = json ? context.err : context.out;
-  const { followExecution } = await import('../src/deployed/executions');
-  const { startDeployedRun } = await import('../src/workflow/deployed');
+  const { followExecution, startExecution } = await import('../src/deployed/executions');
   const { newRunId } = await import('../src/workflow/runs');
-  const execution = await withAws(() => startDeployedRun(deps.sfn, deps.stateMachineArn, workflow, newRunId(new Date())), `starting ${workflow}`);
-  const started = { executionArn: execution.executionArn, runId: execution.run_id, startedAt: execution.startedAt };
-  say(`Workflow ${workflow} started: run ${started.runId} (Step Functions execution ${started.executionArn})`);
+  const started = await withAws(() => startExecution(deps, workflow, newRunId(new Date())), `starting ${workflow}`);
   if (!wait) {
+    // The execution ARN alone on stdout, for scripts: `arn=$(cloudsweep workflow run cleanup --no-wait)`.
+    context.err(`Workflow ${workflow} started: run ${started.runId}`);
     if (json) printJson(context, { run_id: started.runId, execution_arn: started.executionArn, status: 'running' });
+    else context.out(started.executionArn);
     return;
   }
+  say(`Workflow ${workflow} started: run ${started.runId} (Step Functions execution ${started.executionArn})`);
   const run = await withAws(
     () =>
       followExecution(deps, started, workflow, (progress) => {

@@ -1,4 +1,7 @@
+import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import type { CliContext } from '../../cli/context';
+import { run } from '../../cli/main';
 import { AwsClients } from '../../src/aws/clients';
 import { executionArnOf, ExecutionsDeps, followExecution, listExecutions, readExecution, startExecution } from '../../src/deployed/executions';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
@@ -96,6 +99,62 @@ describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
     expect(await readExecution(deps, 'no-such-run')).toBeUndefined();
     const listed = await listExecutions(deps, 10);
     expect(listed).toEqual([expect.objectContaining({ run_id: '20261123T100400Z-000005', workflow: 'cleanup', status: 'succeeded', mode: 'deployed' })]);
+  });
+
+  describe('cloudsweep workflow run, with the names from the stack outputs', () => {
+    let out: string[];
+    let err: string[];
+    const context = (): CliContext => ({
+      out: (text) => void out.push(text),
+      err: (text) => void err.push(text),
+      env: { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+      isTTY: false,
+      color: false,
+    });
+
+    /** A CloudSweep stack in moto's CloudFormation whose outputs name the state machine. */
+    async function deployedStack(stateMachineArn: string): Promise<void> {
+      const template = {
+        Resources: { Queue: { Type: 'AWS::SQS::Queue' } },
+        Outputs: { StateMachineArn: { Value: stateMachineArn } },
+      };
+      await aws.cloudformation.send(new CreateStackCommand({ StackName: 'CloudSweep', TemplateBody: JSON.stringify(template) }));
+    }
+
+    beforeEach(() => {
+      out = [];
+      err = [];
+    });
+
+    it('starts the execution and follows it to the end', async () => {
+      const deps = await stateMachine();
+      await deployedStack(deps.stateMachineArn);
+      expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(0);
+      const text = out.join('\n');
+      expect(text).toMatch(/Workflow cleanup started: run \S+ \(Step Functions execution arn:aws:states:/);
+      expect(text).toMatch(/cleanup: 9 flagged, 1 protected, 0 skipped, 8 deleted/);
+      expect(text).toMatch(/Workflow cleanup succeeded/);
+    });
+
+    it('returns the execution ARN at once with --no-wait', async () => {
+      const deps = await stateMachine();
+      await deployedStack(deps.stateMachineArn);
+      expect(await run(['workflow', 'run', 'collect', '--no-wait'], context())).toBe(0);
+      expect(out).toEqual([expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:execution:cloudsweep-\d+:\S+$/)]);
+    });
+
+    it('exits 1 when the execution fails', async () => {
+      const deps = await stateMachine({ summaries, failAt: 'cleanup', failure: { error: 'CleanupRefused', cause: 'above max_cleanup_per_run' } });
+      await deployedStack(deps.stateMachineArn);
+      expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(1);
+      expect(out.join('\n') + err.join('\n')).toMatch(/CleanupRefused/);
+    });
+
+    it('says how to proceed when no stack is deployed', async () => {
+      await emulator.motoApi('/moto-api/reset', {});
+      expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(1);
+      expect(err.join('\n')).toMatch(/stack CloudSweep was not found .* --in-process/);
+    });
   });
 
   it('derives an execution ARN from the state machine ARN and the run id', () => {
