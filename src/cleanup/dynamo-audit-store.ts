@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DynamoDBDocumentClient,
   PutCommand,
@@ -6,6 +7,7 @@ import {
   ScanCommand,
   ScanCommandInput,
   TransactWriteCommand,
+  TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { RuntimeError } from '../errors';
 import { AuditEntry, compareEntries, publicEntry } from './audit-entry';
@@ -21,7 +23,7 @@ import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
  * Queries by run read one partition; queries by time read the day index, then those runs. No GSI.
  */
 export class DynamoAuditStore implements AuditStore {
-  private readonly indexedDays = new Set<string>();
+  private readonly indexedDays = new Map<string, Promise<void>>();
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -38,18 +40,16 @@ export class DynamoAuditStore implements AuditStore {
     await this.indexDay(entry);
     try {
       await this.documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: intentItem(entry),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+        transaction([
+          {
+            Put: {
+              TableName: this.table,
+              Item: intentItem(entry),
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            { Put: { TableName: this.table, Item: entryItem(entry) } },
-          ],
-        }),
+          },
+          { Put: { TableName: this.table, Item: entryItem(entry) } },
+        ]),
       );
     } catch (error) {
       if (conditionFailed(error)) throw new IntentExistsError(entry.access_key_id);
@@ -60,19 +60,17 @@ export class DynamoAuditStore implements AuditStore {
   async resolveIntent(entry: AuditEntry): Promise<void> {
     try {
       await this.documents.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.table, Item: entryItem(entry) } },
-            {
-              Delete: {
-                TableName: this.table,
-                Key: { pk: INTENT_PK, sk: keySk(entry.access_key_id) },
-                ConditionExpression: 'run_id = :run',
-                ExpressionAttributeValues: { ':run': entry.run_id },
-              },
+        transaction([
+          { Put: { TableName: this.table, Item: entryItem(entry) } },
+          {
+            Delete: {
+              TableName: this.table,
+              Key: { pk: INTENT_PK, sk: keySk(entry.access_key_id) },
+              ConditionExpression: 'run_id = :run',
+              ExpressionAttributeValues: { ':run': entry.run_id },
             },
-          ],
-        }),
+          },
+        ]),
       );
     } catch (error) {
       if (conditionFailed(error)) {
@@ -153,23 +151,39 @@ export class DynamoAuditStore implements AuditStore {
   }
 
   /** The day index is written once per run and day, before the run's first entry of that day. */
-  private async indexDay(entry: AuditEntry): Promise<void> {
+  private indexDay(entry: AuditEntry): Promise<void> {
     const day = entry.at.slice(0, 10);
     const key = `${day}#${entry.run_id}`;
-    if (this.indexedDays.has(key)) return;
-    await this.documents.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: `day#${day}`, sk: `run#${entry.run_id}`, item: 'run_day', run_id: entry.run_id },
-      }),
-    );
-    this.indexedDays.add(key);
+    let written = this.indexedDays.get(key);
+    if (!written) {
+      written = this.documents
+        .send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `day#${day}`, sk: `run#${entry.run_id}`, item: 'run_day', run_id: entry.run_id },
+          }),
+        )
+        .then(() => undefined);
+      // A failed write is tried again by the next entry rather than remembered.
+      written.catch(() => this.indexedDays.delete(key));
+      this.indexedDays.set(key, written);
+    }
+    return written;
   }
 }
 
 const INTENT_PK = 'intent';
 /** Beyond this many days a `--since` query scans instead of walking the day index. */
 const MAX_INDEXED_DAYS = 92;
+
+/**
+ * A transaction whose idempotency token is derived from its content: a retry of the same write
+ * (after a timeout the SDK could not tell from a failure) is applied once, never twice.
+ */
+function transaction(items: NonNullable<TransactWriteCommandInput['TransactItems']>): TransactWriteCommand {
+  const token = createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
+  return new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token });
+}
 
 function keySk(accessKeyId: string): string {
   return `key#${accessKeyId}`;

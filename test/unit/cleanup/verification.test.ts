@@ -1,0 +1,72 @@
+import { GetAccessKeyLastUsedCommand, IAMClient, ListAccessKeysCommand, ListUserTagsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import { isThrottling } from '../../../src/cleanup/retry';
+import { inspectKey } from '../../../src/cleanup/verification';
+
+const iam = mockClient(IAMClient);
+const direct = <T>(call: () => Promise<T>) => call();
+const accessDenied = () => Object.assign(new Error('User is not authorized to perform: iam:GetAccessKeyLastUsed'), { name: 'AccessDenied' });
+
+describe('verifying a key in IAM', () => {
+  beforeEach(() => iam.reset());
+
+  it('reads the fresh last use, the status and the user tags', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).resolves({ UserName: 'nancy', AccessKeyLastUsed: { LastUsedDate: new Date('2026-01-02T00:00:00Z'), ServiceName: 's3', Region: 'us-east-1' } });
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER', Status: 'Active' }, { AccessKeyId: 'AKIAKEY', Status: 'Inactive' }] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'cloudsweep:protect', Value: 'true' }] });
+
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toEqual({
+      present: true,
+      owner: 'nancy',
+      status: 'Inactive',
+      lastUsed: new Date('2026-01-02T00:00:00Z'),
+      userTags: { 'cloudsweep:protect': 'true' },
+    });
+  });
+
+  it('takes a key that AWS answers AccessDenied for, and that its user no longer lists, as gone', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).rejects(accessDenied());
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER', Status: 'Active' }] });
+
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: false });
+  });
+
+  it('takes a key whose user is gone as gone', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).rejects(new NoSuchEntityException({ message: 'no key', $metadata: {} }));
+    iam.on(ListAccessKeysCommand).rejects(new NoSuchEntityException({ message: 'no user', $metadata: {} }));
+
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: false });
+  });
+
+  it('fails verification when the key is still listed but its last use cannot be read', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).rejects(accessDenied());
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Active' }] });
+
+    await expect(inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('follows the pages of a user list', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).resolves({ UserName: 'nancy' });
+    iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER' }], IsTruncated: true, Marker: 'm1' }).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Active' }] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [] });
+
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: true, status: 'Active', lastUsed: null });
+    expect(iam.commandCalls(ListAccessKeysCommand)[1]?.args[0].input.Marker).toBe('m1');
+  });
+});
+
+describe('telling throttling from other errors', () => {
+  it('knows the throttling answers of IAM, STS and DynamoDB', () => {
+    expect(isThrottling({ name: 'Throttling' })).toBe(true);
+    expect(isThrottling({ name: 'ThrottlingException' })).toBe(true);
+    expect(isThrottling({ name: 'Whatever', $retryable: { throttling: true } })).toBe(true);
+    expect(isThrottling({ name: 'Whatever', $metadata: { httpStatusCode: 429 } })).toBe(true);
+  });
+
+  it('does not retry IAM quota errors, access denied or missing entities', () => {
+    expect(isThrottling({ name: 'LimitExceeded', $metadata: { httpStatusCode: 409 } })).toBe(false);
+    expect(isThrottling({ name: 'AccessDenied' })).toBe(false);
+    expect(isThrottling({ name: 'NoSuchEntity' })).toBe(false);
+    expect(isThrottling(undefined)).toBe(false);
+  });
+});
