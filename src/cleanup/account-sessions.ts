@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients';
-import { clientsForAccount, memberRoleArn } from '../aws/accounts';
+import { clientsForAccount, MEMBER_SESSIONS, memberRoleArn } from '../aws/accounts';
 
 /**
  * Clients per account for one run: the home account's own, member accounts entered once through
@@ -31,7 +31,10 @@ export class AccountSessions {
   }
 }
 
-/** An STS session name from a run id: at most 64 characters of `[\w+=,.@-]`. */
+/**
+ * An STS session name from a run id: at most 64 characters of `[\w+=,.@-]`, starting with the
+ * cleanup prefix, the only sessions the member role lets write access keys.
+ */
 export function sessionNameFor(runId: string): string {
-  return `cloudsweep-cleanup-${runId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return `${MEMBER_SESSIONS.cleanup}-${runId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
