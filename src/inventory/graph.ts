@@ -1,13 +1,36 @@
 import { Edge, InventoryNode, Kind } from './model';
 
 /**
+ * Adjacency in compressed sparse row form: the neighbours of ordinal `o` are
+ * `targets[offsets[o]]` up to (not including) `targets[offsets[o + 1]]`, in the order the edges were added.
+ */
+export interface Adjacency {
+  readonly offsets: Int32Array;
+  readonly targets: Int32Array;
+}
+
+/**
  * The inventory held in memory: nodes by id with outbound and inbound adjacency.
  * Built once per search; nodes are shared, not copied, so a large snapshot stays cheap.
+ *
+ * Every id the graph has seen gets an ordinal (0, 1, 2, ... in the order seen), and adjacency is
+ * kept as ordinals: a search over 200,000 keys then walks typed arrays instead of hashing ids.
+ * An id that only edges name has an ordinal but no node.
  */
 export class InventoryGraph {
-  private readonly byId = new Map<string, InventoryNode>();
-  private readonly outbound = new Map<string, string[]>();
-  private readonly inbound = new Map<string, string[]>();
+  private readonly ordinalById = new Map<string, number>();
+  private readonly idAt: string[] = [];
+  private readonly nodeAtOrdinal: (InventoryNode | undefined)[] = [];
+  /** The ordinals of the nodes in the order they were first added: the order of nodes(). */
+  private readonly added: number[] = [];
+  private readonly edgeFrom: number[] = [];
+  private readonly edgeTo: number[] = [];
+  // Ordinals of each kind in the order added; kept up as nodes are added, rebuilt when one changes kind.
+  private byKind = new Map<string, number[]>();
+  private byKindStale = false;
+  // Built on first use after a change.
+  private out: Adjacency | undefined;
+  private in: Adjacency | undefined;
 
   constructor(nodes: Iterable<InventoryNode> = [], edges: Iterable<Edge> = []) {
     for (const node of nodes) this.addNode(node);
@@ -15,69 +38,202 @@ export class InventoryGraph {
   }
 
   addNode(node: InventoryNode): void {
-    this.byId.set(node.id, node);
+    const ordinal = this.ordinalFor(node.id);
+    const previous = this.nodeAtOrdinal[ordinal];
+    this.nodeAtOrdinal[ordinal] = node;
+    if (previous === undefined) {
+      this.added.push(ordinal);
+      const list = this.byKind.get(node.kind);
+      if (list) list.push(ordinal);
+      else this.byKind.set(node.kind, [ordinal]);
+    } else if (previous.kind !== node.kind) {
+      this.byKindStale = true;
+    }
   }
 
   addEdge(from: string, to: string): void {
-    push(this.outbound, from, to);
-    push(this.inbound, to, from);
+    this.addOrdinalEdge(this.ordinalFor(from), this.ordinalFor(to));
+  }
+
+  /** addEdge for ids the graph already has, by their ordinals. */
+  addOrdinalEdge(from: number, to: number): void {
+    this.edgeFrom.push(from);
+    this.edgeTo.push(to);
+    this.out = this.in = undefined;
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.added.length;
   }
 
   node(id: string): InventoryNode | undefined {
-    return this.byId.get(id);
+    const ordinal = this.ordinalById.get(id);
+    return ordinal === undefined ? undefined : this.nodeAtOrdinal[ordinal];
   }
 
-  nodes(): IterableIterator<InventoryNode> {
-    return this.byId.values();
+  *nodes(): IterableIterator<InventoryNode> {
+    for (const ordinal of this.added) yield this.nodeAtOrdinal[ordinal] as InventoryNode;
   }
 
+  /** Grouped by source, sources in the order they first had an edge, each source's edges in the order added. */
   edges(): Edge[] {
+    const groupOf = new Map<number, number[]>();
+    for (let i = 0; i < this.edgeFrom.length; i += 1) {
+      const from = this.edgeFrom[i] as number;
+      const group = groupOf.get(from);
+      if (group) group.push(i);
+      else groupOf.set(from, [i]);
+    }
     const edges: Edge[] = [];
-    for (const [from, targets] of this.outbound) for (const to of targets) edges.push({ from, to });
+    for (const [from, indices] of groupOf) {
+      for (const i of indices) edges.push({ from: this.idAt[from] as string, to: this.idAt[this.edgeTo[i] as number] as string });
+    }
     return edges;
   }
 
   successors(id: string): readonly string[] {
-    return this.outbound.get(id) ?? EMPTY;
+    return this.neighbourIds(this.outbound(), id);
   }
 
   predecessors(id: string): readonly string[] {
-    return this.inbound.get(id) ?? EMPTY;
+    return this.neighbourIds(this.inbound(), id);
   }
 
   /** The nearest node of `kind` reached through inbound edges (a key's user, a user's account). */
   ancestor(id: string, kind: Kind): InventoryNode | undefined {
-    const seen = new Set<string>([id]);
-    let frontier: readonly string[] = this.predecessors(id);
+    const ordinal = this.ordinalOf(id);
+    return ordinal < 0 ? undefined : this.ancestorAt(ordinal, kind);
+  }
+
+  /** The account a node belongs to (itself for an account). */
+  accountOf(id: string): InventoryNode | undefined {
+    const ordinal = this.ordinalOf(id);
+    if (ordinal < 0) return undefined;
+    const node = this.nodeAtOrdinal[ordinal];
+    return node?.kind === 'aws_account' ? node : this.ancestorAt(ordinal, 'aws_account');
+  }
+
+  // --- by ordinal ----------------------------------------------------------------------------
+
+  /** One more than the largest ordinal: the length of an array indexed by ordinal. */
+  get ordinalCount(): number {
+    return this.idAt.length;
+  }
+
+  /** The ordinal of an id, -1 when the graph has never seen it. */
+  ordinalOf(id: string): number {
+    return this.ordinalById.get(id) ?? -1;
+  }
+
+  /** The ordinals of every node, in the order of nodes(). */
+  nodeOrdinals(): readonly number[] {
+    return this.added;
+  }
+
+  /** The node at an ordinal; undefined for an id that only edges name. */
+  nodeAt(ordinal: number): InventoryNode | undefined {
+    return this.nodeAtOrdinal[ordinal];
+  }
+
+  outbound(): Adjacency {
+    if (!this.out) this.out = adjacency(this.idAt.length, this.edgeFrom, this.edgeTo);
+    return this.out;
+  }
+
+  inbound(): Adjacency {
+    if (!this.in) this.in = adjacency(this.idAt.length, this.edgeTo, this.edgeFrom);
+    return this.in;
+  }
+
+  /** The ordinals of the nodes of one kind, in the order of nodes(). */
+  ordinalsOfKind(kind: string): readonly number[] {
+    if (this.byKindStale) {
+      this.byKind = kindIndex(this.added, this.nodeAtOrdinal);
+      this.byKindStale = false;
+    }
+    return this.byKind.get(kind) ?? EMPTY_ORDINALS;
+  }
+
+  /** ancestor() from an ordinal: breadth first through inbound edges, through ids without a node too. */
+  ancestorAt(ordinal: number, kind: Kind): InventoryNode | undefined {
+    const { offsets, targets } = this.inbound();
+    // Inventories are trees: while each step has one parent, no frontier or `seen` set is needed.
+    for (let child = ordinal, steps = 0; steps < this.idAt.length; steps += 1) {
+      const first = offsets[child] as number;
+      const end = offsets[child + 1] as number;
+      if (first === end) return undefined;
+      if (end - first > 1) break;
+      child = targets[first] as number;
+      if (child === ordinal) return undefined;
+      if (this.nodeAtOrdinal[child]?.kind === kind) return this.nodeAtOrdinal[child];
+    }
+    const seen = new Set<number>([ordinal]);
+    let frontier = [ordinal];
     while (frontier.length > 0) {
-      const next: string[] = [];
-      for (const parentId of frontier) {
-        if (seen.has(parentId)) continue;
-        seen.add(parentId);
-        const parent = this.byId.get(parentId);
-        if (parent?.kind === kind) return parent;
-        next.push(...this.predecessors(parentId));
+      const next: number[] = [];
+      for (const child of frontier) {
+        for (let i = offsets[child] as number, end = offsets[child + 1] as number; i < end; i += 1) {
+          const parent = targets[i] as number;
+          if (seen.has(parent)) continue;
+          seen.add(parent);
+          if (this.nodeAtOrdinal[parent]?.kind === kind) return this.nodeAtOrdinal[parent];
+          next.push(parent);
+        }
       }
       frontier = next;
     }
     return undefined;
   }
 
-  /** The account a node belongs to (itself for an account). */
-  accountOf(id: string): InventoryNode | undefined {
-    const node = this.byId.get(id);
-    return node?.kind === 'aws_account' ? node : this.ancestor(id, 'aws_account');
+  private ordinalFor(id: string): number {
+    let ordinal = this.ordinalById.get(id);
+    if (ordinal === undefined) {
+      ordinal = this.idAt.length;
+      this.ordinalById.set(id, ordinal);
+      this.idAt.push(id);
+      this.nodeAtOrdinal.push(undefined);
+      this.out = this.in = undefined;
+    }
+    return ordinal;
+  }
+
+  private neighbourIds({ offsets, targets }: Adjacency, id: string): readonly string[] {
+    const ordinal = this.ordinalOf(id);
+    if (ordinal < 0) return EMPTY;
+    const start = offsets[ordinal] as number;
+    const end = offsets[ordinal + 1] as number;
+    if (start === end) return EMPTY;
+    const ids: string[] = [];
+    for (let i = start; i < end; i += 1) ids.push(this.idAt[targets[i] as number] as string);
+    return ids;
   }
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
+const EMPTY_ORDINALS: readonly number[] = Object.freeze([]);
 
-function push(map: Map<string, string[]>, key: string, value: string): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/** Counting sort of the edges by source: stable, so each node's neighbours keep the order added. */
+function adjacency(count: number, sources: readonly number[], destinations: readonly number[]): Adjacency {
+  const offsets = new Int32Array(count + 1);
+  for (const source of sources) offsets[source + 1] = (offsets[source + 1] as number) + 1;
+  for (let i = 1; i <= count; i += 1) offsets[i] = (offsets[i] as number) + (offsets[i - 1] as number);
+  const fill = offsets.slice(0, count);
+  const targets = new Int32Array(sources.length);
+  for (let i = 0; i < sources.length; i += 1) {
+    const source = sources[i] as number;
+    targets[fill[source] as number] = destinations[i] as number;
+    fill[source] = (fill[source] as number) + 1;
+  }
+  return { offsets, targets };
+}
+
+function kindIndex(ordinals: readonly number[], nodes: readonly (InventoryNode | undefined)[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (const ordinal of ordinals) {
+    const { kind } = nodes[ordinal] as InventoryNode;
+    const list = index.get(kind);
+    if (list) list.push(ordinal);
+    else index.set(kind, [ordinal]);
+  }
+  return index;
 }

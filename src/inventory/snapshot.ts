@@ -94,13 +94,13 @@ function loadSnapshot(data: unknown, source: string): Snapshot {
     if (!isObject(edge)) return fail(`edges[${i}]`, 'expected an object');
     const { from, to } = edge;
     if (typeof from !== 'string') fail(`edges[${i}].from`, 'expected a node id');
-    const source = graph.node(from as string);
-    if (!source) fail(`edges[${i}].from`, `no node with id ${JSON.stringify(from)}`);
+    // Every id here is a node's (checked above), so an ordinal is a node: one lookup per end.
+    const source = graph.ordinalOf(from as string);
+    if (source < 0) fail(`edges[${i}].from`, `no node with id ${JSON.stringify(from)}`);
     if (typeof to !== 'string') fail(`edges[${i}].to`, 'expected a node id');
-    const target = graph.node(to as string);
-    if (!target) fail(`edges[${i}].to`, `no node with id ${JSON.stringify(to)}`);
-    // The nodes' own id strings, not the edge's copies: later lookups then compare by identity.
-    graph.addEdge((source as InventoryNode).id, (target as InventoryNode).id);
+    const target = graph.ordinalOf(to as string);
+    if (target < 0) fail(`edges[${i}].to`, `no node with id ${JSON.stringify(to)}`);
+    graph.addOrdinalEdge(source, target);
   }
   return { collectedAt: data.collected_at as string, graph };
 }

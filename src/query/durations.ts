@@ -106,11 +106,24 @@ export function timestampOf(text: string): number {
     if (Number.isNaN(fraction)) return NaN;
     ms = Math.floor(fraction / 10 ** (n - 21 - 3));
   }
-  // Date.UTC rolls 2026-02-30 over into March; leave the rare late days to Date.parse's checks.
+  // Days 29-31 may not exist (2026-02-30): leave the rare late days to Date.parse's checks.
   if (Number.isNaN(year + month + day + hour + minute + second) || month < 1 || month > 12 || day < 1 || day > 28 || hour > 23 || minute > 59 || second > 59) {
     return Date.parse(text);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return daysFromCivil(year, month, day) * DAY + hour * HOUR + minute * MINUTE + second * SECOND + ms;
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): integer
+ * arithmetic, several times cheaper than Date.UTC on 200,000 keys (and years 0-99 stay themselves).
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
 }
 
 function digits(text: string, start: number, count: number): number {

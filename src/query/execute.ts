@@ -38,7 +38,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
   const context: EvaluationContext = { graph: options.graph, now: options.now.getTime() };
   let nodes = evaluate(query, options.graph, options.now, { ordered: needsOrder(query.commands) });
   const matched = nodes.length;
-  const pending = new Map<string, NodeUpdate>();
+  const pending = new PendingUpdates();
   let output: SearchOutput | undefined;
   let flagged = 0;
   const accountOf = accountResolver(options.graph);
@@ -55,13 +55,13 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         break;
       case 'clean': {
         const reason = command.reason ?? options.reason;
-        const updates = flagForCleanup(withPending(nodes, pending), {
+        const updates = flagForCleanup(pending.appliedTo(nodes), {
           flaggedBy: options.flaggedBy ?? 'search',
           at: options.now.toISOString(),
           accountOf,
           ...(reason === undefined ? {} : { reason }),
         });
-        record(updates, pending);
+        pending.record(updates);
         flagged += updates.length;
         output = { type: 'clean', matched: nodes.length, flagged: updates.length, already_flagged: nodes.length - updates.length };
         break;
@@ -69,8 +69,8 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
       case 'protect':
       case 'unprotect': {
         const change = command.name === 'protect' ? protect : unprotect;
-        const updates = change(withPending(nodes, pending), { accountOf });
-        record(updates, pending);
+        const updates = change(pending.appliedTo(nodes), { accountOf });
+        pending.record(updates);
         output = { type: command.name, matched: nodes.length, changed: updates.length };
         break;
       }
@@ -85,7 +85,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         break;
     }
   }
-  return { query, output: output ?? list(nodes, [], 'table', context), updates: [...pending.values()], matched, flagged };
+  return { query, output: output ?? list(nodes, [], 'table', context), updates: pending.values(), matched, flagged };
 }
 
 function needsOrder(commands: readonly Command[]): boolean {
@@ -93,15 +93,43 @@ function needsOrder(commands: readonly Command[]): boolean {
   return !last || commands.some((command) => ['head', 'tail', 'list', 'dump'].includes(command.name));
 }
 
-/** Nodes as earlier commands of this search left them, so `clean | protect` composes. */
-function withPending(nodes: readonly InventoryNode[], pending: Map<string, NodeUpdate>): InventoryNode[] {
-  if (pending.size === 0) return nodes as InventoryNode[];
-  return nodes.map((node) => {
-    const update = pending.get(node.id);
-    return update ? { ...node, metadata: update.metadata ?? node.metadata, desired: update.desired ?? node.desired } : node;
-  });
-}
+/**
+ * What this search's commands change, merged per node, so `clean | protect` composes. Most
+ * searches change nodes once (`| clean`): their updates stay a list, indexed by id only when a
+ * second command changes nodes.
+ */
+class PendingUpdates {
+  private list: readonly NodeUpdate[] = [];
+  private byId: Map<string, NodeUpdate> | undefined;
 
-function record(updates: readonly NodeUpdate[], pending: Map<string, NodeUpdate>): void {
-  for (const update of updates) pending.set(update.id, { ...pending.get(update.id), ...update });
+  record(updates: readonly NodeUpdate[]): void {
+    if (!this.byId && this.list.length === 0) {
+      this.list = updates;
+      return;
+    }
+    const byId = this.index();
+    for (const update of updates) {
+      const earlier = byId.get(update.id);
+      byId.set(update.id, earlier ? { ...earlier, ...update } : update);
+    }
+  }
+
+  /** Nodes as earlier commands of this search left them. */
+  appliedTo(nodes: readonly InventoryNode[]): InventoryNode[] {
+    if (!this.byId && this.list.length === 0) return nodes as InventoryNode[];
+    const byId = this.index();
+    return nodes.map((node) => {
+      const update = byId.get(node.id);
+      return update ? { ...node, metadata: update.metadata ?? node.metadata, desired: update.desired ?? node.desired } : node;
+    });
+  }
+
+  values(): NodeUpdate[] {
+    return this.byId ? [...this.byId.values()] : [...this.list];
+  }
+
+  private index(): Map<string, NodeUpdate> {
+    this.byId ??= new Map(this.list.map((update) => [update.id, update]));
+    return this.byId;
+  }
 }

@@ -1,20 +1,21 @@
+import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryNode } from '../inventory/model';
 import type { SortKey } from './ast';
 import { compareValues } from './compare';
 import { EvaluationContext, propertyReader } from './properties';
 
 /**
- * Sorts nodes in place by the keys, then by the default order kind, name, id (so every result is
- * deterministic). Missing values sort last in both directions. Keys are read once per node.
+ * Sorts nodes, given by their ordinals in the graph, in place by the keys, then by the default
+ * order kind, name, id (so every result is deterministic). Missing values sort last in both
+ * directions. Keys are read once per node.
  */
-export function sortNodes(nodes: InventoryNode[], keys: readonly SortKey[], context: EvaluationContext): InventoryNode[] {
+export function sortOrdinals(ordinals: number[], keys: readonly SortKey[], context: EvaluationContext): number[] {
   const readers = keys.map((key) => propertyReader(key.path, context));
   const signs = keys.map((key) => (key.order === 'desc' ? -1 : 1));
-  const decorated = nodes.map((node) => ({
-    node,
-    keys: readers.map((read) => read(node)),
-    name: nameOf(node),
-  }));
+  const decorated = ordinals.map((ordinal) => {
+    const node = nodeAt(context.graph, ordinal);
+    return { ordinal, node, keys: readers.map((read) => read(node, ordinal)), name: nameOf(node) };
+  });
   decorated.sort((a, b) => {
     for (let i = 0; i < readers.length; i += 1) {
       const order = compareForSort(a.keys[i], b.keys[i], signs[i] as number);
@@ -22,8 +23,12 @@ export function sortNodes(nodes: InventoryNode[], keys: readonly SortKey[], cont
     }
     return compareText(a.node.kind, b.node.kind) || compareText(a.name, b.name) || compareText(a.node.id, b.node.id);
   });
-  for (let i = 0; i < decorated.length; i += 1) nodes[i] = (decorated[i] as { node: InventoryNode }).node;
-  return nodes;
+  for (let i = 0; i < decorated.length; i += 1) ordinals[i] = (decorated[i] as { ordinal: number }).ordinal;
+  return ordinals;
+}
+
+function nodeAt(graph: InventoryGraph, ordinal: number): InventoryNode {
+  return graph.nodeAt(ordinal) as InventoryNode;
 }
 
 function nameOf(node: InventoryNode): string {

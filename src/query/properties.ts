@@ -1,43 +1,54 @@
 import type { InventoryGraph } from '../inventory/graph';
 import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
 import type { Path } from './ast';
-import { timestampOf } from './durations';
+import { timestampOf as parseTimestamp } from './durations';
 
 /** What evaluation reads besides the nodes: the graph for ancestors, and now, for synthetic ages. */
 export interface EvaluationContext {
   graph: InventoryGraph;
   /** Epoch milliseconds. */
   now: number;
+  /**
+   * Timestamps already parsed in this evaluation, by property and node ordinal (0: not yet), so a
+   * query that reads `last_access` twice parses each key's time once. Made on first use.
+   */
+  timestamps?: Map<string, Float64Array>;
 }
 
-/** Reads one property of a node: undefined when it is missing. */
-export type PropertyReader = (node: InventoryNode) => unknown;
+/**
+ * Reads one property of a node: undefined when it is missing. Evaluation passes the node's
+ * ordinal too, so ancestors and parsed timestamps are found without hashing the id.
+ */
+export type PropertyReader = (node: InventoryNode, ordinal?: number) => unknown;
 
 /**
  * Compiles a path into a reader once per query, so that scanning 300,000 nodes costs a property
  * lookup each, not a path walk. Synthetic `age`, `last_access`, `last_update` are milliseconds.
  */
 export function propertyReader(path: Path, context: EvaluationContext): PropertyReader {
-  if (path.type === 'account') return (node) => accountOf(node, context.graph)?.reported.name;
-  const base = path.ancestor === undefined ? undefined : ancestorFinder(path.ancestor, context.graph);
-  const own = sectionReader(path.section, path.keys, context.now);
-  return base ? (node) => {
-    const ancestor = base(node);
-    return ancestor === undefined ? undefined : own(ancestor);
-  } : own;
+  if (path.type === 'account') return (node, ordinal) => accountOf(node, context.graph, ordinal)?.reported.name;
+  const own = sectionReader(path.section, path.keys, context);
+  if (path.ancestor === undefined) return own;
+  const base = ancestorFinder(path.ancestor, context.graph);
+  const { graph } = context;
+  return (node, ordinal = graph.ordinalOf(node.id)) => {
+    const found = ordinal < 0 ? -1 : base.fromOrdinal(ordinal);
+    return found < 0 ? undefined : own(graph.nodeAt(found) as InventoryNode, found);
+  };
 }
 
-function sectionReader(section: 'reported' | 'metadata' | 'desired', keys: readonly string[], now: number): PropertyReader {
+function sectionReader(section: 'reported' | 'metadata' | 'desired', keys: readonly string[], context: EvaluationContext): PropertyReader {
   if (section === 'reported' && keys.length === 1) {
     switch (keys[0]) {
       case 'kind':
         return (node) => node.kind;
       case 'age':
-        return (node) => since(now, node.reported.ctime);
       case 'last_access':
-        return (node) => since(now, node.reported.atime ?? node.reported.ctime);
-      case 'last_update':
-        return (node) => since(now, node.reported.mtime ?? node.reported.ctime);
+      case 'last_update': {
+        const at = timestampReader(keys[0], context);
+        const { now } = context;
+        return (node, ordinal) => since(now, at(node, ordinal));
+      }
     }
   }
   if (keys.length === 0) return (node) => node[section];
@@ -62,44 +73,123 @@ function walk(start: unknown, keys: readonly string[]): unknown {
   return value;
 }
 
-function since(now: number, time: unknown): number | undefined {
-  if (typeof time !== 'string') return undefined;
-  const at = timestampOf(time);
-  return Number.isNaN(at) ? undefined : now - at;
-}
+export type TimedProperty = 'age' | 'last_access' | 'last_update';
 
-/** Finds the nearest node of a kind (or a kind it is, like `user`) through inbound edges. */
-export function ancestorFinder(kindName: string, graph: InventoryGraph): (node: InventoryNode) => InventoryNode | undefined {
-  const kinds = new Set((Object.keys(KINDS) as Kind[]).filter((kind) => kindIsA(kind, kindName)));
-  return (node) => {
-    // Inventories are trees, so one parent per step is the rule; `seen` guards odd graphs.
-    let frontier = graph.predecessors(node.id);
-    let seen: Set<string> | undefined;
-    while (frontier.length > 0) {
-      const next: string[] = [];
-      for (const id of frontier) {
-        const parent = graph.node(id);
-        if (!parent) continue;
-        if (kinds.has(parent.kind)) return parent;
-        if (!seen) seen = new Set([node.id]);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        next.push(...graph.predecessors(id));
-      }
-      frontier = next;
+/** The timestamp each synthetic duration counts from: creation, last use, last change. */
+const TIMESTAMPS: Record<TimedProperty, (reported: Record<string, unknown>) => unknown> = {
+  age: (reported) => reported.ctime,
+  last_access: (reported) => reported.atime ?? reported.ctime,
+  last_update: (reported) => reported.mtime ?? reported.ctime,
+};
+
+/**
+ * Epoch milliseconds a synthetic duration counts from (NaN when there is none), each node's
+ * timestamp parsed once per evaluation when its ordinal is known.
+ */
+export function timestampReader(name: TimedProperty, context: EvaluationContext): (node: InventoryNode, ordinal?: number) => number {
+  const timeOf = TIMESTAMPS[name];
+  let parsed: Float64Array | undefined;
+  return (node, ordinal) => {
+    if (ordinal === undefined || ordinal < 0) return timestampOf(timeOf(node.reported));
+    if (!parsed) parsed = timestampCache(name, context);
+    let at = parsed[ordinal] as number;
+    // 0 marks "not parsed yet"; 1970-01-01T00:00:00Z itself is just parsed every time.
+    if (at === 0) {
+      at = timestampOf(timeOf(node.reported));
+      parsed[ordinal] = at;
     }
-    return undefined;
+    return at;
   };
 }
 
-/** The account a node belongs to: itself for an account. */
-export function accountOf(node: InventoryNode, graph: InventoryGraph): InventoryNode | undefined {
-  return node.kind === 'aws_account' ? node : findAccount(graph)(node);
+function timestampCache(name: string, context: EvaluationContext): Float64Array {
+  context.timestamps ??= new Map();
+  let parsed = context.timestamps.get(name);
+  if (!parsed) {
+    parsed = new Float64Array(context.graph.ordinalCount);
+    context.timestamps.set(name, parsed);
+  }
+  return parsed;
 }
 
-const accountFinders = new WeakMap<InventoryGraph, (node: InventoryNode) => InventoryNode | undefined>();
+function timestampOf(time: unknown): number {
+  return typeof time === 'string' ? parseTimestamp(time) : NaN;
+}
 
-function findAccount(graph: InventoryGraph): (node: InventoryNode) => InventoryNode | undefined {
+function since(now: number, at: number): number | undefined {
+  return Number.isNaN(at) ? undefined : now - at;
+}
+
+/** The nearest node of a kind found through inbound edges, from a node or from its ordinal. */
+export interface AncestorFinder {
+  (node: InventoryNode): InventoryNode | undefined;
+  /** The ancestor's ordinal from the node's; -1 when there is none. */
+  fromOrdinal(ordinal: number): number;
+}
+
+/** Finds the nearest node of a kind (or a kind it is, like `user`) through inbound edges. */
+export function ancestorFinder(kindName: string, graph: InventoryGraph): AncestorFinder {
+  const kinds = new Set<string>((Object.keys(KINDS) as Kind[]).filter((kind) => kindIsA(kind, kindName)));
+  const fromOrdinal = (ordinal: number): number => {
+    const { offsets, targets } = graph.inbound();
+    // Inventories are trees: follow the one parent up while there is exactly one.
+    let child = ordinal;
+    for (let steps = 0; steps < graph.ordinalCount; steps += 1) {
+      const first = offsets[child] as number;
+      const end = offsets[child + 1] as number;
+      if (first === end) return -1;
+      if (end - first > 1) return nearest(ordinal, kinds, graph);
+      child = targets[first] as number;
+      const parent = graph.nodeAt(child);
+      if (!parent) return -1;
+      if (kinds.has(parent.kind)) return child;
+      if (child === ordinal) return -1;
+    }
+    return -1;
+  };
+  const finder = (node: InventoryNode): InventoryNode | undefined => {
+    const ordinal = graph.ordinalOf(node.id);
+    const found = ordinal < 0 ? -1 : fromOrdinal(ordinal);
+    return found < 0 ? undefined : graph.nodeAt(found);
+  };
+  return Object.assign(finder, { fromOrdinal });
+}
+
+/** Breadth first for graphs that are not trees; `seen` guards cycles. Ids without a node end a path. */
+function nearest(ordinal: number, kinds: ReadonlySet<string>, graph: InventoryGraph): number {
+  const { offsets, targets } = graph.inbound();
+  const seen = new Set<number>([ordinal]);
+  let frontier = [ordinal];
+  while (frontier.length > 0) {
+    const next: number[] = [];
+    for (const child of frontier) {
+      for (let i = offsets[child] as number, end = offsets[child + 1] as number; i < end; i += 1) {
+        const id = targets[i] as number;
+        const parent = graph.nodeAt(id);
+        if (!parent) continue;
+        if (kinds.has(parent.kind)) return id;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        next.push(id);
+      }
+    }
+    frontier = next;
+  }
+  return -1;
+}
+
+/** The account a node belongs to: itself for an account. */
+export function accountOf(node: InventoryNode, graph: InventoryGraph, ordinal?: number): InventoryNode | undefined {
+  if (node.kind === 'aws_account') return node;
+  const finder = findAccount(graph);
+  if (ordinal === undefined) return finder(node);
+  const found = ordinal < 0 ? -1 : finder.fromOrdinal(ordinal);
+  return found < 0 ? undefined : graph.nodeAt(found);
+}
+
+const accountFinders = new WeakMap<InventoryGraph, AncestorFinder>();
+
+function findAccount(graph: InventoryGraph): AncestorFinder {
   let finder = accountFinders.get(graph);
   if (!finder) {
     finder = ancestorFinder('aws_account', graph);
