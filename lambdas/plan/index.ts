@@ -3,7 +3,8 @@ import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { runJobById, runJobsForEvent } from '../../src/jobs/run';
 import { createJobStore } from '../../src/jobs/store';
-import type { JobRunResult, JobsSummary, PlanSummary } from '../../src/workflow/contracts';
+import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
+import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
 import { parsePlanEvent } from '../shared/events';
 import { addKeyMetrics, planMetrics } from '../shared/metrics';
 import { invoke, lambdaRuntime } from '../shared/runtime';
@@ -13,9 +14,10 @@ const { aws, names, clock } = runtime;
 const inventory = createInventoryStore(aws, names.inventoryTable);
 const jobs = createJobStore(aws, names.jobsTable);
 const config = createConfigStore(aws, names.configTable);
+const lease = new DynamoLease(aws, names.runsTable, clock);
 
-/** Jobs of a workflow event, one scheduled job (EventBridge Scheduler), and the cleanup plan. */
-export async function handler(event: unknown): Promise<JobsSummary | JobRunResult | PlanSummary> {
+/** Jobs of a workflow event, one scheduled job (EventBridge Scheduler), the cleanup plan, and the workflow lease. */
+export async function handler(event: unknown): Promise<JobsSummary | JobRunResult | PlanSummary | LeaseTaken | LeaseRelease> {
   const request = parsePlanEvent(event);
   return invoke(runtime, request, async () => {
     switch (request.action) {
@@ -28,6 +30,12 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
         addKeyMetrics(runtime.metrics, planMetrics(plan));
         return plan;
       }
+      case 'acquire_lease': {
+        const holder = { holder: request.run_id, workflow: request.workflow, where: `step-functions:${request.run_id}`, acquired_at: clock().toISOString() };
+        return acquireRunLease(lease, holder, request.ttl_seconds, EXECUTION_LEASE_ADVICE);
+      }
+      case 'release_lease':
+        return releaseRunLease(lease, request.run_id);
     }
   });
 }

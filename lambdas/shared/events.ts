@@ -1,12 +1,14 @@
 import { ValidationError } from '../../src/errors';
 import { isWorkflowEvent, isWorkflowName, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
 import type {
+  AcquireLeaseInput,
   AccountCollectResult,
   AccountRef,
   CleanupInput,
   CollectAccountInput,
   DrawPlanInput,
   ListAccountsInput,
+  ReleaseLeaseInput,
   RunJobInput,
   RunJobsInput,
   RunRef,
@@ -18,7 +20,7 @@ import type {
  * rejected with the field it got wrong, before anything is read or written.
  */
 export type CollectEvent = ListAccountsInput | CollectAccountInput | SummarizeCollectInput;
-export type PlanEvent = RunJobsInput | DrawPlanInput | RunJobInput;
+export type PlanEvent = RunJobsInput | DrawPlanInput | RunJobInput | AcquireLeaseInput | ReleaseLeaseInput;
 export type CleanupEvent = CleanupInput;
 
 type Fields = Record<string, unknown>;
@@ -39,7 +41,7 @@ export function parseCollectEvent(event: unknown): CollectEvent {
 
 export function parsePlanEvent(event: unknown): PlanEvent {
   const fields = object(event, 'event');
-  const action = oneOf(fields, 'action', ['run_jobs', 'plan', 'run_job'] as const);
+  const action = oneOf(fields, 'action', ['run_jobs', 'plan', 'run_job', 'acquire_lease', 'release_lease'] as const);
   switch (action) {
     case 'run_jobs':
       return { action, ...runRef(fields), event: workflowEvent(fields) };
@@ -47,6 +49,10 @@ export function parsePlanEvent(event: unknown): PlanEvent {
       return { action, ...runRef(fields) };
     case 'run_job':
       return { action, job_id: text(fields, 'job_id') };
+    case 'acquire_lease':
+      return { action, ...runRef(fields), ttl_seconds: seconds(fields, 'ttl_seconds') };
+    case 'release_lease':
+      return { action, ...runRef(fields) };
   }
 }
 
@@ -101,6 +107,12 @@ function object(value: unknown, where: string): Fields {
 function text(fields: Fields, key: string, where = 'event'): string {
   const value = fields[key];
   if (typeof value !== 'string' || value === '') throw new ValidationError(`${where}.${key}: expected a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function seconds(fields: Fields, key: string): number {
+  const value = fields[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ValidationError(`event.${key}: expected a whole number of seconds, at least 1, got ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -7,6 +7,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
 import { StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
+import { EXECUTION_LEASE_RETRY } from '../../src/workflow/lease';
 
 export interface WorkflowStateMachineProps {
   collect: lambda.IFunction;
@@ -35,11 +36,17 @@ const SUMMARY_PATH: Record<StepAction, string> = {
   cleanup: '$.summaries.cleanup',
 };
 
+/** Where a failure happened besides the steps: taking or giving up the lease. */
+type FailedStep = WorkflowEvent | 'acquire_lease' | 'release_lease';
+
 /**
  * The state machine, generated from the workflow declaration (src/workflow/declaration.ts): one
  * chain of steps in WORKFLOW_STEPS order, entered at the requested workflow's first event and left
  * after its last. At each step: publish the event, run the jobs subscribed to it, do the action.
- * State data: `{workflow, run_id, summaries: {collect?, plan?, cleanup?}, collect?, jobs?, error?}`.
+ * Around the steps, the lease the in-process runner also takes (src/workflow/lease.ts): acquired
+ * before the first step, released after the last and on the failure path, so two runs, deployed
+ * or in-process, never interleave.
+ * State data: `{workflow, run_id, lease, summaries: {collect?, plan?, cleanup?}, collect?, jobs?, error?}`.
  */
 export class WorkflowStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -48,20 +55,25 @@ export class WorkflowStateMachine extends Construct {
   constructor(scope: Construct, id: string, private readonly props: WorkflowStateMachineProps) {
     super(scope, id);
 
-    const done = new sfn.Succeed(this, 'Done');
     const failure = this.failurePath();
+    // Every way out of the steps that succeeds gives the lease up first.
+    const finish = this.guard(
+      this.invoke('Release lease', props.plan, { payload: { action: 'release_lease', ...this.runRef() }, resultPath: sfn.JsonPath.DISCARD }),
+      failure('release_lease'),
+    );
+    finish.next(new sfn.Succeed(this, 'Done'));
 
     // Build the steps back to front so each knows where it goes next.
     const entries = new Map<WorkflowEvent, sfn.IChainable>();
-    let next: sfn.IChainable = done;
+    let next: sfn.IChainable = finish;
     for (let at = WORKFLOW_STEPS.length - 1; at >= 0; at--) {
       const step = WORKFLOW_STEPS[at] as WorkflowStep;
       const leaving = WORKFLOW_NAMES.filter((name) => WORKFLOWS[name].last === step.event);
       const after =
-        leaving.length > 0 && next !== done
+        leaving.length > 0 && next !== finish
           ? leaving
               .reduce(
-                (choice, name) => choice.when(sfn.Condition.stringEquals('$.workflow', name), done),
+                (choice, name) => choice.when(sfn.Condition.stringEquals('$.workflow', name), finish),
                 new sfn.Choice(this, `After ${step.event}`),
               )
               .otherwise(next)
@@ -71,21 +83,28 @@ export class WorkflowStateMachine extends Construct {
       next = entry;
     }
 
-    const choose = new sfn.Choice(this, 'Choose workflow', { comment: 'The input {"workflow": NAME} picks the workflow.' });
+    // An unknown workflow fails before the lease is taken; a known one takes it, then enters its first step.
+    const unknown = new sfn.Fail(this, 'Unknown workflow', {
+      error: 'UnknownWorkflow',
+      cause: `The execution input must be {"workflow": NAME} with NAME one of ${WORKFLOW_NAMES.join(', ')}`,
+    });
+    const enter = new sfn.Choice(this, 'Enter workflow', { comment: 'With the lease held, enter the first step of the workflow.' });
     for (const name of WORKFLOW_NAMES) {
       const entry = entries.get(WORKFLOWS[name].first);
       if (!entry) throw new Error(`workflow ${name} starts at ${WORKFLOWS[name].first}, which no step declares`);
+      enter.when(sfn.Condition.stringEquals('$.workflow', name), entry);
+    }
+    enter.otherwise(unknown);
+    const acquire = this.acquireLease(failure('acquire_lease')).next(enter);
+
+    const choose = new sfn.Choice(this, 'Choose workflow', { comment: 'The input {"workflow": NAME} picks the workflow.' });
+    for (const name of WORKFLOW_NAMES) {
       const start = new sfn.Pass(this, `Start ${name}`, {
         parameters: { workflow: name, run_id: sfn.JsonPath.executionName, summaries: {} },
       });
-      choose.when(sfn.Condition.and(sfn.Condition.isPresent('$.workflow'), sfn.Condition.stringEquals('$.workflow', name)), start.next(entry));
+      choose.when(sfn.Condition.and(sfn.Condition.isPresent('$.workflow'), sfn.Condition.stringEquals('$.workflow', name)), start.next(acquire));
     }
-    choose.otherwise(
-      new sfn.Fail(this, 'Unknown workflow', {
-        error: 'UnknownWorkflow',
-        cause: `The execution input must be {"workflow": NAME} with NAME one of ${WORKFLOW_NAMES.join(', ')}`,
-      }),
-    );
+    choose.otherwise(unknown);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -98,6 +117,27 @@ export class WorkflowStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+  }
+
+  /**
+   * Takes the lease for this execution, for as long as the execution may run (it cannot renew it).
+   * While another run holds it, the function throws LeaseBusyError and the execution retries for
+   * about ten minutes (EXECUTION_LEASE_RETRY); then it takes the failure path, naming the holder.
+   */
+  private acquireLease(onError: sfn.IChainable): tasks.LambdaInvoke {
+    const acquire = this.invoke('Acquire lease', this.props.plan, {
+      payload: { action: 'acquire_lease', ...this.runRef(), ttl_seconds: this.props.timeout.toSeconds() },
+      resultPath: '$.lease',
+    });
+    acquire.addRetry({
+      errors: ['LeaseBusyError'],
+      interval: Duration.seconds(EXECUTION_LEASE_RETRY.intervalSeconds),
+      backoffRate: EXECUTION_LEASE_RETRY.backoffRate,
+      maxDelay: Duration.seconds(EXECUTION_LEASE_RETRY.maxDelaySeconds),
+      maxAttempts: EXECUTION_LEASE_RETRY.maxAttempts,
+      jitterStrategy: sfn.JitterType.NONE,
+    });
+    return this.guard(acquire, onError);
   }
 
   /** One step: publish its event, run its jobs, then its action; returns the step's first state. */
@@ -177,19 +217,27 @@ export class WorkflowStateMachine extends Construct {
 
   /**
    * The catch path, one entry per step so the failure event names the step: publish
-   * `workflow_failed` with `{step, error, cause}`, then fail the execution (the alarm sees it).
+   * `workflow_failed` with `{step, error, cause}`, release the lease, then fail the execution with
+   * the original error (the alarm sees it).
    */
-  private failurePath(): (event: WorkflowEvent) => sfn.IChainable {
+  private failurePath(): (step: FailedStep) => sfn.IChainable {
     const failed = new sfn.Fail(this, 'Workflow failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     const publish = this.publish(`Publish ${WORKFLOW_FAILED}`, WORKFLOW_FAILED, {
       step: sfn.JsonPath.stringAt('$.failed_step'),
       error: sfn.JsonPath.stringAt('$.error.Error'),
       cause: sfn.JsonPath.stringAt('$.error.Cause'),
     });
-    // Failing to publish the failure must still fail the execution, with the original error.
-    publish.addCatch(failed, { resultPath: '$.publish_error' });
-    publish.next(failed);
-    const entries = new Map<WorkflowEvent, sfn.IChainable>();
+    // Releasing only if ours, so it is also right after a failed acquire. Failing to publish or to
+    // release must still fail the execution with the original error: their errors go aside.
+    const release = this.invoke('Release lease after failure', this.props.plan, {
+      payload: { action: 'release_lease', ...this.runRef() },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    publish.addCatch(release, { resultPath: '$.publish_error' });
+    publish.next(release);
+    release.addCatch(failed, { resultPath: '$.release_error' });
+    release.next(failed);
+    const entries = new Map<FailedStep, sfn.IChainable>();
     return (event) => {
       let entry = entries.get(event);
       if (!entry) {

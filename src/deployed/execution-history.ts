@@ -12,6 +12,10 @@ import type { RunRecord, StepRecord } from '../workflow/runs';
  * It relies on the state names the construct generates from the workflow declaration:
  * `Publish <event>` opens each step, `Run jobs <event>` leaves `$.jobs.<event>`, and the actions
  * leave `$.summaries.<action>` (`Summarize collect`, `Draw cleanup plan`, `Clean up`).
+ * Around the steps, the lease: `Acquire lease` before the first (no step of its own: a run that
+ * waits for it shows no step until it has it), `Release lease` after the last, which ends the last
+ * step. A failure there enters `Failed during acquire_lease|release_lease`, and the run's error
+ * names that stage instead of a step.
  */
 
 const SUMMARY_STATES: Record<string, StepAction> = {
@@ -22,6 +26,8 @@ const SUMMARY_STATES: Record<string, StepAction> = {
 const PUBLISH = /^Publish (\w+)$/;
 const RUN_JOBS = /^Run jobs (\w+)$/;
 const FAILED_DURING = /^Failed during (\w+)$/;
+const RELEASE_LEASE = 'Release lease';
+const LEASE_STAGES = ['acquire_lease', 'release_lease'];
 
 export class ExecutionFollower {
   readonly run: RunRecord;
@@ -29,6 +35,8 @@ export class ExecutionFollower {
   private current: { step: WorkflowStep; record: StepRecord; startedMs: number } | undefined;
   private lastEventId = 0;
   private collectAccounts = { total: 0, done: 0, failed: 0 };
+  /** Set when the execution failed taking or releasing the lease, outside any step. */
+  private failedStage: string | undefined;
 
   constructor(
     workflow: WorkflowName,
@@ -97,8 +105,10 @@ export class ExecutionFollower {
       this.openStep(publish, at);
       return;
     }
+    if (name === RELEASE_LEASE) this.closeStep('succeeded', at);
     const failedDuring = FAILED_DURING.exec(name)?.[1];
     if (failedDuring && isWorkflowEvent(failedDuring) && this.current?.step.event !== failedDuring) this.openStep(failedDuring, at);
+    if (failedDuring && LEASE_STAGES.includes(failedDuring)) this.failedStage = failedDuring;
     if (name === 'List accounts') this.progress('listing the accounts to collect');
   }
 
@@ -143,7 +153,7 @@ export class ExecutionFollower {
     this.run.finished_at = at.toISOString();
     this.run.duration_ms = Math.max(0, at.getTime() - Date.parse(this.run.started_at));
     if (error !== undefined) {
-      const failedStep = this.run.steps[this.run.steps.length - 1]?.event;
+      const failedStep = this.failedStage ?? this.run.steps[this.run.steps.length - 1]?.event;
       this.run.error = failedStep ? `${failedStep}: ${error}` : error;
     }
     this.notify({ type: 'run_finished', run: this.run });

@@ -10,6 +10,21 @@ export interface RunRef {
   run_id: string;
 }
 
+// --- the lease (src/workflow/lease.ts): one run at a time ---------------------------------------
+
+/** Takes the lease for the run, for `ttl_seconds` (the state machine's timeout): it does not renew. */
+export interface AcquireLeaseInput extends RunRef {
+  action: 'acquire_lease';
+  ttl_seconds: number;
+}
+/** The answer to acquire_lease is the lease taken (HeldLease); a busy one fails with LeaseBusyError. */
+export type { HeldLease as LeaseTaken, LeaseRelease } from './lease';
+
+/** Releases the run's lease if it still holds it; repeating it, or releasing another run's, changes nothing. */
+export interface ReleaseLeaseInput extends RunRef {
+  action: 'release_lease';
+}
+
 // --- collect ---------------------------------------------------------------------------------
 
 export interface AccountRef {

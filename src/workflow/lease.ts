@@ -28,18 +28,24 @@ export interface Lease {
   tryAcquire(holder: LeaseHolder, ttlSeconds: number): Promise<{ acquired: true } | { acquired: false; heldBy?: HeldLease }>;
   /** Extends our lease; false when it is no longer ours (it expired and someone took it). */
   renew(holder: string, ttlSeconds: number): Promise<boolean>;
-  release(holder: string): Promise<void>;
+  /** Gives our lease up; false (and nothing changed) when it is not ours or there is none. */
+  release(holder: string): Promise<boolean>;
 }
 
 export class LeaseBusyError extends RuntimeError {
-  constructor(readonly heldBy: HeldLease | undefined) {
+  /** `advice` ends the message: what the refused run can do (the CLI's `--lease-wait` by default). */
+  constructor(
+    readonly heldBy: HeldLease | undefined,
+    advice = heldBy ? `Wait for it to finish (workflow show ${heldBy.holder}) or run with --lease-wait to wait for it.` : 'Try again shortly.',
+  ) {
     super(
       heldBy
         ? `another workflow run holds the lease: run ${heldBy.holder} (${heldBy.workflow}, started ${heldBy.acquired_at} on ${heldBy.where}), ` +
-            `until ${new Date(heldBy.expires_at * 1000).toISOString()} unless it renews. ` +
-            `Wait for it to finish (workflow show ${heldBy.holder}) or run with --lease-wait to wait for it.`
-        : 'another workflow run holds the lease; try again shortly',
+            `until ${new Date(heldBy.expires_at * 1000).toISOString()} unless it renews. ${advice}`
+        : `another workflow run holds the lease. ${advice}`,
     );
+    // Fixed, not the class's name: the state machine retries on it, and the minified Lambda bundle renames classes.
+    this.name = 'LeaseBusyError';
   }
 }
 
@@ -90,13 +96,15 @@ export class DynamoLease implements Lease {
     }
   }
 
-  async release(holder: string): Promise<void> {
+  async release(holder: string): Promise<boolean> {
     try {
       await this.aws.documents.send(
         new DeleteCommand({ TableName: this.tableName, Key: KEY, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }),
       );
+      return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 }
@@ -120,8 +128,10 @@ export class MemoryLease implements Lease {
     return true;
   }
 
-  async release(holder: string): Promise<void> {
-    if (this.held?.holder === holder) this.held = undefined;
+  async release(holder: string): Promise<boolean> {
+    if (this.held?.holder !== holder) return false;
+    this.held = undefined;
+    return true;
   }
 }
 
@@ -176,6 +186,47 @@ export async function holdLease(lease: Lease, holder: LeaseHolder, timing: Lease
       await lease.release(holder.holder);
     },
   };
+}
+
+/**
+ * Takes the lease once, for a run that cannot renew it (a Step Functions execution): `ttlSeconds`
+ * covers the whole run, and the run releases it at its end. Taking it again for the same run
+ * succeeds (a retried invocation). Throws LeaseBusyError, naming the holder, when another run has it.
+ */
+export async function acquireRunLease(lease: Lease, holder: LeaseHolder, ttlSeconds: number, advice?: string): Promise<HeldLease> {
+  const attempt = await lease.tryAcquire(holder, ttlSeconds);
+  if (!attempt.acquired) throw new LeaseBusyError(attempt.heldBy, advice);
+  return { ...holder, expires_at: epochSeconds(new Date(holder.acquired_at)) + ttlSeconds };
+}
+
+/**
+ * How a Step Functions execution waits for a busy lease: the Retry on LeaseBusyError of its
+ * `Acquire lease` state (lib/constructs/workflow-state-machine.ts). No jitter: the conditional
+ * write already settles who wins, and the wait stays predictable.
+ */
+export const EXECUTION_LEASE_RETRY = { intervalSeconds: 30, backoffRate: 1.5, maxDelaySeconds: 120, maxAttempts: 7 } as const;
+
+/** The longest an execution waits for the lease: the sum of its retry delays (about 10 minutes). */
+export function executionLeaseWaitSeconds(retry: typeof EXECUTION_LEASE_RETRY = EXECUTION_LEASE_RETRY): number {
+  let total = 0;
+  for (let attempt = 0; attempt < retry.maxAttempts; attempt++) total += Math.min(retry.maxDelaySeconds, retry.intervalSeconds * retry.backoffRate ** attempt);
+  return Math.round(total);
+}
+
+/** Ends the LeaseBusyError of an execution: what its failure tells the operator. */
+export const EXECUTION_LEASE_ADVICE =
+  `An execution waits up to about ${Math.round(executionLeaseWaitSeconds() / 60)} minutes for it before failing; ` +
+  'start the workflow again once that run has finished.';
+
+export interface LeaseRelease {
+  holder: string;
+  /** False when the lease was not this run's (never taken, already released, or expired and taken over). */
+  released: boolean;
+}
+
+/** Releases the run's lease if it still holds it; safe to repeat, and it never takes another run's. */
+export async function releaseRunLease(lease: Lease, holder: string): Promise<LeaseRelease> {
+  return { holder, released: await lease.release(holder) };
 }
 
 function epochSeconds(date: Date): number {

@@ -3,7 +3,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundlingOptions, FunctionName, PROJECT_ROOT } from '../../lib/constructs/cloudsweep-function';
 import { ValidationError } from '../../src/errors';
-import { RESOURCE_BINDINGS } from '../../src/resources';
+import { AwsClients } from '../../src/aws/clients';
+import { ensureResources } from '../../src/aws/provision';
+import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { DEFAULT_RESOURCE_NAMES, RESOURCE_BINDINGS } from '../../src/resources';
 import { parseCleanupEvent, parseCollectEvent, parsePlanEvent } from '../../lambdas/shared/events';
 
 const FUNCTIONS: FunctionName[] = ['collect', 'plan', 'cleanup'];
@@ -21,23 +24,8 @@ describe('the Lambda bundles', () => {
   afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
   it.each(FUNCTIONS)('builds %s with esbuild as CDK does, and the bundle exports handler', async (name) => {
-    const options = bundlingOptions();
-    const outfile = join(OUT, `${name}.js`);
-    const result = await build({
-      entryPoints: [join(PROJECT_ROOT, 'lambdas', name, 'index.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: options.target,
-      minify: options.minify,
-      sourcemap: options.sourceMap,
-      external: options.externalModules,
-      logLevel: 'silent',
-    });
-    expect(result.errors).toEqual([]);
-
-    const bundle = require(outfile) as { handler?: unknown };
+    const { errors, bundle } = await buildBundle(name, `${name}.js`);
+    expect(errors).toEqual([]);
     expect(typeof bundle.handler).toBe('function');
   });
 
@@ -45,6 +33,67 @@ describe('the Lambda bundles', () => {
     const entry = (await import(`../../lambdas/${name}/index`)) as { handler: (event: unknown) => Promise<unknown> };
 
     await expect(entry.handler({ action: 'delete_everything', workflow: 'collect', run_id: 'r1' })).rejects.toThrow(/event\.action: expected one of/);
+  });
+});
+
+/** Builds a function as CDK does (minified) and loads it; a new `file` gets a fresh module with the current environment. */
+async function buildBundle(name: FunctionName, file: string): Promise<{ errors: unknown[]; bundle: { handler?: (event: unknown) => Promise<unknown> } }> {
+  const options = bundlingOptions();
+  const outfile = join(OUT, file);
+  const result = await build({
+    entryPoints: [join(PROJECT_ROOT, 'lambdas', name, 'index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: options.target,
+    minify: options.minify,
+    sourcemap: options.sourceMap,
+    external: options.externalModules,
+    logLevel: 'silent',
+  });
+  return { errors: result.errors, bundle: require(outfile) as { handler?: (event: unknown) => Promise<unknown> } };
+}
+
+/** The powertools logger and metrics of a handler run in the test: no output. */
+const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_NAMESPACE: 'CloudSweep', POWERTOOLS_METRICS_DISABLED: 'true' };
+
+describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
+  let emulator: Emulator;
+  let handler: (event: unknown) => Promise<unknown>;
+  const ref = (run: string) => ({ workflow: 'collect_and_cleanup', run_id: run });
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    mkdirSync(OUT, { recursive: true });
+    Object.assign(process.env, ENV, QUIET, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    const aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await ensureResources(aws, { ...DEFAULT_RESOURCE_NAMES, runsTable: String(ENV[RESOURCE_BINDINGS.runsTable.env]), eventBus: 'default' });
+    const { errors, bundle } = await buildBundle('plan', 'plan-lease.js');
+    expect(errors).toEqual([]);
+    handler = bundle.handler ?? (() => Promise.reject(new Error('no handler')));
+  });
+  afterAll(async () => {
+    for (const name of ['AWS_ENDPOINT_URL', ...Object.keys(QUIET)]) delete process.env[name];
+    await emulator?.stop();
+  });
+
+  it('takes the lease for a run, and refuses another run with an error named LeaseBusyError (the state machine retries on that name) that names the holder', async () => {
+    const taken = await handler({ action: 'acquire_lease', ...ref('exec-a'), ttl_seconds: 7200 });
+    expect(taken).toMatchObject({ holder: 'exec-a', workflow: 'collect_and_cleanup', where: 'step-functions:exec-a', expires_at: expect.any(Number) });
+
+    const refusal = (await handler({ action: 'acquire_lease', ...ref('exec-b'), ttl_seconds: 7200 }).catch((error: unknown) => error)) as Error;
+    // The Lambda runtime reports `name` as the errorType, which the Retry matches: minifying must not change it.
+    expect(refusal.name).toBe('LeaseBusyError');
+    expect(refusal.message).toMatch(/^another workflow run holds the lease: run exec-a \(collect_and_cleanup, started .* on step-functions:exec-a\), until .*An execution waits up to about 10 minutes/);
+  });
+
+  it('releases the lease only for its holder, and again is no error', async () => {
+    expect(await handler({ action: 'release_lease', ...ref('exec-b') })).toEqual({ holder: 'exec-b', released: false });
+    expect(await handler({ action: 'release_lease', ...ref('exec-a') })).toEqual({ holder: 'exec-a', released: true });
+    expect(await handler({ action: 'release_lease', ...ref('exec-a') })).toEqual({ holder: 'exec-a', released: false });
+    expect(await handler({ action: 'acquire_lease', ...ref('exec-b'), ttl_seconds: 60 })).toMatchObject({ holder: 'exec-b' });
+    expect(await handler({ action: 'release_lease', ...ref('exec-b') })).toMatchObject({ released: true });
   });
 });
 
@@ -56,6 +105,8 @@ describe('Lambda event parsing', () => {
     expect(parseCollectEvent({ action: 'collect_account', ...ref, account })).toEqual({ action: 'collect_account', ...ref, account });
     expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect' });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
+    expect(parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 })).toEqual({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 });
+    expect(parsePlanEvent({ action: 'release_lease', ...ref })).toEqual({ action: 'release_lease', ...ref });
     expect(parseCleanupEvent({ action: 'cleanup', ...ref })).toEqual({ action: 'cleanup', ...ref });
     const results = [{ account_id: '123456789012', account_name: 'home', users: 1, keys: 2, calls: 3, duration_ms: 4, error: 'denied' }];
     expect(parseCollectEvent({ action: 'summarize', ...ref, results })).toEqual({ action: 'summarize', ...ref, results });
@@ -68,6 +119,10 @@ describe('Lambda event parsing', () => {
     ['a bad account id', () => parseCollectEvent({ action: 'collect_account', ...ref, account: { id: '12', name: 'x' } }), /event\.account\.id/],
     ['a result without keys', () => parseCollectEvent({ action: 'summarize', ...ref, results: [{ account_id: '1', account_name: 'a' }] }), /event\.results\[0\]\.users/],
     ['a job without id', () => parsePlanEvent({ action: 'run_job' }), /event\.job_id/],
+    ['a lease without its lifetime', () => parsePlanEvent({ action: 'acquire_lease', ...ref }), /event\.ttl_seconds: expected a whole number of seconds, at least 1, got undefined/],
+    ['a lease for no time', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 0 }), /event\.ttl_seconds: .* got 0/],
+    ['a lifetime given as text', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: '7200' }), /event\.ttl_seconds: .* got "7200"/],
+    ['a release without run', () => parsePlanEvent({ action: 'release_lease', workflow: 'collect' }), /event\.run_id/],
     ['no object at all', () => parseCollectEvent('list_accounts'), /event: expected an object/],
   ])('rejects %s', (_what, parse, message) => {
     expect(parse).toThrow(ValidationError);

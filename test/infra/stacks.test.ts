@@ -2,6 +2,7 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RESOURCE_BINDINGS } from '../../src/resources';
 import { WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
+import { executionLeaseWaitSeconds } from '../../src/workflow/lease';
 import { FUNCTION_ROLE_NAMES } from '../../lib/settings';
 import { logicalId, synthApp } from './support/synth';
 
@@ -138,8 +139,10 @@ describe('the central stack', () => {
     it('enters each workflow at its first event from the input {"workflow"}', () => {
       const choices = (states['Choose workflow']?.Choices as { Next: string }[]).map((c) => c.Next);
       expect(choices).toEqual(WORKFLOW_NAMES.map((name) => `Start ${name}`));
-      expect(states['Start cleanup']).toMatchObject({ Next: 'Publish pre_cleanup_plan', Parameters: { workflow: 'cleanup', 'run_id.$': '$$.Execution.Name' } });
-      expect(states['After post_collect']).toMatchObject({ Choices: [{ Variable: '$.workflow', StringEquals: 'collect', Next: 'Done' }] });
+      // Through the lease (next test) to `Enter workflow`, which goes to the first step.
+      expect(states['Start cleanup']).toMatchObject({ Next: 'Acquire lease', Parameters: { workflow: 'cleanup', 'run_id.$': '$$.Execution.Name' } });
+      expect(states['Enter workflow']?.Choices).toEqual(expect.arrayContaining([{ Variable: '$.workflow', StringEquals: 'cleanup', Next: 'Publish pre_cleanup_plan' }]));
+      expect(states['After post_collect']).toMatchObject({ Choices: [{ Variable: '$.workflow', StringEquals: 'collect', Next: 'Release lease' }] });
     });
 
     it('fans collect out per account with a Map and the configured concurrency', () => {
@@ -162,16 +165,67 @@ describe('the central stack', () => {
       for (const [name, state] of tasks) {
         expect(state.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
         if (state.Type === 'Task') {
-          expect(state.Retry).toEqual([expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' })]);
-          if (name !== 'Publish workflow_failed') expect((state.Catch as { Next: string }[])[0]?.Next).toMatch(/^Failed during /);
+          // Acquire lease adds a retry of its own on LeaseBusyError (tested below).
+          expect(state.Retry).toEqual(
+            name === 'Acquire lease' ? [expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' }), expect.anything()] : [expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' })],
+          );
+          if (name !== 'Publish workflow_failed' && name !== 'Release lease after failure') expect((state.Catch as { Next: string }[])[0]?.Next).toMatch(/^Failed during /);
         }
       }
       expect(states['Publish workflow_failed']).toMatchObject({
-        Next: 'Workflow failed',
+        Next: 'Release lease after failure',
         Parameters: { Entries: [{ DetailType: 'workflow_failed', Detail: { summary: { 'step.$': '$.failed_step', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' } } }] },
       });
       expect(states['Workflow failed']).toMatchObject({ Type: 'Fail' });
       expect(asl.TimeoutSeconds).toBe(7200);
+    });
+
+    it('takes the lease before the first step, waiting about ten minutes for a busy one, for as long as the execution may run', () => {
+      for (const name of WORKFLOW_NAMES) expect(states[`Start ${name}`]).toMatchObject({ Next: 'Acquire lease' });
+      expect(states['Acquire lease']).toMatchObject({
+        Type: 'Task',
+        Parameters: { action: 'acquire_lease', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', ttl_seconds: 7200 },
+        ResultPath: '$.lease',
+        Next: 'Enter workflow',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed during acquire_lease' }],
+      });
+      const busy = (states['Acquire lease']?.Retry as Record<string, unknown>[]).find((retry) => (retry.ErrorEquals as string[]).includes('LeaseBusyError'));
+      expect(busy).toEqual({ ErrorEquals: ['LeaseBusyError'], IntervalSeconds: 30, BackoffRate: 1.5, MaxDelaySeconds: 120, MaxAttempts: 7, JitterStrategy: 'NONE' });
+      expect(executionLeaseWaitSeconds()).toBeGreaterThan(9 * 60);
+      expect(executionLeaseWaitSeconds()).toBeLessThan(11 * 60);
+      // Only a workflow it knows takes the lease; the choice after it enters that workflow's first step.
+      expect(states['Choose workflow']?.Default).toBe('Unknown workflow');
+      expect((states['Enter workflow']?.Choices as { StringEquals: string; Next: string }[]).map((c) => [c.StringEquals, c.Next])).toEqual([
+        ['collect_and_cleanup', 'Publish pre_collect'],
+        ['collect', 'Publish pre_collect'],
+        ['cleanup', 'Publish pre_cleanup_plan'],
+      ]);
+
+      const longer = synthApp({ workflowTimeoutMinutes: 30 });
+      const ttl = new Capture(Match.stringLikeRegexp('"action":"acquire_lease"'));
+      longer.centralTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', { DefinitionString: { 'Fn::Join': ['', Match.arrayWith([ttl])] } });
+      expect(ttl.asString()).toContain('"ttl_seconds":1800');
+    });
+
+    it('releases the lease after the last step and on the failure path, keeping the original error', () => {
+      const release = { action: 'release_lease', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id' };
+      expect(states['Release lease']).toMatchObject({ Type: 'Task', Parameters: release, ResultPath: null, Next: 'Done' });
+      expect(states['After post_collect']).toMatchObject({ Choices: [{ StringEquals: 'collect', Next: 'Release lease' }] });
+      expect(states['After post_cleanup']).toBeUndefined();
+      const leaving = Object.entries(states).filter(([, state]) => state.Next === 'Release lease').map(([name]) => name);
+      expect(leaving).toEqual(['Run jobs post_cleanup']);
+      expect(states['Release lease']?.Catch).toEqual([expect.objectContaining({ Next: 'Failed during release_lease' })]);
+
+      // workflow_failed, then release (even when publishing failed), then fail with $.error, which neither overwrites.
+      expect(states['Publish workflow_failed']?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.publish_error', Next: 'Release lease after failure' }]);
+      expect(states['Release lease after failure']).toMatchObject({
+        Parameters: release,
+        ResultPath: null,
+        Next: 'Workflow failed',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.release_error', Next: 'Workflow failed' }],
+      });
+      expect(states['Workflow failed']).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+      expect(states['Failed during acquire_lease']).toMatchObject({ Result: 'acquire_lease', ResultPath: '$.failed_step', Next: 'Publish workflow_failed' });
     });
 
     it('invokes plan with run_jobs at every event, then the step actions', () => {

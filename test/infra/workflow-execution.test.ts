@@ -7,14 +7,15 @@ import {
   DescribeExecutionCommand,
   DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
+  HistoryEvent,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsClients } from '../../src/aws/clients';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { WORKFLOW_FAILED } from '../../src/events/contracts';
 import { stepsOf, WORKFLOW_EVENTS, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
-import type { AccountCollectResult, CleanupSummary, CollectSummary, JobsSummary, PlanSummary } from '../../src/workflow/contracts';
+import type { AccountCollectResult, CleanupSummary, CollectSummary, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
 import { logicalId, resolveIntrinsics, synthApp } from './support/synth';
 
 /**
@@ -94,7 +95,7 @@ describe('the state machine in moto', () => {
    * Runs the definition to its end; gives the execution and the states it entered. moto 5.2 cannot
    * start an execution while another one is stored, so each run has its own state machine, deleted after.
    */
-  async function execute(input: unknown): Promise<{ execution: DescribeExecutionCommandOutput; states: string[] }> {
+  async function execute(input: unknown): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[] }> {
     const name = `run-${++runs}`;
     const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));
     try {
@@ -102,7 +103,10 @@ describe('the state machine in moto', () => {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const execution = await aws.sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
-        if (execution.status !== 'RUNNING' || Date.now() > deadline) return { execution, states: await visitedStates(started.executionArn) };
+        if (execution.status !== 'RUNNING' || Date.now() > deadline) {
+          const history = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, maxResults: 1000 }));
+          return { execution, states: visitedStates(history.events ?? []), lease: leaseCalls(history.events ?? []) };
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     } finally {
@@ -121,12 +125,24 @@ describe('the state machine in moto', () => {
         const event = JSON.parse(message.Body ?? '{}') as { 'detail-type': string; detail: Published['detail'] };
         events.push({ detailType: event['detail-type'], detail: event.detail });
       }
+      // Deleted, not left to come back when their visibility timeout (30 s) ends, into a later test.
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
     }
   }
 
-  async function visitedStates(executionArn: string | undefined): Promise<string[]> {
-    const history = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
-    return (history.events ?? []).flatMap((event) => (event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : []));
+  function visitedStates(history: HistoryEvent[]): string[] {
+    return history.flatMap((event) => (event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : []));
+  }
+
+  /** The plan function's calls about the lease, in order, with the run they name. */
+  function leaseCalls(history: HistoryEvent[]): string[] {
+    return history.flatMap((event) => {
+      const input = event.lambdaFunctionScheduledEventDetails?.input ?? event.taskScheduledEventDetails?.parameters;
+      if (!input) return [];
+      const parsed = JSON.parse(input) as { Payload?: { action?: string; run_id?: string } } & { action?: string; run_id?: string };
+      const payload = parsed.Payload ?? parsed;
+      return payload.action === 'acquire_lease' || payload.action === 'release_lease' ? [`${payload.action} ${payload.run_id}`] : [];
+    });
   }
 
   const jobs = (event: WorkflowEvent): JobsSummary => ({ event, jobs: [] });
@@ -139,8 +155,11 @@ describe('the state machine in moto', () => {
   const planSummary: PlanSummary = { flagged: 2, protected: 1, candidates: 1, cleanup_enabled: true, dry_run: false };
   const cleanupSummary: CleanupSummary = { flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
 
-  /** The Lambda results of a whole workflow, in the order the state machine invokes them. */
-  function resultsFor(workflow: WorkflowName): unknown[] {
+  const leaseTaken = (workflow: WorkflowName): LeaseTaken => ({ holder: 'run', workflow, where: 'step-functions:run', acquired_at: '2026-11-24T10:00:00.000Z', expires_at: 1795528800 });
+  const leaseReleased: LeaseRelease = { holder: 'run', released: true };
+
+  /** The Lambda results of the steps of a workflow, in the order the state machine invokes them. */
+  function stepResults(workflow: WorkflowName): unknown[] {
     return stepsOf(workflow).flatMap((step) => {
       const results: unknown[] = [jobs(step.event)];
       if (step.action === 'collect') results.push({ accounts }, ...accounts.map((a) => accountResult(a.id)), collectSummary);
@@ -150,12 +169,20 @@ describe('the state machine in moto', () => {
     });
   }
 
+  /** A whole run: the lease taken first (plan: acquire_lease), the steps, the lease released last. */
+  function resultsFor(workflow: WorkflowName): unknown[] {
+    return [leaseTaken(workflow), ...stepResults(workflow), leaseReleased];
+  }
+
   it('runs collect_and_cleanup: collect per account, every event in order, then plan and cleanup', async () => {
     await queueResults(resultsFor('collect_and_cleanup'));
 
-    const { execution, states } = await execute({ workflow: 'collect_and_cleanup' });
+    const { execution, states, lease } = await execute({ workflow: 'collect_and_cleanup' });
 
     expect(execution.status).toBe('SUCCEEDED');
+    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
+    expect(states.slice(0, 4)).toEqual(['Choose workflow', 'Start collect_and_cleanup', 'Acquire lease', 'Enter workflow']);
+    expect(states.slice(-2)).toEqual(['Release lease', 'Done']);
     const events = await published();
     expect(events.map((e) => e.detailType)).toEqual([...WORKFLOW_EVENTS]);
     for (const event of events) expect(event.detail).toMatchObject({ workflow: 'collect_and_cleanup', run_id: execution.name });
@@ -165,16 +192,21 @@ describe('the state machine in moto', () => {
     expect(events.find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(cleanupSummary);
     expect(states.filter((s) => s === 'Collect account')).toHaveLength(accounts.length);
     expect(states).toEqual(expect.arrayContaining(['List accounts', 'Summarize collect', 'Draw cleanup plan', 'Clean up']));
-    expect(JSON.parse(execution.output ?? '{}')).toMatchObject({ summaries: { collect: collectSummary, plan: planSummary, cleanup: cleanupSummary } });
+    expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
+      lease: leaseTaken('collect_and_cleanup'),
+      summaries: { collect: collectSummary, plan: planSummary, cleanup: cleanupSummary },
+    });
   });
 
   it('stops collect after post_collect', async () => {
     await queueResults(resultsFor('collect'));
 
-    const { execution, states } = await execute({ workflow: 'collect' });
+    const { execution, states, lease } = await execute({ workflow: 'collect' });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect((await published()).map((e) => e.detailType)).toEqual(['pre_collect', 'collect', 'post_collect']);
+    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
+    expect(states.slice(-3)).toEqual(['After post_collect', 'Release lease', 'Done']);
     expect(states).not.toContain('Draw cleanup plan');
     expect(states).not.toContain('Clean up');
   });
@@ -190,31 +222,63 @@ describe('the state machine in moto', () => {
     expect(states).not.toContain('Collect accounts');
   });
 
-  it('publishes workflow_failed and fails when a Lambda fails', async () => {
-    // moto fails an invocation whose response is over 6 MB with a function error, as Lambda does.
-    const failing = 'x'.repeat(6_000_001);
-    await queueResults([...resultsFor('cleanup').slice(0, 6), failing]);
+  it('publishes workflow_failed, releases the lease and fails with the original error when a Lambda fails', async () => {
+    await queueResults([leaseTaken('cleanup'), ...stepResults('cleanup').slice(0, 6), FAILING, leaseReleased]);
 
-    const { execution, states } = await execute({ workflow: 'cleanup' });
+    const { execution, states, lease } = await execute({ workflow: 'cleanup' });
 
     expect(execution.status).toBe('FAILED');
+    expect(execution.cause).toContain('Response payload size exceeded');
+    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
     const events = await published();
     expect(events.map((e) => e.detailType)).toEqual(['pre_cleanup_plan', 'cleanup_plan', 'post_cleanup_plan', 'pre_cleanup', 'cleanup', WORKFLOW_FAILED]);
     const failure = events.at(-1)?.detail;
     expect(failure).toMatchObject({ workflow: 'cleanup', run_id: execution.name, summary: { step: 'cleanup' } });
     expect(failure?.summary.error).toEqual(expect.any(String));
     expect(failure?.summary.cause).toEqual(expect.stringContaining('Response payload size exceeded'));
-    expect(states).toEqual(expect.arrayContaining(['Failed during cleanup', 'Publish workflow_failed', 'Workflow failed']));
+    expect(states.slice(-4)).toEqual(['Failed during cleanup', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
+    expect(states).not.toContain('Release lease');
   });
 
-  it('rejects an unknown workflow before publishing anything', async () => {
-    const { execution } = await execute({ workflow: 'collect_everything' });
+  it('fails without running a step when the lease cannot be taken, and still fails when releasing fails', async () => {
+    await queueResults([FAILING, FAILING]);
+
+    const { execution, states, lease } = await execute({ workflow: 'collect' });
+
+    expect(execution.status).toBe('FAILED');
+    // The acquire's error, not the release's.
+    expect(execution.cause).toContain('Response payload size exceeded');
+    const events = await published();
+    expect(events.map((e) => e.detailType)).toEqual([WORKFLOW_FAILED]);
+    expect(events[0]?.detail).toMatchObject({ workflow: 'collect', run_id: execution.name, summary: { step: 'acquire_lease' } });
+    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
+    expect(states).toEqual(['Choose workflow', 'Start collect', 'Acquire lease', 'Failed during acquire_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
+  });
+
+  it('reports a lease it could not release at the end as a failure of release_lease', async () => {
+    await queueResults([...resultsFor('collect').slice(0, -1), FAILING, leaseReleased]);
+
+    const { execution, states } = await execute({ workflow: 'collect' });
+
+    expect(execution.status).toBe('FAILED');
+    const events = await published();
+    expect(events.map((e) => e.detailType)).toEqual(['pre_collect', 'collect', 'post_collect', WORKFLOW_FAILED]);
+    expect(events.at(-1)?.detail.summary).toMatchObject({ step: 'release_lease' });
+    expect(states.slice(-5)).toEqual(['Release lease', 'Failed during release_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
+  });
+
+  it('rejects an unknown workflow before taking the lease or publishing anything', async () => {
+    const { execution, lease } = await execute({ workflow: 'collect_everything' });
 
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('UnknownWorkflow');
+    expect(lease).toEqual([]);
     expect(await published()).toEqual([]);
   });
 });
+
+/** moto fails an invocation whose response is over 6 MB with a function error, as Lambda does. */
+const FAILING = 'x'.repeat(6_000_001);
 
 /** An empty zip archive: moto's simple Lambda backend never runs the code. */
 const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);

@@ -88,6 +88,35 @@ describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
     expect(run.error).toBe('cleanup: CleanupRefused: above max_cleanup_per_run (100): 120 keys flagged');
   });
 
+  it('reports a run refused the lease as failed before any step, naming the holder', async () => {
+    const message = 'another workflow run holds the lease: run 20261123T095900Z-000000 (collect, started 2026-11-23T09:59:00.000Z on host:42), until ...';
+    const busy = await stateMachine({
+      summaries,
+      failAt: 'acquire_lease',
+      failure: { error: 'LeaseBusyError', cause: JSON.stringify({ errorType: 'LeaseBusyError', errorMessage: message, trace: [] }) },
+    });
+    const seen: RunProgress[] = [];
+    const started = await startExecution(busy, 'cleanup', '20261123T100310Z-000006');
+    const run = await followExecution(busy, started, 'cleanup', (progress) => seen.push(progress));
+    expect(run.status).toBe('failed');
+    expect(run.steps).toEqual([]);
+    expect(run.error).toBe(`acquire_lease: LeaseBusyError: ${message}`);
+    expect(seen.map((p) => p.type)).toEqual(['run_started', 'run_finished']);
+  });
+
+  it('keeps every step succeeded when only releasing the lease failed', async () => {
+    const stuck = await stateMachine({ summaries, failAt: 'release_lease', failure: { error: 'Lambda.Unknown', cause: 'timed out' } });
+    const started = await startExecution(stuck, 'collect', '20261123T100320Z-000007');
+    const run = await followExecution(stuck, started, 'collect');
+    expect(run.status).toBe('failed');
+    expect(run.steps.map((step) => [step.event, step.status])).toEqual([
+      ['pre_collect', 'succeeded'],
+      ['collect', 'succeeded'],
+      ['post_collect', 'succeeded'],
+    ]);
+    expect(run.error).toBe('release_lease: Lambda.Unknown: timed out');
+  });
+
   it('reads a finished run back by its id and lists runs', async () => {
     const deps = await stateMachine();
     const started = await startExecution(deps, 'cleanup', '20261123T100400Z-000005');
