@@ -26,8 +26,10 @@ export class InventoryGraph {
   private readonly edgeFrom: number[] = [];
   private readonly edgeTo: number[] = [];
   // Ordinals of each kind in the order added; kept up as nodes are added, rebuilt when one changes kind.
-  private byKind = new Map<string, number[]>();
+  private byKind = new Map<string, KindEntry>();
   private byKindStale = false;
+  /** Each node's kind, one shared string per kind: a kind test need not read the node itself. */
+  private readonly kindAtOrdinal: (string | undefined)[] = [];
   // Built on first use after a change.
   private out: Adjacency | undefined;
   private in: Adjacency | undefined;
@@ -43,11 +45,16 @@ export class InventoryGraph {
     this.nodeAtOrdinal[ordinal] = node;
     if (previous === undefined) {
       this.added.push(ordinal);
-      const list = this.byKind.get(node.kind);
-      if (list) list.push(ordinal);
-      else this.byKind.set(node.kind, [ordinal]);
+      let entry = this.byKind.get(node.kind);
+      if (!entry) {
+        entry = { kind: node.kind, ordinals: [] };
+        this.byKind.set(node.kind, entry);
+      }
+      entry.ordinals.push(ordinal);
+      this.kindAtOrdinal[ordinal] = entry.kind;
     } else if (previous.kind !== node.kind) {
       this.byKindStale = true;
+      this.kindAtOrdinal[ordinal] = node.kind;
     }
   }
 
@@ -151,7 +158,12 @@ export class InventoryGraph {
       this.byKind = kindIndex(this.added, this.nodeAtOrdinal);
       this.byKindStale = false;
     }
-    return this.byKind.get(kind) ?? EMPTY_ORDINALS;
+    return this.byKind.get(kind)?.ordinals ?? EMPTY_ORDINALS;
+  }
+
+  /** The kind of the node at an ordinal (undefined: no node), without reading the node. */
+  kindAt(ordinal: number): string | undefined {
+    return this.kindAtOrdinal[ordinal];
   }
 
   /** ancestor() from an ordinal: breadth first through inbound edges, through ids without a node too. */
@@ -165,7 +177,7 @@ export class InventoryGraph {
       if (end - first > 1) break;
       child = targets[first] as number;
       if (child === ordinal) return undefined;
-      if (this.nodeAtOrdinal[child]?.kind === kind) return this.nodeAtOrdinal[child];
+      if (this.kindAtOrdinal[child] === kind) return this.nodeAtOrdinal[child];
     }
     const seen = new Set<number>([ordinal]);
     let frontier = [ordinal];
@@ -176,7 +188,7 @@ export class InventoryGraph {
           const parent = targets[i] as number;
           if (seen.has(parent)) continue;
           seen.add(parent);
-          if (this.nodeAtOrdinal[parent]?.kind === kind) return this.nodeAtOrdinal[parent];
+          if (this.kindAtOrdinal[parent] === kind) return this.nodeAtOrdinal[parent];
           next.push(parent);
         }
       }
@@ -192,6 +204,7 @@ export class InventoryGraph {
       this.ordinalById.set(id, ordinal);
       this.idAt.push(id);
       this.nodeAtOrdinal.push(undefined);
+      this.kindAtOrdinal.push(undefined);
       this.out = this.in = undefined;
     }
     return ordinal;
@@ -227,13 +240,19 @@ function adjacency(count: number, sources: readonly number[], destinations: read
   return { offsets, targets };
 }
 
-function kindIndex(ordinals: readonly number[], nodes: readonly (InventoryNode | undefined)[]): Map<string, number[]> {
-  const index = new Map<string, number[]>();
+/** One kind's nodes: the kind, and their ordinals in the order added. */
+interface KindEntry {
+  kind: string;
+  ordinals: number[];
+}
+
+function kindIndex(ordinals: readonly number[], nodes: readonly (InventoryNode | undefined)[]): Map<string, KindEntry> {
+  const index = new Map<string, KindEntry>();
   for (const ordinal of ordinals) {
     const { kind } = nodes[ordinal] as InventoryNode;
-    const list = index.get(kind);
-    if (list) list.push(ordinal);
-    else index.set(kind, [ordinal]);
+    const entry = index.get(kind);
+    if (entry) entry.ordinals.push(ordinal);
+    else index.set(kind, { kind, ordinals: [ordinal] });
   }
   return index;
 }

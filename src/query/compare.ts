@@ -1,7 +1,7 @@
 import type { InventoryNode } from '../inventory/model';
-import type { Operator, PredicateTerm, Value } from './ast';
+import type { Operator, PredicateTerm, PropertyPath, Value } from './ast';
 import { parseDatetime, parseDuration, timestampOf } from './durations';
-import { accountOf, EvaluationContext, propertyReader, TimedProperty, timestampReader } from './properties';
+import { accountOf, ancestorFinder, EvaluationContext, propertyReader, TimedProperty, timestampReader } from './properties';
 import { isDurationPath } from './paths';
 import { ValidationError } from '../errors';
 
@@ -17,6 +17,7 @@ type ValueTest = (value: unknown) => boolean;
  */
 export function predicateTest(term: PredicateTerm, context: EvaluationContext): NodeTest {
   if (term.path.type === 'account') return accountTest(term, context);
+  if (term.path.ancestor !== undefined) return ancestorTest(term, term.path.ancestor, context);
   const elapsed = elapsedTest(term, context);
   if (elapsed) return elapsed;
   const read = propertyReader(term.path, context);
@@ -36,6 +37,30 @@ function accountTest(term: PredicateTerm, context: EvaluationContext): NodeTest 
     if (!account) return whenMissing;
     const matches = positive(account.reported.name) || positive(account.id);
     return negated ? !matches : matches;
+  };
+}
+
+/**
+ * `/ancestors.user.reported.name not in [...]`: the test of the ancestor's own property, made once
+ * per ancestor in an evaluation however many nodes share it (a user's keys), when ordinals are known.
+ */
+function ancestorTest(term: PredicateTerm, ancestor: string, context: EvaluationContext): NodeTest {
+  const { graph } = context;
+  const find = ancestorFinder(ancestor, graph);
+  const { ancestor: _ancestor, ...ownPath } = term.path as PropertyPath;
+  const own = predicateTest({ ...term, path: ownPath }, context);
+  const whenMissing = withModifier(valueTest(term.op, term.value, isDurationPath(term.path), context.now), term.modifier)(undefined);
+  let known: Uint8Array | undefined; // by ancestor ordinal: 0 not yet tested, 1 passes, 2 fails
+  return (node, ordinal = graph.ordinalOf(node.id)) => {
+    const found = ordinal < 0 ? -1 : find.fromOrdinal(ordinal);
+    if (found < 0) return whenMissing;
+    known ??= new Uint8Array(graph.ordinalCount);
+    let verdict = known[found] as number;
+    if (verdict === 0) {
+      verdict = own(graph.nodeAt(found) as InventoryNode, found) ? 1 : 2;
+      known[found] = verdict;
+    }
+    return verdict === 1;
   };
 }
 

@@ -121,12 +121,14 @@ export function compileTerm(term: Term, context: EvaluationContext): NodeTest {
     case 'all':
       return () => true;
     case 'is': {
-      const kinds = concreteKinds(term.kinds);
+      // By ordinal the graph knows the kind without reading the node (a cache miss on a large graph).
+      const { graph } = context;
+      const kinds: ReadonlySet<string> = concreteKinds(term.kinds);
       if (kinds.size === 1) {
         const only = [...kinds][0];
-        return (node) => node.kind === only;
+        return (node, ordinal) => (ordinal === undefined ? node.kind : graph.kindAt(ordinal)) === only;
       }
-      return (node) => kinds.has(node.kind);
+      return (node, ordinal) => kinds.has((ordinal === undefined ? node.kind : graph.kindAt(ordinal)) as string);
     }
     case 'id': {
       const ids = new Set(term.ids);

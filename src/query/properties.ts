@@ -140,9 +140,9 @@ export function ancestorFinder(kindName: string, graph: InventoryGraph): Ancesto
       if (first === end) return -1;
       if (end - first > 1) return nearest(ordinal, kinds, graph);
       child = targets[first] as number;
-      const parent = graph.nodeAt(child);
-      if (!parent) return -1;
-      if (kinds.has(parent.kind)) return child;
+      const kind = graph.kindAt(child);
+      if (kind === undefined) return -1;
+      if (kinds.has(kind)) return child;
       if (child === ordinal) return -1;
     }
     return -1;
@@ -165,9 +165,9 @@ function nearest(ordinal: number, kinds: ReadonlySet<string>, graph: InventoryGr
     for (const child of frontier) {
       for (let i = offsets[child] as number, end = offsets[child + 1] as number; i < end; i += 1) {
         const id = targets[i] as number;
-        const parent = graph.nodeAt(id);
-        if (!parent) continue;
-        if (kinds.has(parent.kind)) return id;
+        const kind = graph.kindAt(id);
+        if (kind === undefined) continue;
+        if (kinds.has(kind)) return id;
         if (seen.has(id)) continue;
         seen.add(id);
         next.push(id);
