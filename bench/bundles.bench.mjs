@@ -57,6 +57,7 @@ for (const name of FUNCTIONS) {
     format: 'cjs',
     target: 'node22',
     minify: true,
+    keepNames: true,
     sourcemap: true,
     external: ['@aws-sdk/*'],
     logLevel: 'warning',

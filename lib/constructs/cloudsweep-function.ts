@@ -75,6 +75,8 @@ export class CloudSweepFunction extends Construct {
 export function bundlingOptions(): nodejs.BundlingOptions {
   return {
     minify: true,
+    // Error class names are what the state machine's Retry/Catch and workflow_failed report.
+    keepNames: true,
     sourceMap: true,
     target: 'node22',
     format: nodejs.OutputFormat.CJS,

@@ -48,6 +48,7 @@ async function buildBundle(name: FunctionName, file: string): Promise<{ errors: 
     format: 'cjs',
     target: options.target,
     minify: options.minify,
+    keepNames: options.keepNames,
     sourcemap: options.sourceMap,
     external: options.externalModules,
     logLevel: 'silent',
@@ -86,6 +87,11 @@ describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
     // The Lambda runtime reports `name` as the errorType, which the Retry matches: minifying must not change it.
     expect(refusal.name).toBe('LeaseBusyError');
     expect(refusal.message).toMatch(/^another workflow run holds the lease: run exec-a \(collect_and_cleanup, started .* on step-functions:exec-a\), until .*An execution waits up to about 10 minutes/);
+  });
+
+  it('keeps the names of the typed errors it throws, so executions report them as written', async () => {
+    const refusal = (await handler({ action: 'run_jobs', ...ref('exec-c') }).catch((error: unknown) => error)) as Error;
+    expect(refusal.name).toBe('ValidationError');
   });
 
   it('releases the lease only for its holder, and again is no error', async () => {
