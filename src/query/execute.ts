@@ -12,7 +12,7 @@ import type { EvaluationContext } from './properties';
 export interface SearchOptions {
   graph: InventoryGraph;
   now: Date;
-  /** Recorded as `metadata.flagged_by` by `clean`: the job id, or `search` from the CLI. */
+  /** Recorded as `metadata.flagged_by` by `clean`: the job id, or `cli` (SPEC section 2). */
   flaggedBy?: string;
   /** The reason `clean` records when the command gives none. */
   reason?: string;
@@ -56,7 +56,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
       case 'clean': {
         const reason = command.reason ?? options.reason;
         const updates = flagForCleanup(pending.appliedTo(nodes), {
-          flaggedBy: options.flaggedBy ?? 'search',
+          flaggedBy: options.flaggedBy ?? 'cli',
           at: options.now.toISOString(),
           accountOf,
           ...(reason === undefined ? {} : { reason }),

@@ -148,7 +148,7 @@ describe('clean, protect, unprotect', () => {
   it('composes clean then protect into one update per node', () => {
     const { result } = run('id(AKIA0000000000000001) | clean | protect');
     expect(result.updates).toEqual([
-      expect.objectContaining({ metadata: expect.objectContaining({ protected: true, flagged_by: 'search' }), desired: { clean: true } }),
+      expect.objectContaining({ metadata: expect.objectContaining({ protected: true, flagged_by: 'cli' }), desired: { clean: true } }),
     ]);
   });
 
