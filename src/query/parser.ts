@@ -239,7 +239,12 @@ class Parser {
       if (token.text === 'true') return true;
       if (token.text === 'false') return false;
       if (token.text === 'null') return null;
-      if (NUMBER.test(token.text)) return Number(token.text);
+      if (NUMBER.test(token.text)) {
+        const number = Number(token.text);
+        // JSON has no Infinity: a number too large to hold would print and re-parse as something else.
+        if (!Number.isFinite(number)) this.fail(`number ${token.text} is out of range`, token);
+        return number;
+      }
       return token.text;
     }
     if (token.type === 'punct' && token.text === '[') {

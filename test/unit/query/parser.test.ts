@@ -205,3 +205,10 @@ describe('parse errors', () => {
     expect(error.message).toMatch(message);
   });
 });
+
+describe('numbers', () => {
+  it('refuses a number too large to hold, instead of reading it as Infinity', () => {
+    expect(() => parse('name != 2.9e+2379')).toThrow(ParseError);
+    expect(() => parse('name != 2.9e+2379')).toThrow(/number 2\.9e\+2379 is out of range/);
+  });
+});
