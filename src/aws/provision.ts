@@ -40,20 +40,7 @@ async function ensureTable(aws: AwsClients, role: ResourceRole, name: string): P
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     try {
-      await aws.dynamodb.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await createTable(aws, name);
       found.status = 'created';
     } catch (createError) {
       // Someone else (a second `init`) created it between our two calls.
@@ -80,4 +67,22 @@ async function ensureEventBus(aws: AwsClients, name: string): Promise<Provisione
     if ((error as { name?: string }).name !== 'ResourceAlreadyExistsException') throw error;
   }
   return bus;
+}
+
+/** Creates one of cloudsweep's tables: string keys `pk` and `sk`, on-demand billing (as the stack does). */
+export async function createTable(aws: AwsClients, name: string): Promise<void> {
+  await aws.dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../../src/aws/provision';
 import { run } from '../../cli/main';
 import type { CliContext } from '../../cli/context';
 import { AwsClients } from '../../src/aws/clients';
@@ -44,20 +44,7 @@ describe('the audit table and cloudsweep audit', () => {
   async function auditTable(): Promise<string> {
     tables += 1;
     const name = `audit-${tables}`;
-    await aws.dynamodb.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(aws, name);
     return name;
   }
 

@@ -1,4 +1,4 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../../src/aws/provision';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -85,20 +85,7 @@ export class Scenario {
   static async create(emulator: Emulator, name = ''): Promise<Scenario> {
     const scenario = new Scenario(emulator, name);
     for (const table of [scenario.settings.inventoryTable, scenario.settings.auditTable]) {
-      await scenario.aws.dynamodb.send(
-        new CreateTableCommand({
-          TableName: table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await createTable(scenario.aws, table);
     }
     return scenario;
   }

@@ -1,4 +1,4 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createTable } from '../../../src/aws/provision';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../../../src/aws/clients';
 import { Emulator, startEmulator } from '../../../src/emulator/moto';
@@ -19,20 +19,7 @@ describe('the lease of a run that cannot renew it (DynamoDB in moto)', () => {
   beforeAll(async () => {
     emulator = await startEmulator();
     aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await aws.dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createTable(aws, TABLE);
     lease = new DynamoLease(aws, TABLE, () => now);
   });
   afterAll(() => emulator?.stop());
