@@ -168,16 +168,26 @@ export class InventoryGraph {
 
   /** ancestor() from an ordinal: breadth first through inbound edges, through ids without a node too. */
   ancestorAt(ordinal: number, kind: Kind): InventoryNode | undefined {
+    const found = this.nearestAncestor(ordinal, (candidate) => candidate === kind);
+    return found < 0 ? undefined : this.nodeAtOrdinal[found];
+  }
+
+  /**
+   * The ordinal of the nearest node through inbound edges whose kind is `wanted`; -1 when none.
+   * Ids without a node are passed through.
+   */
+  nearestAncestor(ordinal: number, wanted: (kind: string) => boolean): number {
     const { offsets, targets } = this.inbound();
     // Inventories are trees: while each step has one parent, no frontier or `seen` set is needed.
     for (let child = ordinal, steps = 0; steps < this.idAt.length; steps += 1) {
       const first = offsets[child] as number;
       const end = offsets[child + 1] as number;
-      if (first === end) return undefined;
+      if (first === end) return -1;
       if (end - first > 1) break;
       child = targets[first] as number;
-      if (child === ordinal) return undefined;
-      if (this.kindAtOrdinal[child] === kind) return this.nodeAtOrdinal[child];
+      if (child === ordinal) return -1;
+      const kind = this.kindAtOrdinal[child];
+      if (kind !== undefined && wanted(kind)) return child;
     }
     const seen = new Set<number>([ordinal]);
     let frontier = [ordinal];
@@ -188,13 +198,14 @@ export class InventoryGraph {
           const parent = targets[i] as number;
           if (seen.has(parent)) continue;
           seen.add(parent);
-          if (this.kindAtOrdinal[parent] === kind) return this.nodeAtOrdinal[parent];
+          const kind = this.kindAtOrdinal[parent];
+          if (kind !== undefined && wanted(kind)) return parent;
           next.push(parent);
         }
       }
       frontier = next;
     }
-    return undefined;
+    return -1;
   }
 
   private ordinalFor(id: string): number {

@@ -130,52 +130,14 @@ export interface AncestorFinder {
 /** Finds the nearest node of a kind (or a kind it is, like `user`) through inbound edges. */
 export function ancestorFinder(kindName: string, graph: InventoryGraph): AncestorFinder {
   const kinds = new Set<string>((Object.keys(KINDS) as Kind[]).filter((kind) => kindIsA(kind, kindName)));
-  const fromOrdinal = (ordinal: number): number => {
-    const { offsets, targets } = graph.inbound();
-    // Inventories are trees: follow the one parent up while there is exactly one.
-    let child = ordinal;
-    for (let steps = 0; steps < graph.ordinalCount; steps += 1) {
-      const first = offsets[child] as number;
-      const end = offsets[child + 1] as number;
-      if (first === end) return -1;
-      if (end - first > 1) return nearest(ordinal, kinds, graph);
-      child = targets[first] as number;
-      const kind = graph.kindAt(child);
-      if (kind === undefined) return -1;
-      if (kinds.has(kind)) return child;
-      if (child === ordinal) return -1;
-    }
-    return -1;
-  };
+  const wanted = (kind: string): boolean => kinds.has(kind);
+  const fromOrdinal = (ordinal: number): number => graph.nearestAncestor(ordinal, wanted);
   const finder = (node: InventoryNode): InventoryNode | undefined => {
     const ordinal = graph.ordinalOf(node.id);
     const found = ordinal < 0 ? -1 : fromOrdinal(ordinal);
     return found < 0 ? undefined : graph.nodeAt(found);
   };
   return Object.assign(finder, { fromOrdinal });
-}
-
-/** Breadth first for graphs that are not trees; `seen` guards cycles. Ids without a node end a path. */
-function nearest(ordinal: number, kinds: ReadonlySet<string>, graph: InventoryGraph): number {
-  const { offsets, targets } = graph.inbound();
-  const seen = new Set<number>([ordinal]);
-  let frontier = [ordinal];
-  while (frontier.length > 0) {
-    const next: number[] = [];
-    for (const child of frontier) {
-      for (let i = offsets[child] as number, end = offsets[child + 1] as number; i < end; i += 1) {
-        const id = targets[i] as number;
-        const kind = graph.kindAt(id);
-        if (kind === undefined) continue;
-        if (kinds.has(kind)) return id;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        next.push(id);
-      }
-    }
-    frontier = next;
-  }
-  return -1;
 }
 
 /** The account a node belongs to: itself for an account. */
