@@ -1,16 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../cli/main';
-import type { CliContext } from '../../cli/context';
 import { AwsClients } from '../../src/aws/clients';
+import { runCli, TEST_CREDENTIALS } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { ConfigConflictError, createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
 
-const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 describe('cloudsweep config fix.worker (moto)', () => {
   let emulator: Emulator;
@@ -18,13 +16,7 @@ describe('cloudsweep config fix.worker (moto)', () => {
   let env: NodeJS.ProcessEnv;
   const dir = mkdtempSync(join(tmpdir(), 'cloudsweep-config-test-'));
 
-  async function cli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const context: CliContext = { out: (t) => void out.push(t), err: (t) => void err.push(t), env: { ...env, ...extraEnv }, isTTY: false, color: false };
-    const code = await run(argv, context);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const cli = (argv: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCli(argv, { ...env, ...extraEnv });
 
   const stored = () => createConfigStore(aws, DEFAULT_RESOURCE_NAMES.configTable).read();
 
@@ -45,10 +37,10 @@ describe('cloudsweep config fix.worker (moto)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
     env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1' };
-    process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
+    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     await ensureResources(aws, DEFAULT_RESOURCE_NAMES);
   });
   afterAll(() => emulator.stop());

@@ -1,7 +1,6 @@
 import { CreateScheduleGroupCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
-import { run } from '../../cli/main';
-import type { CliContext } from '../../cli/context';
 import { AwsClients } from '../../src/aws/clients';
+import { runCli, TEST_CREDENTIALS } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
@@ -9,7 +8,6 @@ import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
 import { smallInventory } from '../unit/jobs/fixture';
 
 const SEED_JOB = 'search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean';
-const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const SCHEDULER_ROLE = 'arn:aws:iam::123456789012:role/cloudsweep-scheduler';
 
 describe('cloudsweep jobs (moto)', () => {
@@ -17,22 +15,16 @@ describe('cloudsweep jobs (moto)', () => {
   let aws: AwsClients;
   let env: NodeJS.ProcessEnv;
 
-  async function cli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const context: CliContext = { out: (t) => void out.push(t), err: (t) => void err.push(t), env: { ...env, ...extraEnv }, isTTY: false, color: false };
-    const code = await run(argv, context);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const cli = (argv: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCli(argv, { ...env, ...extraEnv });
 
   const jobIds = async () => JSON.parse((await cli(['--output', 'json', 'jobs', 'list'])).out).map((job: { id: string }) => job.id);
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
     env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1' };
-    process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
+    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     await ensureResources(aws, DEFAULT_RESOURCE_NAMES);
     const graph = smallInventory();
     await createInventoryStore(aws, DEFAULT_RESOURCE_NAMES.inventoryTable).replaceAccount({

@@ -1,12 +1,11 @@
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
-import { run } from '../../cli/main';
-import type { CliContext } from '../../cli/context';
 import { AwsClients } from '../../src/aws/clients';
 import { collectInventory } from '../../src/collect';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
+import { CliResult, emulatorClients, emulatorEnv, runCli } from '../support/aws';
 
 const HOME = '123456789012';
 const NOW = '2026-11-24T12:00:00Z';
@@ -14,9 +13,7 @@ const NOW = '2026-11-24T12:00:00Z';
 describe('cloudsweep search on the stored inventory (moto)', () => {
   let emulator: Emulator;
   let aws: AwsClients;
-  let out: string[];
-  let err: string[];
-  let context: CliContext;
+  let env: NodeJS.ProcessEnv;
   const keys: Record<string, string> = {};
 
   async function userWithKey(name: string, lastUsedDaysAgo: number | null): Promise<void> {
@@ -33,25 +30,15 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
     });
   }
 
-  async function cli(...argv: string[]): Promise<number> {
-    out = [];
-    err = [];
-    return run(argv, context);
-  }
+  const cli = (...argv: string[]): Promise<CliResult> => runCli(argv, env);
 
   const stored = () => createInventoryStore(aws, DEFAULT_RESOURCE_NAMES.inventoryTable).loadGraph();
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    context = {
-      out: (text) => void out.push(text),
-      err: (text) => void err.push(text),
-      env: { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
-      isTTY: false,
-      color: false,
-    };
-    expect(await cli('init')).toBe(0);
+    aws = emulatorClients(emulator);
+    env = emulatorEnv(emulator);
+    expect((await cli('init')).code).toBe(0);
     await userWithKey('nancy', 200);
     await userWithKey('jenkins', null);
     await userWithKey('ci', 3);
@@ -61,35 +48,37 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
   afterAll(() => emulator.stop());
 
   it('counts the unused keys by user as the seed does', async () => {
-    expect(await cli('search', '--now', NOW, 'is(access_key) and last_access > 90days <-- is(user) | count name')).toBe(0);
-    expect(out.join('\n')).toBe('jenkins: 1\nnancy: 1\ntotal matched: 2\ntotal unmatched: 0');
+    const counted = await cli('search', '--now', NOW, 'is(access_key) and last_access > 90days <-- is(user) | count name');
+    expect(counted.code).toBe(0);
+    expect(counted.out).toBe('jenkins: 1\nnancy: 1\ntotal matched: 2\ntotal unmatched: 0');
   });
 
   it('clean flags the matched keys for the cli, once', async () => {
     const query = 'search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean';
-    expect(await cli('search', '--now', NOW, query)).toBe(0);
+    expect((await cli('search', '--now', NOW, query)).code).toBe(0);
     const first = (await stored()).graph.node(keys.nancy ?? '');
     expect(first).toMatchObject({ desired: { clean: true }, metadata: { flagged_by: 'cli' } });
     expect((await stored()).graph.node(keys.jenkins ?? '')?.desired.clean).toBeUndefined();
 
-    expect(await cli('search', '--now', '2026-11-25T12:00:00Z', query)).toBe(0);
+    expect((await cli('search', '--now', '2026-11-25T12:00:00Z', query)).code).toBe(0);
     expect((await stored()).graph.node(keys.nancy ?? '')?.metadata.flagged_at).toBe(first?.metadata.flagged_at);
   });
 
   it('protect and unprotect persist on the stored nodes', async () => {
-    expect(await cli('search', 'is(user) and name = ci | protect')).toBe(0);
+    expect((await cli('search', 'is(user) and name = ci | protect')).code).toBe(0);
     const ciUser = [...(await stored()).graph.nodes()].find((n) => n.kind === 'aws_iam_user' && n.reported.name === 'ci');
     expect(ciUser?.metadata.protected).toBe(true);
 
-    expect(await cli('search', 'is(user) and name = ci | unprotect')).toBe(0);
+    expect((await cli('search', 'is(user) and name = ci | unprotect')).code).toBe(0);
     const again = (await stored()).graph.node(ciUser?.id ?? '');
     expect(again?.metadata.protected).not.toBe(true);
   });
 
   it('refuses a malformed query with exit 2 and changes nothing', async () => {
     const before = JSON.stringify([...(await stored()).graph.nodes()]);
-    expect(await cli('search', 'is(access_key) and last_access >> 90days | clean')).toBe(2);
-    expect(err.join('\n')).toMatch(/column/);
+    const refused = await cli('search', 'is(access_key) and last_access >> 90days | clean');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/column/);
     expect(JSON.stringify([...(await stored()).graph.nodes()])).toBe(before);
   });
 });

@@ -1,9 +1,8 @@
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { run } from '../../cli/main';
-import type { CliContext } from '../../cli/context';
 import { AwsClients } from '../../src/aws/clients';
+import { runCli, TEST_CREDENTIALS } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { createConfigStore } from '../../src/config/store';
 import { DemoOrganization, keysTheSeedSearchFlags, seedDemoOrganization } from '../../src/demo/organization';
@@ -18,7 +17,6 @@ import { DynamoRunStore, RunRecord } from '../../src/workflow/runs';
 import { passStateMachineDefinition } from '../support/pass-state-machine';
 
 const SEED_JOB = 'search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean';
-const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 interface Received {
   'detail-type': string;
@@ -36,13 +34,7 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
   const names: ResourceNames = DEFAULT_RESOURCE_NAMES;
   let env: NodeJS.ProcessEnv;
 
-  async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const context: CliContext = { out: (t) => void out.push(t), err: (t) => void err.push(t), env, isTTY: false, color: false };
-    const code = await run(argv, context);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const cli = (...argv: string[]) => runCli(argv, env);
 
   /** Every message on the test queue so far, in the order the runs published them. */
   async function drainEvents(expected: number): Promise<Received[]> {
@@ -57,16 +49,16 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
     env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1' };
-    process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = CREDENTIALS.secretAccessKey;
+    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
     process.env.AWS_REGION = 'us-east-1';
     await ensureResources(aws, names);
     organization = await seedDemoOrganization(aws, emulator, now);
 
     // A subscriber to the bus, as a user would attach one: a rule on the source, an SQS target.
-    sqs = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    sqs = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'cloudsweep-events' }))).QueueUrl ?? '';
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
     await aws.eventbridge.send(new PutRuleCommand({ Name: 'to-queue', EventBusName: names.eventBus, EventPattern: JSON.stringify({ source: ['cloudsweep'] }) }));
