@@ -20,7 +20,7 @@ export const register: RegisterVerb = (program, context) => {
     .command('run')
     .description('run a workflow: collect_and_cleanup, collect or cleanup')
     .argument('<workflow>', `one of ${WORKFLOW_NAMES.join(', ')}`)
-    .option('--in-process', 'run the steps in this process, against the same tables, bus and IAM (no stack needed)')
+    .option('--in-process', 'run the steps in this process, against the same tables, bus and IAM (the default when no stack is deployed)')
     .option('--no-wait', 'deployed mode: start the execution and return without following it')
     .option('--lease-wait <duration>', 'when another run holds the lease, wait this long for it before refusing', '0s')
     .action(async (name: string, options: RunOptions, command: Command) => {
@@ -30,6 +30,11 @@ export const register: RegisterVerb = (program, context) => {
       if (leaseWaitMs === undefined || leaseWaitMs < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(options.leaseWait)}: give a duration such as 30s or 10m`);
       const runtime = await resolveRuntime(command, context);
       if (options.inProcess) return runInProcess(runtime, workflowName, leaseWaitMs, command, context);
+      if (runtime.stack === undefined && !runtime.names.stateMachineArn) {
+        // No stack here (a fresh account, the emulator): the seed's `workflow run cleanup` still works.
+        context.err(`No stack ${globalOptions(command).stack} is deployed here: running ${workflowName} in this process (--in-process).`);
+        return runInProcess(runtime, workflowName, leaseWaitMs, command, context);
+      }
       return runDeployed(runtime, workflowName, options.wait !== false, command, context);
     });
 
@@ -97,8 +102,8 @@ async function runDeployed(runtime: Runtime, workflow: WorkflowName, wait: boole
   if (!deps) {
     const stack = globalOptions(command).stack;
     throw new RuntimeError(
-      `no deployed state machine: stack ${stack} was not found (or has no StateMachineArn output). ` +
-        `Deploy it (npx cdk deploy) or run the workflow here with: workflow run ${workflow} --in-process`,
+      `no deployed state machine: stack ${stack} has no StateMachineArn output. ` +
+        `Deploy it again (npx cdk deploy) or run the workflow here with: workflow run ${workflow} --in-process`,
     );
   }
   const json = isJson(command);

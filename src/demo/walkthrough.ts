@@ -42,7 +42,7 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   },
   { narration: 'What the dry run would have done, key by key.', command: 'audit' },
   { narration: 'Now for real.', command: 'config set fix.worker fixworker.cleanup_dry_run=false' },
-  { narration: 'Run the cleanup workflow: flagged, unprotected keys are deleted.', command: 'workflow run cleanup --in-process' },
+  { narration: 'Run the cleanup workflow: flagged, unprotected keys are deleted.', command: 'workflow run cleanup' },
   { narration: 'Collect again to see what IAM holds now.', command: 'workflow run collect --in-process' },
   {
     narration: 'The keys unused for more than 90 days that remain: jenkins and ci were left out, break-glass is protected.',

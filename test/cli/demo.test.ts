@@ -74,7 +74,7 @@ describe('cloudsweep demo', () => {
     const audit = outputOf(result.stdout, 'audit');
     expect(audit.match(/ dry_run /g)).toHaveLength(8);
     expect(audit).toMatch(/break-glass .* skipped/);
-    const cleanup = outputOf(result.stdout, 'workflow run cleanup --in-process');
+    const cleanup = outputOf(result.stdout, 'workflow run cleanup');
     expect(cleanup).toMatch(/8 deleted/);
     expect(cleanup).toMatch(/Workflow cleanup succeeded/);
   });

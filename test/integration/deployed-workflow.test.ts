@@ -179,10 +179,13 @@ describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
       expect(out.join('\n') + err.join('\n')).toMatch(/CleanupRefused/);
     });
 
-    it('says how to proceed when no stack is deployed', async () => {
+    it('runs the workflow in this process when no stack is deployed', async () => {
       await emulator.motoApi('/moto-api/reset', {});
-      expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(1);
-      expect(err.join('\n')).toMatch(/stack CloudSweep was not found .* --in-process/);
+      expect(await run(['init'], context())).toBe(0);
+      out = [];
+      expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(0);
+      expect(err.join('\n')).toMatch(/No stack CloudSweep is deployed here: running cleanup in this process/);
+      expect(out.join('\n')).toMatch(/Workflow cleanup succeeded/);
     });
   });
 
