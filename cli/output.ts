@@ -30,7 +30,6 @@ export function paint(context: Pick<CliContext, 'color'>, style: Style, text: st
 
 /** Removes ANSI colour codes: for measuring widths and for tests. */
 export function stripColor(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
