@@ -1,8 +1,5 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { WALKTHROUGH } from '../../src/demo/walkthrough';
-
-const ROOT = join(__dirname, '..', '..');
+import { ProcessResult, spawnCloudsweep } from '../support/aws';
 
 /** The environment of a fresh machine: no AWS settings of the developer's leak into the demo. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -11,16 +8,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1' };
 }
 
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cloudsweep.js'), 'demo'], { env: cleanEnv(), cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runDemo(): Promise<ProcessResult> {
+  return spawnCloudsweep(['demo'], cleanEnv());
 }
 
 /** The text a step printed: from its `> command` line to the next step's narration. */

@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { AwsClients } from '../../src/aws/clients';
 import { seedDemoOrganization } from '../../src/demo/organization';
 import { SEED_COMMANDS } from '../../src/demo/seed-commands';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { ProcessResult, spawnCloudsweep } from '../support/aws';
 import { passStateMachineDefinition } from '../support/pass-state-machine';
 
-const ROOT = join(__dirname, '..', '..');
 const CLEANUP_SUMMARY = { flagged: 9, protected: 1, skipped: 0, deleted: 8, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
 
 /**
@@ -18,7 +16,7 @@ const CLEANUP_SUMMARY = { flagged: 9, protected: 1, skipped: 0, deleted: 8, deac
  */
 describe('the seed document typed into cloudsweep shell', () => {
   let emulator: Emulator;
-  let result: { code: number | null; stdout: string; stderr: string };
+  let result: ProcessResult;
 
   beforeAll(async () => {
     emulator = await startEmulator();
@@ -58,16 +56,7 @@ describe('the seed document typed into cloudsweep shell', () => {
       EDITOR: `sed -i -e 's/^  cleanup: false/  cleanup: true/' -e 's/^  cleanup_dry_run: true/  cleanup_dry_run: false/'`,
     });
     delete env.VISUAL;
-    result = await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'cloudsweep.js'), 'shell'], { env, cwd: ROOT });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(`${lines.join('\n')}\n`);
-    });
+    result = await spawnCloudsweep(['shell'], env, `${lines.join('\n')}\n`);
   }, 90_000);
   afterAll(() => emulator.stop());
 

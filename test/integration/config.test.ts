@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsClients } from '../../src/aws/clients';
-import { runCli, TEST_CREDENTIALS } from '../support/aws';
+import { emulatorClients, emulatorEnv, runCli } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { ConfigConflictError, createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
@@ -37,10 +37,8 @@ describe('cloudsweep config fix.worker (moto)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-    env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1' };
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    aws = emulatorClients(emulator);
+    env = emulatorEnv(emulator);
     await ensureResources(aws, DEFAULT_RESOURCE_NAMES);
   });
   afterAll(() => emulator.stop());

@@ -1,6 +1,6 @@
 import { CreateScheduleGroupCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { AwsClients } from '../../src/aws/clients';
-import { runCli, TEST_CREDENTIALS } from '../support/aws';
+import { emulatorClients, emulatorEnv, runCli } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
@@ -21,10 +21,8 @@ describe('cloudsweep jobs (moto)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-    env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1' };
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    aws = emulatorClients(emulator);
+    env = emulatorEnv(emulator);
     await ensureResources(aws, DEFAULT_RESOURCE_NAMES);
     const graph = smallInventory();
     await createInventoryStore(aws, DEFAULT_RESOURCE_NAMES.inventoryTable).replaceAccount({

@@ -2,7 +2,7 @@ import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsClients } from '../../src/aws/clients';
-import { runCli, TEST_CREDENTIALS } from '../support/aws';
+import { emulatorClients, emulatorEnv, runCli, TEST_CREDENTIALS } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { createConfigStore } from '../../src/config/store';
 import { DemoOrganization, keysTheSeedSearchFlags, seedDemoOrganization } from '../../src/demo/organization';
@@ -49,11 +49,8 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator();
-    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-    env = { AWS_ENDPOINT_URL: emulator.endpoint, AWS_REGION: 'us-east-1' };
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
-    process.env.AWS_REGION = 'us-east-1';
+    aws = emulatorClients(emulator);
+    env = emulatorEnv(emulator);
     await ensureResources(aws, names);
     organization = await seedDemoOrganization(aws, emulator, now);
 

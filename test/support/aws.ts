@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { CliContext } from '../../cli/context';
 import { run } from '../../cli/main';
 import { AwsClients } from '../../src/aws/clients';
@@ -34,4 +36,25 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<Cl
   const context: CliContext = { out: (text) => void out.push(text), err: (text) => void err.push(text), env, isTTY: false, color: false };
   const code = await run(argv, context);
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cloudsweep ARGV` as a user would, in its own process, with `input` on stdin. */
+export function spawnCloudsweep(argv: string[], env: NodeJS.ProcessEnv, input = ''): Promise<ProcessResult> {
+  const root = join(__dirname, '..', '..');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'cloudsweep.js'), ...argv], { env, cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
