@@ -236,16 +236,17 @@ function forward(
         port: target.port,
         method: req.method,
         path: req.url,
-        headers: { ...withoutFraming(req.headers), 'content-length': String(body.length) },
+        headers: { ...withoutHopByHop(req.headers), 'content-length': String(body.length) },
         agent,
       },
       (answer) => {
         const status = answer.statusCode ?? 502;
-        res.writeHead(status, answer.headers);
+        const headers = withoutHopByHop(answer.headers);
+        res.writeHead(status, headers);
         const parts: Buffer[] = [];
         if (keep) answer.on('data', (chunk: Buffer) => parts.push(chunk));
         answer.pipe(res);
-        answer.on('end', () => resolve(keep ? { status, headers: answer.headers, body: Buffer.concat(parts) } : undefined));
+        answer.on('end', () => resolve(keep ? { status, headers, body: Buffer.concat(parts) } : undefined));
         answer.on('error', reject);
       },
     );
@@ -254,9 +255,23 @@ function forward(
   });
 }
 
-/** The body was read whole, so it goes on with a length instead of the client's chunking. */
-function withoutFraming(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
-  const { 'transfer-encoding': _chunked, ...rest } = headers;
+/**
+ * Headers that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy does not
+ * pass them on. The body was read whole, so it goes on with a length instead of the client's
+ * chunking; and the emulator's `Connection: close` must not make the client drop its kept-alive
+ * connection after every answer, which real AWS endpoints do not ask for.
+ */
+function withoutHopByHop(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const {
+    connection: _connection,
+    'keep-alive': _keepAlive,
+    'proxy-connection': _proxyConnection,
+    'transfer-encoding': _transferEncoding,
+    te: _te,
+    trailer: _trailer,
+    upgrade: _upgrade,
+    ...rest
+  } = headers;
   return rest;
 }
 
