@@ -19,21 +19,36 @@ export interface KeyMatching {
 /**
  * Pairs a user's keys with the report's `access_key_1/2` columns by creation time: a column's
  * `last_rotated` is the key's CreateDate to the second. Never by position: the columns' order is
- * not the order ListAccessKeys answers in. A pairing that is not one-to-one is left unresolved
- * rather than guessed.
+ * not the order ListAccessKeys answers in. A pairing that is not one-to-one (a key with two
+ * columns of its second, a column two keys could have) is left unresolved rather than guessed.
  */
 export function matchKeysToReport(keys: readonly ListedKey[], slots: readonly ReportKeySlot[]): KeyMatching {
+  const candidates = keys.map((key) => columnsOf(key, slots));
+  const claims = new Map<ReportKeySlot, number>();
+  for (const columns of candidates) for (const slot of columns) claims.set(slot, (claims.get(slot) ?? 0) + 1);
   const matched: KeyMatching['matched'] = [];
   const unresolved: ListedKey[] = [];
-  for (const key of keys) {
-    const second = toSecond(key.createDate);
-    const columns = slots.filter((slot) => toSecond(slot.lastRotated) === second);
-    const twins = keys.filter((other) => toSecond(other.createDate) === second);
+  keys.forEach((key, i) => {
+    const columns = candidates[i] ?? [];
     const slot = columns[0];
-    if (columns.length === 1 && twins.length === 1 && slot) matched.push({ key, slot });
+    if (columns.length === 1 && slot && claims.get(slot) === 1) matched.push({ key, slot });
     else unresolved.push(key);
-  }
+  });
   return { matched, unresolved };
+}
+
+/**
+ * The columns of the key's creation second. IAM may give CreateDate to the microsecond, which the
+ * SDK rounds to the millisecond, so a key made in the last half millisecond of a second reads as
+ * the next whole second: a key on a whole second with no column of its own may have the
+ * previous second's.
+ */
+function columnsOf(key: ListedKey, slots: readonly ReportKeySlot[]): ReportKeySlot[] {
+  const created = Date.parse(key.createDate);
+  const second = Math.floor(created / 1000);
+  const exact = slots.filter((slot) => toSecond(slot.lastRotated) === second);
+  if (exact.length > 0 || created % 1000 !== 0) return exact;
+  return slots.filter((slot) => toSecond(slot.lastRotated) === second - 1);
 }
 
 function toSecond(iso: string): number {

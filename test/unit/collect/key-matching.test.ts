@@ -40,4 +40,29 @@ describe('matching keys to credential report columns', () => {
     expect(matched.map((m) => m.key.accessKeyId)).toEqual(['AKIAOLD']);
     expect(unresolved.map((k) => k.accessKeyId)).toEqual(['AKIANEW']);
   });
+
+  it('pairs a key the SDK rounded up to a whole second with the column of the second before', () => {
+    // IAM said 12:49:08.9997; the SDK keeps milliseconds and reads 12:49:09.000.
+    const { matched, unresolved } = matchKeysToReport([key('AKIA1', '2026-11-24T12:49:09.000Z')], [slot(1, '2026-11-24T12:49:08Z')]);
+    expect(unresolved).toEqual([]);
+    expect(matched.map((m) => m.slot.slot)).toEqual([1]);
+  });
+
+  it('prefers a key\'s own second, so keys one second apart still pair exactly', () => {
+    const keys = [key('AKIALATER', '2024-01-01T00:00:01Z'), key('AKIAEARLIER', '2024-01-01T00:00:00Z')];
+    const { matched, unresolved } = matchKeysToReport(keys, [slot(1, '2024-01-01T00:00:00Z'), slot(2, '2024-01-01T00:00:01Z')]);
+    expect(unresolved).toEqual([]);
+    expect(matched.map((m) => [m.key.accessKeyId, m.slot.slot])).toEqual([
+      ['AKIALATER', 2],
+      ['AKIAEARLIER', 1],
+    ]);
+  });
+
+  it('leaves a column two keys could have unresolved for both', () => {
+    // AKIANEW is newer than the report and on a whole second: it might be the second before's.
+    const keys = [key('AKIAOLD', '2024-01-01T00:00:00.500Z'), key('AKIANEW', '2024-01-01T00:00:01Z')];
+    const { matched, unresolved } = matchKeysToReport(keys, [slot(1, '2024-01-01T00:00:00Z')]);
+    expect(matched).toEqual([]);
+    expect(unresolved.map((k) => k.accessKeyId)).toEqual(['AKIAOLD', 'AKIANEW']);
+  });
 });
