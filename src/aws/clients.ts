@@ -8,6 +8,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
 /**
@@ -31,11 +32,22 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 export class AwsClients {
   private readonly built = new Map<string, unknown>();
 
-  constructor(readonly settings: AwsSettings = {}) {}
+  /**
+   * @param transport the HTTP handler (and so the kept-alive connections) of every client built
+   * from these settings, shared with the clients of other credentials made by `withCredentials`.
+   */
+  constructor(
+    readonly settings: AwsSettings = {},
+    private readonly transport: { handler?: NodeHttpHandler } = {},
+  ) {}
 
-  /** The same settings with other credentials: a member account entered through AssumeRole. */
+  /**
+   * The same settings with other credentials: a member account entered through AssumeRole. Its
+   * clients reuse these clients' connections (requests are signed one by one), so entering an
+   * account opens no new ones.
+   */
   withCredentials(credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider): AwsClients {
-    return new AwsClients({ ...this.settings, credentials });
+    return new AwsClients({ ...this.settings, credentials }, this.transport);
   }
 
   get iam(): IAMClient {
@@ -107,7 +119,9 @@ export class AwsClients {
 
   private config() {
     const { region, endpoint, credentials, maxAttempts } = this.settings;
+    this.transport.handler ??= new (require('@smithy/node-http-handler') as typeof import('@smithy/node-http-handler')).NodeHttpHandler();
     return {
+      requestHandler: this.transport.handler,
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
