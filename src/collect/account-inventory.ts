@@ -28,6 +28,11 @@ export interface ReadOptions extends ReportWait {
 /** GetAccountAuthorizationDetails pages: the API's maximum, so most accounts need one call. */
 const DETAILS_PAGE_SIZE = 1000;
 
+/** An account's users as read from IAM, each with its access keys, in IAM's order. */
+export interface IamReading {
+  users: Array<{ user: InventoryNode; keys: InventoryNode[] }>;
+}
+
 /**
  * Reads one account's IAM users and access keys with the fewest calls that still give exact data
  * (SPEC section 8): the credential report and the users' details run side by side, then
@@ -39,45 +44,55 @@ export async function readAccountInventory(
   account: { id: string; name: string },
   options: ReadOptions,
 ): Promise<AccountInventory> {
+  return accountInventory(account, await readIam(iam, options));
+}
+
+/** The IAM half of `readAccountInventory`: it needs the account's clients, not its id. */
+export async function readIam(iam: CountedIam, options: ReadOptions): Promise<IamReading> {
   const [report, users] = await Promise.all([fetchCredentialReport(iam, options), listUsers(iam)]);
 
   const withKeys = users.filter((user) => {
     const row = reportRow(report, user);
     return row === undefined || row.keySlots.length > 0;
   });
-  const listed = await mapPool(withKeys, options.concurrency, (user) => listAccessKeys(iam, user.UserName ?? ''));
+  const listed = await mapPool(withKeys, options.concurrency, (user) => listAccessKeys(iam.fanOut, user.UserName ?? ''));
 
-  const keyNodes = new Map<string, InventoryNode[]>();
   const unresolved: ListedKey[] = [];
   const usage = new Map<string, AccessKeyLastUsed>();
   withKeys.forEach((user, i) => {
-    const keys = listed[i] ?? [];
-    const { matched, unresolved: open } = matchKeysToReport(keys, reportRow(report, user)?.keySlots ?? []);
+    const { matched, unresolved: open } = matchKeysToReport(listed[i] ?? [], reportRow(report, user)?.keySlots ?? []);
     for (const { key, slot } of matched) {
       usage.set(key.accessKeyId, { last_used: slot.lastUsed, service_name: slot.lastUsedService, region: slot.lastUsedRegion });
     }
     unresolved.push(...open);
   });
-  const settled = await mapPool(unresolved, options.concurrency, (key) => lastUsedOf(iam, key.accessKeyId));
+  const settled = await mapPool(unresolved, options.concurrency, (key) => lastUsedOf(iam.fanOut, key.accessKeyId));
   unresolved.forEach((key, i) => usage.set(key.accessKeyId, settled[i] ?? NEVER_USED));
-  withKeys.forEach((user, i) => {
-    keyNodes.set(user.UserId ?? '', (listed[i] ?? []).map((key) => keyNode(key, usage.get(key.accessKeyId) ?? NEVER_USED)));
-  });
 
+  const keysOf = new Map(withKeys.map((user, i) => [user.UserId, listed[i] ?? []]));
+  return {
+    users: users.map((user) => ({
+      user: toUserNode(user, reportRow(report, user)),
+      keys: (keysOf.get(user.UserId) ?? []).map((key) => keyNode(key, usage.get(key.accessKeyId) ?? NEVER_USED)),
+    })),
+  };
+}
+
+/** The account's node, its users' and keys' nodes, and the edges account → user → key. */
+export function accountInventory(account: { id: string; name: string }, reading: IamReading): AccountInventory {
   const nodes: InventoryNode[] = [accountNode({ id: account.id, name: account.name })];
   const edges: Edge[] = [];
   let keyCount = 0;
-  for (const user of users) {
-    const node = toUserNode(user, reportRow(report, user));
-    nodes.push(node);
-    edges.push({ from: account.id, to: node.id });
-    for (const key of keyNodes.get(node.id) ?? []) {
+  for (const { user, keys } of reading.users) {
+    nodes.push(user);
+    edges.push({ from: account.id, to: user.id });
+    for (const key of keys) {
       nodes.push(key);
-      edges.push({ from: node.id, to: key.id });
+      edges.push({ from: user.id, to: key.id });
       keyCount += 1;
     }
   }
-  return { nodes, edges, users: users.length, keys: keyCount };
+  return { nodes, edges, users: reading.users.length, keys: keyCount };
 }
 
 const NEVER_USED: AccessKeyLastUsed = { last_used: null, service_name: null, region: null };
@@ -104,7 +119,7 @@ async function listUsers(iam: CountedIam): Promise<UserDetail[]> {
   return users;
 }
 
-async function listAccessKeys(iam: CountedIam, userName: string): Promise<ListedKey[]> {
+async function listAccessKeys(iam: CountedIam['fanOut'], userName: string): Promise<ListedKey[]> {
   const keys: ListedKey[] = [];
   let marker: string | undefined;
   do {
@@ -123,7 +138,7 @@ async function listAccessKeys(iam: CountedIam, userName: string): Promise<Listed
   return keys;
 }
 
-async function lastUsedOf(iam: CountedIam, accessKeyId: string): Promise<AccessKeyLastUsed> {
+async function lastUsedOf(iam: CountedIam['fanOut'], accessKeyId: string): Promise<AccessKeyLastUsed> {
   const answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
   const used = answer.AccessKeyLastUsed;
   return {

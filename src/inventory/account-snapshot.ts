@@ -15,10 +15,10 @@ export interface AccountSnapshot {
 export interface AccountSnapshotStore {
   replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome>;
   /**
-   * Starts replacing an account's snapshot: reads what is stored for it now, while the caller is
-   * still collecting, so only the writes remain once the new snapshot is known.
+   * Starts replacing an account's snapshot: reads what is stored for it now, so a caller can do
+   * that while it is still collecting and only the writes remain once the new snapshot is known.
    */
-  beginReplace(accountId: string): PendingReplace;
+  beginReplace(accountId: string): Promise<PendingReplace>;
 }
 
 export interface PendingReplace {

@@ -123,19 +123,18 @@ class DynamoStore implements DynamoInventoryStore {
     await batchWriteAll(this.documents, this.table, [...bySortKey.values()], { sleep: this.sleep });
   }
 
-  replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome> {
-    return this.beginReplace(snapshot.accountId).commit(snapshot);
+  async replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome> {
+    return (await this.beginReplace(snapshot.accountId)).commit(snapshot);
   }
 
-  beginReplace(accountId: string): PendingReplace {
-    const index = this.readIndex(accountKey(accountId));
-    index.catch(() => undefined); // reported by commit, if the caller gets that far
+  async beginReplace(accountId: string): Promise<PendingReplace> {
+    const current = await this.readIndex(accountKey(accountId));
     return {
       commit: async (snapshot) => {
         if (snapshot.accountId !== accountId) {
           throw new ValidationError(`snapshot of account ${snapshot.accountId} committed to a replacement of account ${accountId}`);
         }
-        return this.commit(snapshot, await index);
+        return this.commit(snapshot, current);
       },
     };
   }

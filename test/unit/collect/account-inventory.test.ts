@@ -9,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { readAccountInventory } from '../../../src/collect/account-inventory';
 import { CountedIam } from '../../../src/collect/counted-iam';
+import { CallBudget } from '../../../src/collect/pool';
 
 const iamMock = mockClient(IAMClient);
 const ACCOUNT = { id: '111111111111', name: 'prod' };
@@ -56,7 +57,7 @@ describe('reading one account', () => {
         { AccessKeyId: 'AKIAJNEW', Status: 'Active', CreateDate: new Date('2024-06-01T00:00:00Z') },
       ],
     });
-    const iam = new CountedIam(new IAMClient({ region: 'us-east-1' }));
+    const iam = new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8));
 
     const inventory = await read(iam);
 
@@ -93,7 +94,7 @@ describe('reading one account', () => {
     iamMock.on(GetAccessKeyLastUsedCommand, { AccessKeyId: 'AKIAB' }).resolves({
       AccessKeyLastUsed: { LastUsedDate: new Date('2024-03-03T00:00:00Z'), ServiceName: 'sts', Region: 'us-east-1' },
     });
-    const iam = new CountedIam(new IAMClient({ region: 'us-east-1' }));
+    const iam = new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8));
 
     const inventory = await read(iam);
 
@@ -108,7 +109,7 @@ describe('reading one account', () => {
     iamMock.on(GetCredentialReportCommand).resolves({ Content: report([]) });
     iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAF', Status: 'Active', CreateDate: new Date() }] });
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({ AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
-    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' })));
+    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)));
     expect(inventory.keys).toBe(1);
     expect(inventory.nodes.find((n) => n.id === 'AIDAFRESH')?.reported).toMatchObject({ password_enabled: false, atime: null });
   });

@@ -8,7 +8,7 @@ import type { AccountSnapshotStore } from '../../../src/inventory/account-snapsh
 const stsMock = mockClient(STSClient);
 const untouchedStore: AccountSnapshotStore = {
   replaceAccount: () => Promise.reject(new Error('must not be called')),
-  beginReplace: () => ({ commit: () => Promise.reject(new Error('must not be called')) }),
+  beginReplace: () => Promise.resolve({ commit: () => Promise.reject(new Error('must not be called')) }),
 };
 
 describe('collect', () => {

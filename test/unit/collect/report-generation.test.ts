@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CountedIam } from '../../../src/collect/counted-iam';
+import { CallBudget } from '../../../src/collect/pool';
 import { fetchCredentialReport } from '../../../src/collect/report-generation';
 import { RuntimeError } from '../../../src/errors';
 
@@ -27,7 +28,7 @@ describe('fetching the credential report', () => {
 
   beforeEach(() => {
     iamMock.reset();
-    iam = new CountedIam(new IAMClient({ region: 'us-east-1' }));
+    iam = new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8));
     slept = [];
   });
 
