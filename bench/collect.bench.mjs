@@ -22,7 +22,7 @@ const { CreateOrganizationCommand, CreateAccountCommand } = require('@aws-sdk/cl
 const { AwsClients } = dist('src/aws/clients.js');
 const { clientsForAccount, memberRoleArn } = dist('src/aws/accounts.js');
 const { ensureResources } = dist('src/aws/provision.js');
-const { collectInventory, DEFAULT_IAM_CONCURRENCY } = dist('src/collect/index.js');
+const { collectInventory, DEFAULT_CALLS_PER_ACCOUNT } = dist('src/collect/index.js');
 const { startEmulator } = dist('src/emulator/moto.js');
 const { startFaultProxy } = dist('src/emulator/fault-proxy.js');
 const { createInventoryStore } = dist('src/inventory/dynamo-store.js');
@@ -35,8 +35,8 @@ const LATENCY_MS = 50;
 const ROLE = 'CloudSweepMemberRole';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
-// IAM calls in flight per account; the default is collect's own.
-const IAM_CONCURRENCY = Number(process.env.BENCH_IAM_CONCURRENCY) || DEFAULT_IAM_CONCURRENCY;
+// AWS calls in flight per account collected at once; the default is collect's own.
+const CALLS_PER_ACCOUNT = Number(process.env.BENCH_CALLS_PER_ACCOUNT) || DEFAULT_CALLS_PER_ACCOUNT;
 
 async function pool(items, size, work) {
   let next = 0;
@@ -152,7 +152,7 @@ async function main() {
   const timed = async () => {
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
-    const summary = await collectInventory({ aws: delayed, store: createInventoryStore(delayed, table), clock, iamConcurrency: IAM_CONCURRENCY }, config, 'bench-2');
+    const summary = await collectInventory({ aws: delayed, store: createInventoryStore(delayed, table), clock, callsPerAccount: CALLS_PER_ACCOUNT }, config, 'bench-2');
     if (summary.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(summary.accounts)}`);
     const cpu = process.cpuUsage(cpu0);
     return { summary, wallMs: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000), stats: await slow.stats() };
@@ -167,7 +167,7 @@ async function main() {
   const third = await timed();
   await slow.stop();
 
-  const inFlight = Math.min(config.pool_size, third.summary.accounts.length) * IAM_CONCURRENCY;
+  const inFlight = Math.min(config.pool_size, third.summary.accounts.length) * CALLS_PER_ACCOUNT;
   const ideal = (third.stats.requests * LATENCY_MS) / inFlight;
   figures.latency_run_calls = third.stats.requests;
   figures.latency_run_replayed = third.stats.replayed;
