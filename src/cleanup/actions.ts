@@ -1,5 +1,6 @@
 import { DeleteAccessKeyCommand, IAMClient, StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { IamCall, isNoSuchEntity } from './verification';
+import { isNoSuchEntity } from '../aws/errors';
+import type { IamCall } from './verification';
 
 /** The only two IAM writes cleanup makes. NoSuchEntity means the key is gone: done, not failed. */
 export async function deleteAccessKey(iam: IAMClient, userName: string, accessKeyId: string, call: IamCall): Promise<'deleted' | 'already_absent'> {

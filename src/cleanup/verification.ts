@@ -5,6 +5,7 @@ import {
   ListUserTagsCommand,
   StatusType,
 } from '@aws-sdk/client-iam';
+import { isNoSuchEntity } from '../aws/errors';
 
 /** What IAM says about a key right now, read in its own account just before acting (SPEC 7 step 4). */
 export interface KeyFacts {
@@ -67,9 +68,4 @@ async function tagsOf(iam: IAMClient, userName: string, call: IamCall): Promise<
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return tags;
-}
-
-export function isNoSuchEntity(error: unknown): boolean {
-  const name = (error as { name?: string } | null)?.name;
-  return name === 'NoSuchEntity' || name === 'NoSuchEntityException';
 }

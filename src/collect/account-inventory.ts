@@ -2,8 +2,10 @@ import {
   GetAccessKeyLastUsedCommand,
   GetAccountAuthorizationDetailsCommand,
   ListAccessKeysCommand,
+  ListAccessKeysCommandOutput,
   UserDetail,
 } from '@aws-sdk/client-iam';
+import { isNoSuchEntity } from '../aws/errors';
 import { RuntimeError } from '../errors';
 import { AccessKeyLastUsed, accessKeyNode, accountNode, Edge, InventoryNode, userNode } from '../inventory/model';
 import type { CountedIam } from './counted-iam';
@@ -35,9 +37,9 @@ export interface IamReading {
 
 /**
  * Reads one account's IAM users and access keys with the fewest calls that still give exact data
- * (SPEC section 8): the credential report and the users' details run side by side, then
- * ListAccessKeys only for users the report shows with keys (or that are newer than the report),
- * then GetAccessKeyLastUsed only for keys no report column can be pinned on.
+ * (SPEC section 8): the credential report and the users' details run side by side, ListAccessKeys
+ * only for users the report shows with keys (or that are newer than the report), then
+ * GetAccessKeyLastUsed only for keys no report column can be pinned on.
  */
 export async function readAccountInventory(
   iam: CountedIam,
@@ -47,33 +49,46 @@ export async function readAccountInventory(
   return accountInventory(account, await readIam(iam, options));
 }
 
-/** The IAM half of `readAccountInventory`: it needs the account's clients, not its id. */
+/**
+ * The IAM half of `readAccountInventory`: it needs the account's clients, not its id. The report
+ * names the users with keys, so their keys are listed while the users' details are still loading
+ * (pages of 1,000 users, one after another).
+ */
 export async function readIam(iam: CountedIam, options: ReadOptions): Promise<IamReading> {
-  const [report, users] = await Promise.all([fetchCredentialReport(iam, options), listUsers(iam)]);
-
-  const withKeys = users.filter((user) => {
-    const row = reportRow(report, user);
-    return row === undefined || row.keySlots.length > 0;
-  });
-  const listed = await mapPool(withKeys, options.concurrency, (user) => listAccessKeys(iam.fanOut, user.UserName ?? ''));
+  const details = listUsers(iam);
+  details.catch(() => undefined); // awaited below
+  const report = await fetchCredentialReport(iam, options);
+  const reportedWithKeys = [...report.users.values()].filter((row) => row.keySlots.length > 0).map((row) => row.userName);
+  const listing = mapPool(reportedWithKeys, options.concurrency, (name) => listAccessKeys(iam.fanOut, name));
+  listing.catch(() => undefined); // awaited below
+  const users = await details;
+  const listed = new Set(reportedWithKeys);
+  const newer = users.filter((user) => reportRow(report, user) === undefined && !listed.has(user.UserName ?? '')).map((user) => user.UserName ?? '');
+  const [keysOfReported, keysOfNewer] = await Promise.all([listing, mapPool(newer, options.concurrency, (name) => listAccessKeys(iam.fanOut, name))]);
+  const keysByName = new Map([...zip(reportedWithKeys, keysOfReported), ...zip(newer, keysOfNewer)]);
+  // A user deleted since the report or the details has no keys to list: it is left out.
+  const present = users.filter((user) => keysByName.get(user.UserName ?? '') !== GONE);
+  const keysOf = (user: UserDetail): ListedKey[] => {
+    const keys = keysByName.get(user.UserName ?? '');
+    return keys === undefined || keys === GONE ? [] : keys;
+  };
 
   const unresolved: ListedKey[] = [];
   const usage = new Map<string, AccessKeyLastUsed>();
-  withKeys.forEach((user, i) => {
-    const { matched, unresolved: open } = matchKeysToReport(listed[i] ?? [], reportRow(report, user)?.keySlots ?? []);
+  for (const user of present) {
+    const { matched, unresolved: open } = matchKeysToReport(keysOf(user), reportRow(report, user)?.keySlots ?? []);
     for (const { key, slot } of matched) {
       usage.set(key.accessKeyId, { last_used: slot.lastUsed, service_name: slot.lastUsedService, region: slot.lastUsedRegion });
     }
     unresolved.push(...open);
-  });
+  }
   const settled = await mapPool(unresolved, options.concurrency, (key) => lastUsedOf(iam.fanOut, key.accessKeyId));
   unresolved.forEach((key, i) => usage.set(key.accessKeyId, settled[i] ?? NEVER_USED));
 
-  const keysOf = new Map(withKeys.map((user, i) => [user.UserId, listed[i] ?? []]));
   return {
-    users: users.map((user) => ({
+    users: present.map((user) => ({
       user: toUserNode(user, reportRow(report, user)),
-      keys: (keysOf.get(user.UserId) ?? []).map((key) => keyNode(key, usage.get(key.accessKeyId) ?? NEVER_USED)),
+      keys: keysOf(user).map((key) => keyNode(key, usage.get(key.accessKeyId) ?? NEVER_USED)),
     })),
   };
 }
@@ -119,11 +134,20 @@ async function listUsers(iam: CountedIam): Promise<UserDetail[]> {
   return users;
 }
 
-async function listAccessKeys(iam: CountedIam['fanOut'], userName: string): Promise<ListedKey[]> {
+/** ListAccessKeys' answer for a user that no longer exists. */
+const GONE: unique symbol = Symbol('user gone');
+
+async function listAccessKeys(iam: CountedIam['fanOut'], userName: string): Promise<ListedKey[] | typeof GONE> {
   const keys: ListedKey[] = [];
   let marker: string | undefined;
   do {
-    const page = await iam.send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+    let page: ListAccessKeysCommandOutput;
+    try {
+      page = await iam.send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
+    } catch (error) {
+      if (isNoSuchEntity(error)) return GONE;
+      throw error;
+    }
     for (const key of page.AccessKeyMetadata ?? []) {
       if (!key.AccessKeyId || !key.CreateDate) throw new RuntimeError(`IAM returned an access key of ${userName} without id or creation date`);
       keys.push({
@@ -136,6 +160,10 @@ async function listAccessKeys(iam: CountedIam['fanOut'], userName: string): Prom
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return keys;
+}
+
+function zip<A, B>(as: readonly A[], bs: readonly B[]): Array<[A, B]> {
+  return as.map((a, i) => [a, bs[i] as B]);
 }
 
 async function lastUsedOf(iam: CountedIam['fanOut'], accessKeyId: string): Promise<AccessKeyLastUsed> {

@@ -113,4 +113,48 @@ describe('reading one account', () => {
     expect(inventory.keys).toBe(1);
     expect(inventory.nodes.find((n) => n.id === 'AIDAFRESH')?.reported).toMatchObject({ password_enabled: false, atime: null });
   });
+
+  it('lists the keys the report shows while the users\' details are still loading', async () => {
+    let keysListed = (): void => undefined;
+    const listing = new Promise<void>((resolve) => (keysListed = resolve));
+    iamMock.on(GetCredentialReportCommand).resolves({ Content: report([['nancy', '2024-01-01T00:00:00+00:00', 'N/A', 'N/A', 'N/A']]) });
+    iamMock.on(ListAccessKeysCommand).callsFake(() => {
+      keysListed();
+      return { AccessKeyMetadata: [{ AccessKeyId: 'AKIANANCY', Status: 'Active', CreateDate: new Date('2024-01-01T00:00:00Z') }] };
+    });
+    // The details answer only once a key list was asked for: waiting for them first would hang.
+    iamMock.on(GetAccountAuthorizationDetailsCommand).callsFake(async () => {
+      await listing;
+      return { UserDetailList: [user('nancy')] };
+    });
+    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)));
+    expect(inventory).toMatchObject({ users: 1, keys: 1 });
+  });
+
+  it('leaves out a user deleted since the report, whose keys IAM no longer lists', async () => {
+    iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [user('nancy'), user('leaver')] });
+    iamMock.on(GetCredentialReportCommand).resolves({
+      Content: report([
+        ['nancy', '2024-01-01T00:00:00+00:00', 'N/A', 'N/A', 'N/A'],
+        ['leaver', '2024-01-01T00:00:00+00:00', 'N/A', 'N/A', 'N/A'],
+        ['gone-before-details', '2024-01-01T00:00:00+00:00', 'N/A', 'N/A', 'N/A'],
+      ]),
+    });
+    iamMock.on(ListAccessKeysCommand, { UserName: 'nancy' }).resolves({
+      AccessKeyMetadata: [{ AccessKeyId: 'AKIANANCY', Status: 'Active', CreateDate: new Date('2024-01-01T00:00:00Z') }],
+    });
+    const noSuchUser = (name: string) => Object.assign(new Error(`The user with name ${name} cannot be found.`), { name: 'NoSuchEntity' });
+    iamMock.on(ListAccessKeysCommand, { UserName: 'leaver' }).rejects(noSuchUser('leaver'));
+    iamMock.on(ListAccessKeysCommand, { UserName: 'gone-before-details' }).rejects(noSuchUser('gone-before-details'));
+    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)));
+    expect(inventory).toMatchObject({ users: 1, keys: 1 });
+    expect(inventory.nodes.map((n) => n.id)).toEqual(['111111111111', 'AIDANANCY', 'AKIANANCY']);
+  });
+
+  it('fails the account on any other error listing keys', async () => {
+    iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [user('nancy')] });
+    iamMock.on(GetCredentialReportCommand).resolves({ Content: report([['nancy', '2024-01-01T00:00:00+00:00', 'N/A', 'N/A', 'N/A']]) });
+    iamMock.on(ListAccessKeysCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied' }));
+    await expect(read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)))).rejects.toThrow('not allowed');
+  });
 });

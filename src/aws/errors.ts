@@ -1,0 +1,5 @@
+/** IAM's answer for a user or key that does not exist (any more). */
+export function isNoSuchEntity(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'NoSuchEntity' || name === 'NoSuchEntityException';
+}
