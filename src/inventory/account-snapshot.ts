@@ -37,8 +37,8 @@ export interface ReplaceOutcome {
 export interface EncodedSnapshot {
   /** SHA-256 of the canonical JSON: equal hashes mean nothing reported changed. */
   hash: string;
-  /** The canonical JSON, gzip'd. */
-  data: Buffer;
+  /** The canonical JSON, gzip'd on first use: an unchanged snapshot is never compressed. */
+  readonly data: Buffer;
   nodeIds: Set<string>;
 }
 
@@ -58,9 +58,12 @@ export function encodeAccountSnapshot(snapshot: AccountSnapshot): EncodedSnapsho
     edges: snapshot.edges.map((edge): [string, string] => [edge.from, edge.to]).sort((a, b) => compare(a[0], b[0]) || compare(a[1], b[1])),
   };
   const json = JSON.stringify(stored);
+  let data: Buffer | undefined;
   return {
     hash: createHash('sha256').update(json).digest('hex'),
-    data: gzipSync(json),
+    get data() {
+      return (data ??= gzipSync(json));
+    },
     nodeIds: new Set(nodes.map((node) => node.id)),
   };
 }
