@@ -127,8 +127,10 @@ export async function collectInventory(
   const share = callsPerAccount(deps);
   const budget = new CallBudget(share);
   const fanOut = 2 * share;
+  // Asked first, so its answers come back (and the members' AssumeRole calls go out) first.
+  const listing = listAccounts(deps, config);
   const home = startReading(deps, deps.aws, { budget, fanOut });
-  const { accounts } = await listAccounts(deps, config).catch(async (error: unknown) => {
+  const { accounts } = await listing.catch(async (error: unknown) => {
     await home.inventory.catch(() => undefined); // no call left running behind the caller's back
     throw error;
   });
