@@ -8,8 +8,10 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+/** An SDK client's HTTP handler: the same type for every service's client. */
+type RequestHandler = NonNullable<STSClient['config']['requestHandler']>;
 
 /**
  * Where and how to reach AWS. `endpoint` points every client at an emulator; left out, the SDK's
@@ -38,7 +40,7 @@ export class AwsClients {
    */
   constructor(
     readonly settings: AwsSettings = {},
-    private readonly transport: { handler?: NodeHttpHandler } = {},
+    private readonly transport: { handler?: RequestHandler } = {},
   ) {}
 
   /**
@@ -113,15 +115,19 @@ export class AwsClients {
   }
 
   private client<T>(name: string, build: () => T): T {
-    if (!this.built.has(name)) this.built.set(name, build());
+    if (!this.built.has(name)) {
+      const client = build();
+      // The first client's handler (the SDK's default) becomes every later client's.
+      this.transport.handler ??= (client as { config?: { requestHandler?: RequestHandler } }).config?.requestHandler;
+      this.built.set(name, client);
+    }
     return this.built.get(name) as T;
   }
 
   private config() {
     const { region, endpoint, credentials, maxAttempts } = this.settings;
-    this.transport.handler ??= new (require('@smithy/node-http-handler') as typeof import('@smithy/node-http-handler')).NodeHttpHandler();
     return {
-      requestHandler: this.transport.handler,
+      ...(this.transport.handler ? { requestHandler: this.transport.handler } : {}),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
