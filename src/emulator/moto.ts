@@ -6,7 +6,7 @@ import { RuntimeError } from '../errors';
 
 /**
  * The embedded AWS emulator: moto, run in-process by `moto_launcher.py` beside this file, which adds
- * the few controls moto lacks (backdating keys, refusing AssumeRole). Used by the demo, the
+ * the few controls moto lacks (backdating keys, refusing AssumeRole, a credential report that stays). Used by the demo, the
  * integration tests and the benchmarks. Found on PATH, else in a project-local virtualenv that is
  * created on first use.
  */
@@ -17,6 +17,11 @@ export interface Emulator {
   setAccessKey(change: AccessKeyChange): Promise<void>;
   /** AssumeRole into these accounts answers AccessDenied from now on. */
   denyAssumeRole(accountIds: string[]): Promise<void>;
+  /**
+   * While frozen, the account's credential report stays as it is now, as IAM's reused report does
+   * (moto otherwise writes it afresh on every read). A report must have been generated.
+   */
+  freezeCredentialReport(accountId: string, frozen: boolean): Promise<void>;
   /** POSTs to moto's own `/moto-api/...` endpoints. */
   motoApi(path: string, body: unknown): Promise<void>;
   stop(): Promise<void>;
@@ -134,6 +139,10 @@ class MotoEmulator implements Emulator {
 
   async denyAssumeRole(accountIds: string[]): Promise<void> {
     await this.post('/_cloudsweep/sts/deny-assume', { account_ids: accountIds });
+  }
+
+  async freezeCredentialReport(accountId: string, frozen: boolean): Promise<void> {
+    await this.post('/_cloudsweep/iam/freeze-report', { account_id: accountId, frozen });
   }
 
   async motoApi(path: string, body: unknown): Promise<void> {

@@ -1,12 +1,16 @@
 """Runs moto in-process on 127.0.0.1:PORT, with a small control API for what moto's own API lacks.
 
 moto has no call to backdate an access key's creation or last use, nor to make AssumeRole fail
-for one account. Tests, benchmarks and the demo need both, so this launcher wraps moto's WSGI app:
+for one account, and it writes each credential report afresh when it is read, where IAM serves the
+one it generated (up to 4 hours old). Tests, benchmarks and the demo need all three, so this
+launcher wraps moto's WSGI app:
 
   POST /_cloudsweep/iam/access-key   {"account_id", "access_key_id", "create_date"?: ISO,
                                       "last_used"?: {"date": ISO, "service": str, "region": str} | null,
                                       "status"?: "Active" | "Inactive"}
   POST /_cloudsweep/sts/deny-assume  {"account_ids": [..]}  AssumeRole into these answers AccessDenied
+  POST /_cloudsweep/iam/freeze-report {"account_id", "frozen": bool}  while frozen, the account's
+                                      credential report stays as it is now, as a reused report does
   GET  /_cloudsweep/health
 
 Everything else goes to moto unchanged. Usage: python3 moto_launcher.py PORT
@@ -60,6 +64,16 @@ def set_access_key(body):
     return Response(json.dumps({"ok": True}), mimetype="application/json")
 
 
+def freeze_report(body):
+    backend = iam_backends[body["account_id"]]["aws"]
+    if body.get("frozen"):
+        report = backend.get_credential_report()  # raises if none was generated: answered as a 500
+        backend.get_credential_report = lambda: report
+    else:
+        backend.__dict__.pop("get_credential_report", None)
+    return Response(json.dumps({"ok": True}), mimetype="application/json")
+
+
 ACCESS_DENIED = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error><Type>Sender</Type><Code>AccessDenied</Code>
   <Message>User is not authorized to perform: sts:AssumeRole on resource: {arn}</Message></Error>
@@ -77,6 +91,8 @@ class ControlApp:
             return Response("ok")(environ, start_response)
         if path == "/_cloudsweep/iam/access-key" and request.method == "POST":
             return set_access_key(request.get_json(force=True))(environ, start_response)
+        if path == "/_cloudsweep/iam/freeze-report" and request.method == "POST":
+            return freeze_report(request.get_json(force=True))(environ, start_response)
         if path == "/_cloudsweep/sts/deny-assume" and request.method == "POST":
             denied_assume_accounts.clear()
             denied_assume_accounts.update(request.get_json(force=True).get("account_ids", []))
