@@ -14,6 +14,8 @@ import { CallBudget } from '../../../src/collect/pool';
 const iamMock = mockClient(IAMClient);
 const ACCOUNT = { id: '111111111111', name: 'prod' };
 const arn = (name: string) => `arn:aws:iam::111111111111:user/${name}`;
+/** The IAM client of one account's collect, counting its calls. */
+const accountIam = () => new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8));
 const user = (name: string, extra: object = {}) => ({
   UserName: name, UserId: `AIDA${name.toUpperCase()}`, Arn: arn(name), Path: '/', CreateDate: new Date('2020-01-01T00:00:00Z'), ...extra,
 });
@@ -57,7 +59,7 @@ describe('reading one account', () => {
         { AccessKeyId: 'AKIAJNEW', Status: 'Active', CreateDate: new Date('2024-06-01T00:00:00Z') },
       ],
     });
-    const iam = new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8));
+    const iam = accountIam();
 
     const inventory = await read(iam);
 
@@ -94,7 +96,7 @@ describe('reading one account', () => {
     iamMock.on(GetAccessKeyLastUsedCommand, { AccessKeyId: 'AKIAB' }).resolves({
       AccessKeyLastUsed: { LastUsedDate: new Date('2024-03-03T00:00:00Z'), ServiceName: 'sts', Region: 'us-east-1' },
     });
-    const iam = new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8));
+    const iam = accountIam();
 
     const inventory = await read(iam);
 
@@ -109,7 +111,7 @@ describe('reading one account', () => {
     iamMock.on(GetCredentialReportCommand).resolves({ Content: report([]) });
     iamMock.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAF', Status: 'Active', CreateDate: new Date() }] });
     iamMock.on(GetAccessKeyLastUsedCommand).resolves({ AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
-    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)));
+    const inventory = await read(accountIam());
     expect(inventory.keys).toBe(1);
     expect(inventory.nodes.find((n) => n.id === 'AIDAFRESH')?.reported).toMatchObject({ password_enabled: false, atime: null });
   });
@@ -127,7 +129,7 @@ describe('reading one account', () => {
       await listing;
       return { UserDetailList: [user('nancy')] };
     });
-    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)));
+    const inventory = await read(accountIam());
     expect(inventory).toMatchObject({ users: 1, keys: 1 });
   });
 
@@ -146,7 +148,7 @@ describe('reading one account', () => {
     const noSuchUser = (name: string) => Object.assign(new Error(`The user with name ${name} cannot be found.`), { name: 'NoSuchEntity' });
     iamMock.on(ListAccessKeysCommand, { UserName: 'leaver' }).rejects(noSuchUser('leaver'));
     iamMock.on(ListAccessKeysCommand, { UserName: 'gone-before-details' }).rejects(noSuchUser('gone-before-details'));
-    const inventory = await read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)));
+    const inventory = await read(accountIam());
     expect(inventory).toMatchObject({ users: 1, keys: 1 });
     expect(inventory.nodes.map((n) => n.id)).toEqual(['111111111111', 'AIDANANCY', 'AKIANANCY']);
   });
@@ -155,6 +157,6 @@ describe('reading one account', () => {
     iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [user('nancy')] });
     iamMock.on(GetCredentialReportCommand).resolves({ Content: report([['nancy', '2024-01-01T00:00:00+00:00', 'N/A', 'N/A', 'N/A']]) });
     iamMock.on(ListAccessKeysCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDenied' }));
-    await expect(read(new CountedIam(new IAMClient({ region: 'us-east-1' }), new CallBudget(8)))).rejects.toThrow('not allowed');
+    await expect(read(accountIam())).rejects.toThrow('not allowed');
   });
 });
