@@ -37,12 +37,16 @@ export type CallPriority = 'opening' | 'fan-out';
  */
 export class CallBudget {
   private active = 0;
+  private limit = 1;
   private readonly waiting: Record<CallPriority, Array<() => void>> = { opening: [], 'fan-out': [] };
 
-  constructor(private limit: number) {}
+  constructor(limit: number) {
+    this.setLimit(limit);
+  }
 
+  /** At least 1, so a call always gets its turn. */
   setLimit(limit: number): void {
-    this.limit = Math.max(1, Math.floor(limit));
+    this.limit = Math.max(1, Math.floor(limit) || 1);
     this.admit();
   }
 
