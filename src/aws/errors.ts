@@ -3,3 +3,8 @@ export function isNoSuchEntity(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name;
   return name === 'NoSuchEntity' || name === 'NoSuchEntityException';
 }
+
+/** DynamoDB's answer to a write whose condition did not hold (someone else wrote first). */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}

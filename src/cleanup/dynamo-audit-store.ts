@@ -9,6 +9,7 @@ import {
   TransactWriteCommand,
   TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../aws/errors';
 import { RuntimeError } from '../errors';
 import { AuditEntry, compareEntries, publicEntry } from './audit-entry';
 import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
@@ -232,9 +233,8 @@ export function daysBetween(since: string, now: Date): string[] {
 }
 
 function conditionFailed(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  if (name === 'ConditionalCheckFailedException') return true;
-  if (name !== 'TransactionCanceledException') return false;
+  if (isConditionalCheckFailed(error)) return true;
+  if ((error as { name?: string }).name !== 'TransactionCanceledException') return false;
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
   if (reasons?.some((reason) => reason.Code === 'ConditionalCheckFailed')) return true;
   return /ConditionalCheckFailed/.test((error as Error).message ?? '');

@@ -23,7 +23,7 @@ export interface AccountInventory {
 }
 
 export interface ReadOptions extends ReportWait {
-  /** IAM calls in flight at once within this account. */
+  /** The per-user and per-key calls of this account in flight at most (the call budget may allow fewer). */
   concurrency: number;
 }
 
@@ -39,20 +39,10 @@ export interface IamReading {
  * Reads one account's IAM users and access keys with the fewest calls that still give exact data
  * (SPEC section 8): the credential report and the users' details run side by side, ListAccessKeys
  * only for users the report shows with keys (or that are newer than the report), then
- * GetAccessKeyLastUsed only for keys no report column can be pinned on.
- */
-export async function readAccountInventory(
-  iam: CountedIam,
-  account: { id: string; name: string },
-  options: ReadOptions,
-): Promise<AccountInventory> {
-  return accountInventory(account, await readIam(iam, options));
-}
-
-/**
- * The IAM half of `readAccountInventory`: it needs the account's clients, not its id. The report
- * names the users with keys, so their keys are listed while the users' details are still loading
- * (pages of 1,000 users, one after another).
+ * GetAccessKeyLastUsed only for keys no report column can be pinned on. It needs the account's
+ * clients, not its id (`accountInventory` adds that). The report names the users with keys, so
+ * their keys are listed while the users' details are still loading (pages of 1,000 users, one
+ * after another).
  */
 export async function readIam(iam: CountedIam, options: ReadOptions): Promise<IamReading> {
   const details = listUsers(iam);

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError } from '../errors';
 import { defaultFixWorkerConfig, FIX_WORKER, FixWorkerConfig } from './fix-worker';
@@ -71,7 +71,7 @@ export class DynamoConfigStore implements ConfigStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException') {
+      if (isConditionalCheckFailed(error)) {
         throw new ConfigConflictError(expectedRevision);
       }
       throw error;

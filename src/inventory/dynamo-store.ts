@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError, ValidationError } from '../errors';
 import {
@@ -281,7 +282,7 @@ class DynamoStore implements DynamoInventoryStore {
     try {
       await write();
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+      if (isConditionalCheckFailed(error)) {
         throw new RuntimeError(`another collect replaced the snapshot of account ${accountId} at the same time; this one was not stored`);
       }
       throw error;

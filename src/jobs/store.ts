@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { ValidationError } from '../errors';
 import type { Job, JobRunRecord } from './job';
@@ -98,7 +98,7 @@ export class DynamoJobStore implements JobStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 }
@@ -108,13 +108,9 @@ async function conditional<T>(send: () => Promise<T>, refusal: () => Error): Pro
   try {
     return await send();
   } catch (error) {
-    if (isConditionFailure(error)) throw refusal();
+    if (isConditionalCheckFailed(error)) throw refusal();
     throw error;
   }
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 
 function toItem(job: Job): Record<string, unknown> {

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError } from '../errors';
 
@@ -71,7 +71,7 @@ export class DynamoLease implements Lease {
       );
       return { acquired: true as const };
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       const current = await this.aws.documents.send(new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: true }));
       const item = current.Item as HeldLease | undefined;
       return { acquired: false as const, ...(item ? { heldBy: item } : {}) };
@@ -91,7 +91,7 @@ export class DynamoLease implements Lease {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -103,7 +103,7 @@ export class DynamoLease implements Lease {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -231,8 +231,4 @@ export async function releaseRunLease(lease: Lease, holder: string): Promise<Lea
 
 function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === 'ConditionalCheckFailedException';
 }

@@ -7,7 +7,7 @@ import {
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readAccountInventory } from '../../../src/collect/account-inventory';
+import { accountInventory, readIam } from '../../../src/collect/account-inventory';
 import { CountedIam } from '../../../src/collect/counted-iam';
 import { CallBudget } from '../../../src/collect/pool';
 
@@ -35,7 +35,7 @@ describe('reading one account', () => {
     iamMock.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
   });
 
-  const read = (iam: CountedIam) => readAccountInventory(iam, ACCOUNT, { concurrency: 4, sleep: async () => undefined });
+  const read = async (iam: CountedIam) => accountInventory(ACCOUNT, await readIam(iam, { concurrency: 4, sleep: async () => undefined }));
 
   it('lists keys only for users the report shows with keys and pairs columns by creation time', async () => {
     iamMock
