@@ -16,7 +16,10 @@ const jobs = createJobStore(aws, names.jobsTable);
 const config = createConfigStore(aws, names.configTable);
 const lease = new DynamoLease(aws, names.runsTable, clock);
 
-/** Jobs of a workflow event, one scheduled job (EventBridge Scheduler), the cleanup plan, and the workflow lease. */
+/**
+ * Jobs of a workflow event, one scheduled job (EventBridge Scheduler), the cleanup plan, and the
+ * workflow lease (given back by the execution, or by the rule for an execution that ended without).
+ */
 export async function handler(event: unknown): Promise<JobsSummary | JobRunResult | PlanSummary | LeaseTaken | LeaseRelease> {
   const request = parsePlanEvent(event);
   return invoke(runtime, request, async () => {
@@ -35,6 +38,7 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
         return acquireRunLease(lease, holder, request.ttl_seconds, EXECUTION_LEASE_ADVICE);
       }
       case 'release_lease':
+      case 'execution_ended':
         return releaseRunLease(lease, request.run_id);
     }
   });

@@ -7,6 +7,7 @@ import type {
   CleanupInput,
   CollectAccountInput,
   DrawPlanInput,
+  ExecutionEndedInput,
   ListAccountsInput,
   ReleaseLeaseInput,
   RunJobInput,
@@ -14,13 +15,14 @@ import type {
   RunRef,
   SummarizeCollectInput,
 } from '../../src/workflow/contracts';
+import { UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/contracts';
 
 /**
  * The Lambda events (src/workflow/contracts.ts), checked at the door: a malformed event is
  * rejected with the field it got wrong, before anything is read or written.
  */
 export type CollectEvent = ListAccountsInput | CollectAccountInput | SummarizeCollectInput;
-export type PlanEvent = RunJobsInput | DrawPlanInput | RunJobInput | AcquireLeaseInput | ReleaseLeaseInput;
+export type PlanEvent = RunJobsInput | DrawPlanInput | RunJobInput | AcquireLeaseInput | ReleaseLeaseInput | ExecutionEndedInput;
 export type CleanupEvent = CleanupInput;
 
 type Fields = Record<string, unknown>;
@@ -41,7 +43,7 @@ export function parseCollectEvent(event: unknown): CollectEvent {
 
 export function parsePlanEvent(event: unknown): PlanEvent {
   const fields = object(event, 'event');
-  const action = oneOf(fields, 'action', ['run_jobs', 'plan', 'run_job', 'acquire_lease', 'release_lease'] as const);
+  const action = oneOf(fields, 'action', ['run_jobs', 'plan', 'run_job', 'acquire_lease', 'release_lease', 'execution_ended'] as const);
   switch (action) {
     case 'run_jobs':
       return { action, ...runRef(fields), event: workflowEvent(fields) };
@@ -53,6 +55,8 @@ export function parsePlanEvent(event: unknown): PlanEvent {
       return { action, ...runRef(fields), ttl_seconds: seconds(fields, 'ttl_seconds') };
     case 'release_lease':
       return { action, ...runRef(fields) };
+    case 'execution_ended':
+      return { action, run_id: text(fields, 'run_id'), status: oneOf(fields, 'status', UNFINISHED_EXECUTION_STATUSES) };
   }
 }
 

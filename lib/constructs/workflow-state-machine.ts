@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -7,6 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
 import { StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
+import { ExecutionEndedInput, UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/contracts';
 import { EXECUTION_LEASE_RETRY } from '../../src/workflow/lease';
 
 export interface WorkflowStateMachineProps {
@@ -44,13 +46,15 @@ type FailedStep = WorkflowEvent | 'acquire_lease' | 'release_lease';
  * chain of steps in WORKFLOW_STEPS order, entered at the requested workflow's first event and left
  * after its last. At each step: publish the event, run the jobs subscribed to it, do the action.
  * Around the steps, the lease the in-process runner also takes (src/workflow/lease.ts): acquired
- * before the first step, released after the last and on the failure path, so two runs, deployed
- * or in-process, never interleave.
+ * before the first step, released after the last and on the failure path (and, for an execution
+ * stopped or timed out, by a rule on its end), so two runs, deployed or in-process, never interleave.
  * State data: `{workflow, run_id, lease, summaries: {collect?, plan?, cleanup?}, collect?, jobs?, error?}`.
  */
 export class WorkflowStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
+  /** Gives back the lease of an execution that ended without its own release. */
+  readonly endedExecutions: events.Rule;
 
   constructor(scope: Construct, id: string, private readonly props: WorkflowStateMachineProps) {
     super(scope, id);
@@ -116,6 +120,30 @@ export class WorkflowStateMachine extends Construct {
       timeout: props.timeout,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.endedExecutions = this.releaseLeaseOfEndedExecutions();
+  }
+
+  /**
+   * An execution that is stopped, times out, or fails outside a Catch never reaches a `Release
+   * lease` state, so its lease would stand for its whole lifetime (the workflow timeout) and refuse
+   * every run until then. Step Functions reports the end on the default event bus; this rule hands
+   * it to plan, which releases the lease if that execution still holds it (src/workflow/lease.ts).
+   */
+  private releaseLeaseOfEndedExecutions(): events.Rule {
+    const input: Record<keyof ExecutionEndedInput, string> = {
+      action: 'execution_ended',
+      run_id: events.EventField.fromPath('$.detail.name'),
+      status: events.EventField.fromPath('$.detail.status'),
+    };
+    return new events.Rule(this, 'EndedExecutions', {
+      description: 'cloudsweep: releases the workflow lease of an execution that ended without releasing it',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: [...UNFINISHED_EXECUTION_STATUSES] },
+      },
+      targets: [new eventTargets.LambdaFunction(this.props.plan, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 20, maxEventAge: Duration.hours(2) })],
     });
   }
 

@@ -25,6 +25,22 @@ export interface ReleaseLeaseInput extends RunRef {
   action: 'release_lease';
 }
 
+/** How an execution can end without reaching its own `Release lease` state. */
+export const UNFINISHED_EXECUTION_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
+
+/**
+ * An execution ended without a release of its own (stopped, timed out, failed outside a Catch):
+ * EventBridge's "Step Functions Execution Status Change" event, cut down by the rule's input
+ * transformer. Its lease is released, if it still holds it, so the next run need not wait for the
+ * lease's lifetime (the workflow timeout) to pass.
+ */
+export interface ExecutionEndedInput {
+  action: 'execution_ended';
+  /** The execution's name, which is its run id. */
+  run_id: string;
+  status: (typeof UNFINISHED_EXECUTION_STATUSES)[number];
+}
+
 // --- collect ---------------------------------------------------------------------------------
 
 export interface AccountRef {

@@ -101,6 +101,15 @@ describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
     expect(await handler({ action: 'acquire_lease', ...ref('exec-b'), ttl_seconds: 60 })).toMatchObject({ holder: 'exec-b' });
     expect(await handler({ action: 'release_lease', ...ref('exec-b') })).toMatchObject({ released: true });
   });
+
+  it('releases the lease of an execution that ended without releasing it, and only of that one', async () => {
+    await handler({ action: 'acquire_lease', ...ref('exec-stopped'), ttl_seconds: 7200 });
+    expect(await handler({ action: 'execution_ended', run_id: 'exec-other', status: 'TIMED_OUT' })).toEqual({ holder: 'exec-other', released: false });
+    expect(await handler({ action: 'execution_ended', run_id: 'exec-stopped', status: 'ABORTED' })).toEqual({ holder: 'exec-stopped', released: true });
+    // The next run need not wait out the stopped one's lifetime.
+    expect(await handler({ action: 'acquire_lease', ...ref('exec-next'), ttl_seconds: 7200 })).toMatchObject({ holder: 'exec-next' });
+    await handler({ action: 'release_lease', ...ref('exec-next') });
+  });
 });
 
 describe('Lambda event parsing', () => {
@@ -113,6 +122,7 @@ describe('Lambda event parsing', () => {
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
     expect(parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 })).toEqual({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 });
     expect(parsePlanEvent({ action: 'release_lease', ...ref })).toEqual({ action: 'release_lease', ...ref });
+    expect(parsePlanEvent({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' })).toEqual({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' });
     expect(parseCleanupEvent({ action: 'cleanup', ...ref })).toEqual({ action: 'cleanup', ...ref });
     const results = [{ account_id: '123456789012', account_name: 'home', users: 1, keys: 2, calls: 3, duration_ms: 4, error: 'denied' }];
     expect(parseCollectEvent({ action: 'summarize', ...ref, results })).toEqual({ action: 'summarize', ...ref, results });
@@ -129,6 +139,7 @@ describe('Lambda event parsing', () => {
     ['a lease for no time', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 0 }), /event\.ttl_seconds: .* got 0/],
     ['a lifetime given as text', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: '7200' }), /event\.ttl_seconds: .* got "7200"/],
     ['a release without run', () => parsePlanEvent({ action: 'release_lease', workflow: 'collect' }), /event\.run_id/],
+    ['an execution that has not ended', () => parsePlanEvent({ action: 'execution_ended', run_id: 'r', status: 'RUNNING' }), /event\.status: expected one of ABORTED, TIMED_OUT, FAILED, got "RUNNING"/],
     ['no object at all', () => parseCollectEvent('list_accounts'), /event: expected an object/],
   ])('rejects %s', (_what, parse, message) => {
     expect(parse).toThrow(ValidationError);

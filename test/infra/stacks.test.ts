@@ -1,5 +1,6 @@
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parsePlanEvent } from '../../lambdas/shared/events';
 import { RESOURCE_BINDINGS } from '../../src/resources';
 import { WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
 import { executionLeaseWaitSeconds } from '../../src/workflow/lease';
@@ -228,6 +229,29 @@ describe('the central stack', () => {
       expect(states['Failed during acquire_lease']).toMatchObject({ Result: 'acquire_lease', ResultPath: '$.failed_step', Next: 'Publish workflow_failed' });
     });
 
+    it('has plan release the lease of an execution that ended without its own release (stopped, timed out, failed)', () => {
+      const rule = Object.values(central.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }));
+      expect(rule).toHaveLength(1);
+      const { EventPattern, Targets, EventBusName } = (rule[0] as { Properties: Record<string, unknown> }).Properties;
+      expect(EventBusName).toBeUndefined(); // Step Functions reports on the default bus
+      expect(EventPattern).toEqual({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [{ Ref: logicalId(defaults.central.workflow.stateMachine) }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      });
+      const [target] = Targets as Array<{ Arn: unknown; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }>;
+      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [logicalId(defaults.central.functions.plan.function), 'Arn'] });
+
+      // What plan receives when an execution is stopped: the transformer applied as EventBridge does.
+      const stopped = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { name: 'exec-7', status: 'ABORTED', executionArn: 'arn:aws:states:::execution:sm:exec-7' } };
+      const { InputPathsMap, InputTemplate } = target?.InputTransformer ?? { InputPathsMap: {}, InputTemplate: '' };
+      const input = InputTemplate.replace(/<([\w-]+)>/g, (_, key: string) => {
+        const path = (InputPathsMap[key] ?? '').replace(/^\$\./, '').split('.');
+        return JSON.stringify(path.reduce<unknown>((value, field) => (value as Record<string, unknown>)[field], stopped));
+      });
+      expect(parsePlanEvent(JSON.parse(input))).toEqual({ action: 'execution_ended', run_id: 'exec-7', status: 'ABORTED' });
+    });
+
     it('invokes plan with run_jobs at every event, then the step actions', () => {
       for (const event of WORKFLOW_EVENTS) {
         expect(states[`Run jobs ${event}`]?.Parameters).toEqual({ action: 'run_jobs', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', event });
@@ -278,7 +302,7 @@ describe('the central stack', () => {
   });
 
   it('sends plan and cleanup summaries and failures to an e-mail topic only when notifyEmail is set', () => {
-    central.resourceCountIs('AWS::Events::Rule', 0);
+    expect(central.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['cloudsweep'] } } })).toEqual({});
     const notified = synthApp({ notifyEmail: 'ops@example.com' }).centralTemplate;
     notified.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['cloudsweep'], 'detail-type': ['post_cleanup_plan', 'post_cleanup', 'workflow_failed', 'cleanup_refused'] },
