@@ -44,7 +44,7 @@ async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<
   const startedMs = Date.now();
   let outcome: { matched: number; flagged: number; error?: string };
   try {
-    outcome = await withTimeout(searchAndFlag(job, options.inventory, started), timeoutMs(job), `timed out after ${job.timeout}`);
+    outcome = await searchAndFlag(job, options.inventory, started, startedMs + timeoutMs(job));
   } catch (error) {
     outcome = { matched: 0, flagged: 0, error: (error as Error).message ?? String(error) };
   }
@@ -60,9 +60,16 @@ async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<
   return result;
 }
 
-async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date): Promise<{ matched: number; flagged: number }> {
-  const graph = await inventory.graph();
-  const result = await executeSearch(job.command, { graph, now, flaggedBy: job.id });
+/**
+ * The job's timeout covers loading the inventory and the search. A job past it writes nothing, even
+ * when the inventory arrives or the search ends afterwards; once its flags are being written, the
+ * write is let finish, so a job never leaves half of them.
+ */
+async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date, deadlineMs: number): Promise<{ matched: number; flagged: number }> {
+  const timedOut = `timed out after ${job.timeout}`;
+  const graph = await withTimeout(inventory.graph(), deadlineMs - Date.now(), timedOut);
+  const result = executeSearch(job.command, { graph, now, flaggedBy: job.id });
+  if (Date.now() > deadlineMs) throw new Error(timedOut);
   await inventory.write(result.updates);
   return { matched: result.matched, flagged: result.flagged };
 }

@@ -81,10 +81,36 @@ describe('running one job', () => {
   });
 
   it('fails a job that runs past its timeout', async () => {
-    const { admin, jobs } = await setup();
-    await addJob(admin, { id: 'slow', event: 'post_collect', timeout: '1s', command: 'search all | count' });
-    const stalled = { loadGraph: () => new Promise<never>(() => undefined), updateNodes: async () => undefined };
-    const result = await runJobById({ jobs, inventory: stalled, clock: () => NOW }, 'slow');
-    expect(result.error).toBe('timed out after 1s');
+    jest.useFakeTimers({ now: NOW });
+    try {
+      const { admin, jobs } = await setup();
+      await addJob(admin, { id: 'slow', event: 'post_collect', timeout: '1s', command: 'search all | count' });
+      const stalled = { loadGraph: () => new Promise<never>(() => undefined), updateNodes: async () => undefined };
+      const running = runJobById({ jobs, inventory: stalled, clock: () => NOW }, 'slow');
+      await jest.advanceTimersByTimeAsync(1000);
+      expect((await running).error).toBe('timed out after 1s');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('writes no flag for a job past its timeout, even when the inventory arrives afterwards', async () => {
+    jest.useFakeTimers({ now: NOW });
+    try {
+      const { admin, jobs, graph } = await setup();
+      await addJob(admin, { id: 'late', event: 'post_collect', timeout: '1s', command: 'search all | clean' });
+      const written: unknown[] = [];
+      const late = {
+        loadGraph: () => new Promise<{ graph: typeof graph }>((resolve) => setTimeout(() => resolve({ graph }), 1500)),
+        updateNodes: async (updates: readonly unknown[]) => void written.push(...updates),
+      };
+      const running = runJobById({ jobs, inventory: late, clock: () => NOW }, 'late');
+      await jest.advanceTimersByTimeAsync(2000);
+      expect(await running).toMatchObject({ error: 'timed out after 1s', flagged: 0 });
+      expect(written).toEqual([]);
+      expect((await jobs.get('late'))?.last_run).toMatchObject({ error: 'timed out after 1s' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
