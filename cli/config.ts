@@ -32,7 +32,7 @@ export const register: RegisterVerb = (program, context) => {
       }
       if (json) return printJson(context, { name: FIX_WORKER, revision: stored.revision, config: stored.config });
       const { renderFixWorkerYaml } = await import('../src/config/yaml');
-      context.out(renderFixWorkerYaml(stored.config).trimEnd());
+      context.out(renderFixWorkerYaml(stored.config, stored.yaml).trimEnd());
     });
 
   config
@@ -43,10 +43,13 @@ export const register: RegisterVerb = (program, context) => {
     .action(async (name: string, assignments: string[], _options: unknown, command: Command) => {
       checkName(name);
       const { applyAssignments } = await import('../src/config/assignments');
+      const { renderFixWorkerYaml } = await import('../src/config/yaml');
       const { store } = await openStore(command, context);
       const current = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
       const next = applyAssignments(current.config, assignments);
-      const saved = await withAws(() => store.write(next, current.revision), `saving ${FIX_WORKER}`);
+      // The saved YAML keeps the user's comments: only the values set change in it.
+      const yaml = renderFixWorkerYaml(next, current.yaml);
+      const saved = await withAws(() => store.write(next, current.revision, yaml), `saving ${FIX_WORKER}`);
       if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config });
       context.out(`${FIX_WORKER} saved (revision ${saved.revision}).`);
     });

@@ -11,13 +11,14 @@ export type EditOutcome = { saved: true; stored: StoredConfig } | { saved: false
 const ERROR_MARK = '# !! ';
 
 /**
- * `config edit fix.worker`: the stored YAML goes to the editor; an invalid result comes back to the
- * editor with the errors on top, and is never saved. Leaving the editor without a change (the
- * original or the rejected text untouched) ends the edit with nothing saved.
+ * `config edit fix.worker`: the stored YAML, as the user last saved it, goes to the editor; an
+ * invalid result comes back to the editor with the errors on top, and is never saved. A valid one
+ * is saved as written, comments included, even when only they changed. Leaving the editor without
+ * a change (the original or the rejected text untouched) ends the edit with nothing saved.
  */
 export async function editFixWorkerConfig(store: ConfigStore, edit: EditText): Promise<EditOutcome> {
   const current = await store.read();
-  const original = renderFixWorkerYaml(current.config);
+  const original = renderFixWorkerYaml(current.config, current.yaml);
   let shown = original;
   for (;;) {
     const edited = withoutErrorNotes(await edit(shown));
@@ -35,8 +36,7 @@ export async function editFixWorkerConfig(store: ConfigStore, edit: EditText): P
       shown = withErrorNotes(edited, messageAt(edited, noteLines) ?? error.message);
       continue;
     }
-    if (sameConfig(config, current.config)) return { saved: false, reason: 'unchanged' };
-    return { saved: true, stored: await store.write(config, current.revision) };
+    return { saved: true, stored: await store.write(config, current.revision, edited) };
   }
 }
 
@@ -54,11 +54,6 @@ function withoutErrorNotes(text: string): string {
     .split('\n')
     .filter((line) => !line.startsWith(ERROR_MARK))
     .join('\n');
-}
-
-/** Both come out of validation, which builds keys in one order: equal JSON means equal configs. */
-function sameConfig(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function messageAt(text: string, lineOffset: number): string | undefined {

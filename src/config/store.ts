@@ -11,6 +11,8 @@ export interface StoredConfig {
   /** 0 while nothing is stored (the defaults apply). */
   revision: number;
   updatedAt?: string;
+  /** The YAML it was saved as, with the user's comments: what `config get` and `config edit` build on. */
+  yaml?: string;
 }
 
 /**
@@ -19,8 +21,8 @@ export interface StoredConfig {
  */
 export interface ConfigStore {
   read(): Promise<StoredConfig>;
-  /** Stores a validated config; resolves to the new revision. */
-  write(config: FixWorkerConfig, expectedRevision: number): Promise<StoredConfig>;
+  /** Stores a validated config, and the YAML it was written as; resolves to the new revision. */
+  write(config: FixWorkerConfig, expectedRevision: number, yaml?: string): Promise<StoredConfig>;
 }
 
 export class ConfigConflictError extends RuntimeError {
@@ -53,10 +55,15 @@ export class DynamoConfigStore implements ConfigStore {
     if (!item) return { config: defaultFixWorkerConfig(), revision: 0 };
     // Validated again on the way out: keys added since it was stored take their defaults.
     const config = validateFixWorkerConfig(item.config, `stored ${FIX_WORKER} (revision ${String(item.revision)})`);
-    return { config, revision: Number(item.revision), ...(typeof item.updated_at === 'string' ? { updatedAt: item.updated_at } : {}) };
+    return {
+      config,
+      revision: Number(item.revision),
+      ...(typeof item.updated_at === 'string' ? { updatedAt: item.updated_at } : {}),
+      ...(typeof item.yaml === 'string' ? { yaml: item.yaml } : {}),
+    };
   }
 
-  async write(config: FixWorkerConfig, expectedRevision: number): Promise<StoredConfig> {
+  async write(config: FixWorkerConfig, expectedRevision: number, yaml?: string): Promise<StoredConfig> {
     const valid = validateFixWorkerConfig(config);
     const revision = expectedRevision + 1;
     const updatedAt = this.clock().toISOString();
@@ -64,7 +71,7 @@ export class DynamoConfigStore implements ConfigStore {
       await this.aws.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...KEY, config: valid, revision, updated_at: updatedAt },
+          Item: { ...KEY, config: valid, revision, updated_at: updatedAt, ...(yaml === undefined ? {} : { yaml }) },
           ...(expectedRevision === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
@@ -76,7 +83,7 @@ export class DynamoConfigStore implements ConfigStore {
       }
       throw error;
     }
-    return { config: valid, revision, updatedAt };
+    return { config: valid, revision, updatedAt, ...(yaml === undefined ? {} : { yaml }) };
   }
 }
 
@@ -92,10 +99,10 @@ export class MemoryConfigStore implements ConfigStore {
     return structuredClone(this.stored);
   }
 
-  async write(config: FixWorkerConfig, expectedRevision: number): Promise<StoredConfig> {
+  async write(config: FixWorkerConfig, expectedRevision: number, yaml?: string): Promise<StoredConfig> {
     const valid = validateFixWorkerConfig(config);
     if (expectedRevision !== this.stored.revision) throw new ConfigConflictError(expectedRevision);
-    this.stored = { config: valid, revision: expectedRevision + 1, updatedAt: new Date().toISOString() };
+    this.stored = { config: valid, revision: expectedRevision + 1, updatedAt: new Date().toISOString(), ...(yaml === undefined ? {} : { yaml }) };
     return structuredClone(this.stored);
   }
 }

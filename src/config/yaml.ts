@@ -1,28 +1,61 @@
-import { Document, isMap, isNode, isScalar, LineCounter, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import { Document, isMap, isNode, isScalar, LineCounter, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
 import { ValidationError } from '../errors';
 import type { FixWorkerConfig } from './fix-worker';
 import { FIX_WORKER_SCHEMA, validateFixWorkerConfig } from './schema';
 
 /**
- * `fix.worker` as YAML, the way `config get` prints it and `config edit` opens it: the seed's
- * layout, each key with a comment saying what it does. Comments in what the user writes are allowed.
+ * `fix.worker` as YAML, the way `config get` prints it and `config edit` opens it. Given the text
+ * the config was last saved as (`previous`), that text is kept, the user's comments and layout
+ * included: only values that differ are replaced (keeping a comment on their line) and keys it
+ * lacks are added. Without it, the seed's layout. A key added here comes with a comment saying
+ * what it does.
  */
-export function renderFixWorkerYaml(config: FixWorkerConfig): string {
-  const doc = new Document(config);
+export function renderFixWorkerYaml(config: FixWorkerConfig, previous?: string): string {
+  const doc = previousDocument(previous) ?? new Document({});
+  const values = config as unknown as Record<string, Record<string, unknown>>;
   for (const [section, rules] of Object.entries(FIX_WORKER_SCHEMA)) {
-    const map = doc.get(section, true);
-    if (!isMap(map)) continue;
-    for (const pair of (map as YAMLMap).items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      const rule = rules[key];
-      if (rule && isNode(pair.key)) pair.key.commentBefore = ` ${capitalize(rule.comment)}`;
+    for (const [key, rule] of Object.entries(rules)) {
+      const path = [section, key];
+      const value = values[section]?.[key];
+      const existing = doc.getIn(path, true);
+      if (existing !== undefined) {
+        if (isDeepStrictEqual(isNode(existing) ? existing.toJS(doc) : existing, value)) continue;
+        if (isScalar(existing) && !Array.isArray(value)) {
+          existing.value = value;
+          continue;
+        }
+      }
+      const node = doc.createNode(value);
       // Quoted so an id with a leading zero survives the next edit.
-      if (key === 'accounts' && isNode(pair.value) && 'items' in pair.value) {
-        for (const item of (pair.value as { items: unknown[] }).items) if (isScalar(item)) item.type = Scalar.QUOTE_DOUBLE;
+      if (key === 'accounts' && 'items' in node) for (const item of (node as { items: unknown[] }).items) if (isScalar(item)) item.type = Scalar.QUOTE_DOUBLE;
+      const pair = pairAt(doc, path);
+      if (pair) {
+        if (isNode(existing)) node.comment = existing.comment;
+        pair.value = node;
+      } else {
+        const added = doc.createPair(key, node);
+        if (isNode(added.key)) added.key.commentBefore = ` ${capitalize(rule.comment)}`;
+        sectionOf(doc, section).items.push(added);
       }
     }
   }
   return doc.toString({ indent: 2 });
+}
+
+function sectionOf(doc: Document, section: string): YAMLMap {
+  const map = doc.get(section, true);
+  if (isMap(map)) return map;
+  const created = new YAMLMap();
+  doc.set(section, created);
+  return created;
+}
+
+/** The text a config was saved as, if it still reads as a mapping (it was valid when saved). */
+function previousDocument(previous: string | undefined): Document | undefined {
+  if (previous === undefined) return undefined;
+  const doc = parseDocument(previous, { uniqueKeys: true });
+  return doc.errors.length === 0 && isMap(doc.contents) ? doc : undefined;
 }
 
 /**
@@ -50,11 +83,15 @@ export function parseFixWorkerYaml(text: string, source: string, lineOffset = 0)
 }
 
 function findKeyNode(doc: Document, path: readonly string[]): unknown {
+  return pairAt(doc, path)?.key;
+}
+
+function pairAt(doc: Document, path: readonly string[]): Pair | undefined {
   const parentPath = path.slice(0, -1);
   const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
   if (!isMap(parent)) return undefined;
   const last = path[path.length - 1];
-  return parent.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === last)?.key;
+  return parent.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === last);
 }
 
 function capitalize(text: string): string {

@@ -110,6 +110,16 @@ describe('cloudsweep config fix.worker (moto)', () => {
     expect((await stored()).config.fixworker.cleanup_pool_size).toBe(2);
   });
 
+  it("keeps the user's comments through edit, set and get", async () => {
+    const editor = scriptedEditor('commented', 's/^  cleanup_pool_size: 2$/  cleanup_pool_size: 2 # the IAM write quota of this org/', 's/^x//');
+    expect((await cli(['config', 'edit', 'fix.worker'], { EDITOR: editor.command })).code).toBe(0);
+    expect(await cli(['config', 'set', 'fix.worker', 'fixworker.cleanup_pool_size=3'])).toMatchObject({ code: 0 });
+    expect((await cli(['config', 'get', 'fix.worker'])).out).toContain('\n  cleanup_pool_size: 3 # the IAM write quota of this org\n');
+    await cli(['config', 'edit', 'fix.worker'], { EDITOR: editor.command });
+    expect(editor.shown(2)).toContain('\n  cleanup_pool_size: 3 # the IAM write quota of this org\n');
+    expect((await stored()).config.fixworker.cleanup_pool_size).toBe(3);
+  });
+
   it('refuses an unknown configuration name', async () => {
     expect(await cli(['config', 'get', 'fix.core'])).toMatchObject({ code: 2, err: 'error: unknown configuration "fix.core"; configurations: fix.worker' });
   });

@@ -45,11 +45,26 @@ describe('config edit fix.worker', () => {
     expect(await store.read()).toMatchObject({ revision: 0, config: defaultFixWorkerConfig() });
   });
 
-  it('saves nothing when nothing changed', async () => {
+  it('saves nothing when the text comes back untouched', async () => {
     const store = new MemoryConfigStore();
-    const editor = scriptedEditor((text) => `${text}\n# a note\n`);
+    const editor = scriptedEditor((text) => text);
     expect(await editFixWorkerConfig(store, editor.edit)).toEqual({ saved: false, reason: 'unchanged' });
     expect((await store.read()).revision).toBe(0);
+  });
+
+  it("keeps the user's comments: the next edit opens the text as they saved it, even a comment-only change", async () => {
+    const store = new MemoryConfigStore();
+    const seedEdit = (text: string) => text.replace('  cleanup: false', '  # turned on for the quarterly sweep (ops-1234)\n  cleanup: true # was false');
+    const noteOnly = (text: string) => `${text}# reviewed by nancy\n`;
+    const first = scriptedEditor(seedEdit, noteOnly);
+    await editFixWorkerConfig(store, first.edit);
+    expect(await editFixWorkerConfig(store, first.edit)).toMatchObject({ saved: true, stored: { revision: 2 } });
+
+    const reopened = scriptedEditor((text) => text);
+    await editFixWorkerConfig(store, reopened.edit);
+    expect(reopened.shown[0]).toContain('  # turned on for the quarterly sweep (ops-1234)\n  cleanup: true # was false\n');
+    expect(reopened.shown[0]).toMatch(/# reviewed by nancy\n$/);
+    expect((await loadFixWorkerConfig(store)).fixworker.cleanup).toBe(true);
   });
 
   it('loses to a writer who saved while the editor was open', async () => {

@@ -55,6 +55,20 @@ describe('fix.worker validation', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  it("builds on the text it was saved as: the user's comments stay, changed values are replaced on their line, missing keys come with their comment", () => {
+    const saved = parseFixWorkerYaml(SEED_EDIT, 'edit');
+    const changed = { ...saved, fixworker: { ...saved.fixworker, cleanup_dry_run: true }, collector: { ...saved.collector, accounts: ['012345678901'] } };
+    const yaml = renderFixWorkerYaml(changed, SEED_EDIT.replace('cleanup_dry_run: false', 'cleanup_dry_run: false # until the audit is signed off'));
+    expect(yaml).toContain('  # Do not actually cleanup resources, just create log messages\n  cleanup_dry_run: true # until the audit is signed off\n');
+    expect(yaml).toContain('  # How many cleanup threads to run in parallel\n  cleanup_pool_size: 16\n');
+    expect(yaml).toContain('  # Circuit breaker: refuse the whole run above this many keys\n  max_cleanup_per_run: 100\n');
+    expect(yaml).toContain('collector:\n  # Account ids to collect besides the home account, or "organization"\n  accounts:\n    - "012345678901"\n');
+    expect(parseFixWorkerYaml(yaml, 'rendered')).toEqual(changed);
+    // Nothing changed, nothing missing: the saved text as it was.
+    const complete = renderFixWorkerYaml(saved, SEED_EDIT);
+    expect(renderFixWorkerYaml(saved, complete)).toBe(complete);
+  });
+
   it('refuses unknown keys and sections, listing the known ones', () => {
     const error = refusal(() => validateFixWorkerConfig({ fixworker: { cleanup_dryrun: true }, workers: {} }));
     expect(error.message).toContain('unknown key fixworker.cleanup_dryrun; allowed keys in fixworker: cleanup, cleanup_dry_run');
