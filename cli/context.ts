@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../src/errors';
+import type { RuntimeCache } from './runtime';
 
 /**
  * What a command needs from its surroundings, injected so that the shell, the demo and the tests
@@ -13,6 +14,8 @@ export interface CliContext {
   isTTY: boolean;
   /** Colour only on a TTY, never with NO_COLOR set. */
   color: boolean;
+  /** Set by the shell: where earlier lines worked (clients, stack outputs), reused by later ones. */
+  runtimes?: RuntimeCache;
 }
 
 export function processContext(): CliContext {

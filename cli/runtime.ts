@@ -16,6 +16,7 @@ export interface Runtime {
 /**
  * Resolves where to work (SPEC section 9): `CLOUDSWEEP_*` variables win, else the outputs of the
  * `--stack` stack when it exists, else the default names (in-process use after `cloudsweep init`).
+ * In the shell (`context.runtimes`) a line reuses what an earlier one resolved for the same place.
  */
 export async function resolveRuntime(command: Command, context: CliContext): Promise<Runtime> {
   // Where to work only: the output format is each command's to check (export takes a file there).
@@ -23,14 +24,44 @@ export async function resolveRuntime(command: Command, context: CliContext): Pro
   const endpoint = options.endpointUrl ?? context.env.AWS_ENDPOINT_URL;
   const region = options.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
   const credentials = credentialsFromEnv(context.env);
-  const aws = new AwsClients({
-    ...(region ? { region } : {}),
-    ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-  });
-  const outputs = await stackOutputs(aws, options.stack, { region: aws.settings.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) });
-  const base = outputs ? resourceNamesFromOutputs(outputs) : DEFAULT_RESOURCE_NAMES;
-  return { aws, names: resourceNamesFromEnv(context.env, base), ...(outputs ? { stack: options.stack } : {}) };
+  const resolve = async (): Promise<Runtime> => {
+    const aws = new AwsClients({
+      ...(region ? { region } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+    });
+    const outputs = await stackOutputs(aws, options.stack, { region: aws.settings.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) });
+    const base = outputs ? resourceNamesFromOutputs(outputs) : DEFAULT_RESOURCE_NAMES;
+    return { aws, names: resourceNamesFromEnv(context.env, base), ...(outputs ? { stack: options.stack } : {}) };
+  };
+  if (!context.runtimes) return resolve();
+  return context.runtimes.get(JSON.stringify([options.stack, region, endpoint, credentials?.accessKeyId]), resolve);
+}
+
+/**
+ * What the shell's lines resolved, by place (stack, region, endpoint, credentials): the clients,
+ * with their open connections, and the stack's outputs, so a line does not look the stack up again
+ * nor open new connections. Kept for `ttlMs` (a stack deployed meanwhile is seen after that); a
+ * lookup that failed is not kept.
+ */
+export class RuntimeCache {
+  private readonly resolved = new Map<string, { runtime: Promise<Runtime>; at: number }>();
+
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(place: string, resolve: () => Promise<Runtime>): Promise<Runtime> {
+    const kept = this.resolved.get(place);
+    if (kept && this.now() - kept.at < this.ttlMs) return kept.runtime;
+    const runtime = resolve();
+    this.resolved.set(place, { runtime, at: this.now() });
+    runtime.catch(() => {
+      if (this.resolved.get(place)?.runtime === runtime) this.resolved.delete(place);
+    });
+    return runtime;
+  }
 }
 
 /**

@@ -15,15 +15,21 @@ export const register: RegisterVerb = (program, context) => {
     .command('shell')
     .description('an interactive prompt for cloudsweep commands; reads commands from stdin when it is not a terminal')
     .action(async () => {
-      const [{ buildProgram, run }, { commandTree, complete }] = await Promise.all([import('./main'), import('./shell-completion')]);
+      const [{ buildProgram, run }, { commandTree, complete }, { RuntimeCache }] = await Promise.all([
+        import('./main'),
+        import('./shell-completion'),
+        import('./runtime'),
+      ]);
       const shape = buildProgram(silent(context));
       const tree = commandTree(shape);
+      // One lookup of the stack and one set of connections for the session's lines.
+      const session: CliContext = { ...context, runtimes: new RuntimeCache() };
       const code = await runShell({
         input: process.stdin,
         output: process.stdout,
         interactive: Boolean(process.stdin.isTTY),
-        context,
-        execute: (argv) => run(argv, context),
+        context: session,
+        execute: (argv) => run(argv, session),
         takesValue: optionTakesValue(shape),
         completer: (line) => complete(line, tree),
         historyFile: historyFile(context.env),
