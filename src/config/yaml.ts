@@ -74,7 +74,7 @@ export function parseFixWorkerYaml(text: string, source: string, lineOffset = 0)
   }
   const locate = (path: readonly string[]): string | undefined => {
     const node = doc.getIn(path, true);
-    const keyNode = findKeyNode(doc, path);
+    const keyNode = pairAt(doc, path)?.key;
     const range = (keyNode ?? node) as { range?: [number, number, number] } | undefined;
     const offset = range?.range?.[0];
     return offset === undefined ? undefined : `line ${lineCounter.linePos(offset).line + lineOffset}`;
@@ -82,10 +82,7 @@ export function parseFixWorkerYaml(text: string, source: string, lineOffset = 0)
   return validateFixWorkerConfig(doc.toJS(), source, locate);
 }
 
-function findKeyNode(doc: Document, path: readonly string[]): unknown {
-  return pairAt(doc, path)?.key;
-}
-
+/** The key: value pair at `path` in the document, if its parent is a mapping. */
 function pairAt(doc: Document, path: readonly string[]): Pair | undefined {
   const parentPath = path.slice(0, -1);
   const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
