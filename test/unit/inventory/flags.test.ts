@@ -50,4 +50,13 @@ describe('flags', () => {
     const { seed, accountOf } = setup();
     expect(accountOf(seed.graph.node('100000000002')!)).toBe('100000000002');
   });
+
+  it("resolves a key and a user to their account, and a node outside any account to its own id", () => {
+    const { seed, key, accountOf } = setup();
+    expect(accountOf(key)).toBe('100000000001');
+    expect(accountOf(seed.graph.node('AIDANANCY01')!)).toBe('100000000001');
+    const stray = { id: 'AKIASTRAY', kind: 'aws_iam_access_key' as const, reported: {}, metadata: {}, desired: {} };
+    seed.graph.addNode(stray);
+    expect(accountOf(stray)).toBe('AKIASTRAY');
+  });
 });
