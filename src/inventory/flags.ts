@@ -68,11 +68,11 @@ function setProtected(nodes: Iterable<InventoryNode>, value: boolean, accountOf:
 }
 
 /**
- * Resolves account ids through the graph: an account is its own, a user or key has its
- * ancestor's. The walk goes over the graph's ordinals (two steps from a key), so 150,000 keys
+ * Resolves account ids through the graph (`accountOf`): an account is its own, a user or key has
+ * its ancestor's. The walk goes over the graph's ordinals (two steps from a key), so 150,000 keys
  * cost an id lookup each and no allocation.
  */
 export function accountResolver(graph: InventoryGraph): AccountResolver {
   // A node outside any account (not produced by collect) is its own partition.
-  return (node) => (node.kind === 'aws_account' ? node.id : graph.accountOf(node.id)?.id ?? node.id);
+  return (node) => graph.accountOf(node.id)?.id ?? node.id;
 }

@@ -51,7 +51,7 @@ describe('flags', () => {
     expect(accountOf(seed.graph.node('100000000002')!)).toBe('100000000002');
   });
 
-  it("resolves a key and a user to their account, and a node outside any account to its own id", () => {
+  it('resolves a key and a user to their account, and a node outside any account to its own id', () => {
     const { seed, key, accountOf } = setup();
     expect(accountOf(key)).toBe('100000000001');
     expect(accountOf(seed.graph.node('AIDANANCY01')!)).toBe('100000000001');
