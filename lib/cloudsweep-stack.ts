@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DETAILED_METRICS_ENV } from '../lambdas/shared/metric-names';
 import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
 import { CloudSweepFunction } from './constructs/cloudsweep-function';
 import { Monitoring } from './constructs/monitoring';
@@ -20,8 +21,8 @@ export interface CloudSweepStackProps extends StackProps {
 
 /**
  * The central account: tables, bus, the collect/plan/cleanup functions, the state machine that
- * runs the workflows, the schedules, the alarm and the dashboard. Outputs name every resource the
- * CLI needs (RESOURCE_BINDINGS in src/resources.ts).
+ * runs the workflows, the schedules, the alarm and, when asked for, the notification topics and
+ * the dashboard. Outputs name every resource the CLI needs (RESOURCE_BINDINGS in src/resources.ts).
  */
 export class CloudSweepStack extends Stack {
   readonly tables: Tables;
@@ -49,6 +50,7 @@ export class CloudSweepStack extends Stack {
       [RESOURCE_BINDINGS.auditTable.env]: this.tables.audit.tableName,
       [RESOURCE_BINDINGS.runsTable.env]: this.tables.runs.tableName,
       [RESOURCE_BINDINGS.eventBus.env]: this.eventBus.eventBusName,
+      ...(settings.detailedMetrics ? { [DETAILED_METRICS_ENV]: 'true' } : {}),
     };
     const common = { environment, logRetention };
     this.functions = {
@@ -94,13 +96,15 @@ export class CloudSweepStack extends Stack {
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine: this.workflow.stateMachine,
+      dashboard: settings.dashboard,
+      detailedMetrics: settings.detailedMetrics,
       ...(settings.notifyEmail ? { notifyEmail: settings.notifyEmail } : {}),
     });
-    if (settings.notifyEmail) {
+    if (settings.notifyEmail && this.monitoring.alarmTopic) {
       this.notifications = new Notifications(this, 'Notifications', {
         eventBus: this.eventBus,
         email: settings.notifyEmail,
-        key: this.monitoring.topicKey,
+        key: this.monitoring.alarmTopic.key,
       });
     }
 

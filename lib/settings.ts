@@ -23,6 +23,10 @@ export interface CloudSweepSettings {
   centralAccountId?: string;
   /** Longest a workflow execution may run. */
   workflowTimeoutMinutes: number;
+  /** The CloudWatch dashboard ($3 a month; off by default). */
+  dashboard: boolean;
+  /** The metrics beyond the run-level few ($0.30 a month each; off by default). */
+  detailedMetrics: boolean;
 }
 
 /** Role names are fixed so a member account can trust them by ARN before it knows anything else. */
@@ -65,6 +69,8 @@ export function settingsFromContext(read: ContextReader): CloudSweepSettings {
     ...(notifyEmail ? { notifyEmail } : {}),
     ...(centralAccountId ? { centralAccountId } : {}),
     workflowTimeoutMinutes: integer(read, 'workflowTimeoutMinutes', 120, 5, 1440),
+    dashboard: flag(read, 'dashboard', false),
+    detailedMetrics: flag(read, 'detailedMetrics', false),
   };
 }
 

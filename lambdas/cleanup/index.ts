@@ -5,7 +5,7 @@ import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { EventBridgePublisher } from '../../src/workflow/publisher';
 import { parseCleanupEvent } from '../shared/events';
-import { addKeyMetrics, cleanupMetrics } from '../shared/metrics';
+import { addRunMetrics, cleanupMetrics } from '../shared/metrics';
 import { decisionLogger, invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
@@ -34,7 +34,7 @@ export async function handler(event: unknown): Promise<CleanupRunSummary> {
       await loadFixWorkerConfig(config),
       request,
     );
-    addKeyMetrics(runtime.metrics, cleanupMetrics(summary));
+    addRunMetrics(runtime.metrics, runtime.publishedMetrics, cleanupMetrics(summary));
     return summary;
   });
 }

@@ -3,7 +3,7 @@ import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import type { AccountCollectResult, CollectSummary, ListAccountsOutput } from '../../src/workflow/contracts';
 import { parseCollectEvent } from '../shared/events';
-import { accountCollectMetrics, addKeyMetrics, collectSummaryMetrics } from '../shared/metrics';
+import { addRunMetrics, collectMetrics } from '../shared/metrics';
 import { invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
@@ -19,13 +19,12 @@ export async function handler(event: unknown): Promise<ListAccountsOutput | Acco
       case 'list_accounts':
         return listAccounts({ aws }, (await loadFixWorkerConfig(config)).collector);
       case 'collect_account': {
-        const result = await collectAccount({ aws, store: inventory, clock: runtime.clock }, request.account, request.run_id);
-        addKeyMetrics(metrics, accountCollectMetrics(result));
-        return result;
+        // Its detail goes to the log (the invocation's `done` line), not to a metric per account.
+        return collectAccount({ aws, store: inventory, clock: runtime.clock }, request.account, request.run_id);
       }
       case 'summarize': {
         const summary = summarizeCollect(request.results);
-        addKeyMetrics(metrics, collectSummaryMetrics(summary));
+        addRunMetrics(metrics, runtime.publishedMetrics, collectMetrics(summary));
         return summary;
       }
     }

@@ -6,7 +6,7 @@ import { createJobStore } from '../../src/jobs/store';
 import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
 import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
 import { parsePlanEvent } from '../shared/events';
-import { addKeyMetrics, planMetrics } from '../shared/metrics';
+import { addRunMetrics, planMetrics } from '../shared/metrics';
 import { invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
@@ -30,7 +30,7 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
         return runJobById({ jobs, inventory, clock }, request.job_id, 'schedule');
       case 'plan': {
         const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock } }, await loadFixWorkerConfig(config));
-        addKeyMetrics(runtime.metrics, planMetrics(plan));
+        addRunMetrics(runtime.metrics, runtime.publishedMetrics, planMetrics(plan));
         return plan;
       }
       case 'acquire_lease': {

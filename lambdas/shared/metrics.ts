@@ -1,61 +1,36 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AccountCollectResult, CleanupSummary, CollectSummary, PlanSummary } from '../../src/workflow/contracts';
+import type { CleanupSummary, CollectSummary, PlanSummary } from '../../src/workflow/contracts';
+import { DETAILED_METRICS, MetricName, RUN_METRICS } from './metric-names';
 
-/**
- * What each step tells CloudWatch (namespace from POWERTOOLS_METRICS_NAMESPACE); the names match
- * KEY_METRICS on the dashboard (lib/constructs/monitoring.ts). Counts of keys, per account where
- * the step knows accounts.
- */
-export interface KeyMetric {
-  name: string;
-  value: number;
-  account?: string;
+/** What a step tells CloudWatch about the run (namespace from POWERTOOLS_METRICS_NAMESPACE). */
+export type RunMetrics = Partial<Record<MetricName, number>>;
+
+export function collectMetrics(summary: Pick<CollectSummary, 'keys' | 'users' | 'failed_accounts'>): RunMetrics {
+  return { AccountsFailed: summary.failed_accounts.length, KeysCollected: summary.keys, UsersCollected: summary.users };
 }
 
-export function accountCollectMetrics(result: AccountCollectResult): KeyMetric[] {
-  const account = result.account_id;
-  return [
-    { name: 'KeysCollected', value: result.keys, account },
-    { name: 'UsersCollected', value: result.users, account },
-    { name: 'AccountCollectFailed', value: result.error === undefined ? 0 : 1, account },
-  ];
+export function planMetrics(plan: PlanSummary): RunMetrics {
+  return { KeysFlagged: plan.flagged, KeysProtected: plan.protected, CleanupCandidates: plan.candidates };
 }
 
-export function collectSummaryMetrics(summary: CollectSummary): KeyMetric[] {
-  return [
-    { name: 'KeysCollected', value: summary.keys },
-    { name: 'UsersCollected', value: summary.users },
-    { name: 'AccountsFailed', value: summary.failed_accounts.length },
-  ];
+export function cleanupMetrics(summary: CleanupSummary): RunMetrics {
+  return {
+    KeysDeleted: summary.deleted,
+    KeysDeactivated: summary.deactivated,
+    KeysSkipped: summary.skipped,
+    KeysFailed: summary.failed,
+    KeysAlreadyAbsent: summary.already_absent,
+  };
 }
 
-export function planMetrics(plan: PlanSummary): KeyMetric[] {
-  return [
-    { name: 'KeysFlagged', value: plan.flagged },
-    { name: 'KeysProtected', value: plan.protected },
-    { name: 'CleanupCandidates', value: plan.candidates },
-  ];
+/** The metrics this deployment publishes: RUN_METRICS, and DETAILED_METRICS when it asked for them. */
+export function publishedMetrics(detailed: boolean): ReadonlySet<MetricName> {
+  return new Set<MetricName>([...RUN_METRICS, ...(detailed ? DETAILED_METRICS : [])]);
 }
 
-export function cleanupMetrics(summary: CleanupSummary): KeyMetric[] {
-  return [
-    { name: 'KeysDeleted', value: summary.deleted },
-    { name: 'KeysDeactivated', value: summary.deactivated },
-    { name: 'KeysSkipped', value: summary.skipped },
-    { name: 'KeysFailed', value: summary.failed },
-    { name: 'KeysAlreadyAbsent', value: summary.already_absent },
-  ];
-}
-
-/** Stores the metrics for the invocation's flush; per-account ones go out with their own dimension. */
-export function addKeyMetrics(metrics: Metrics, list: KeyMetric[]): void {
-  for (const metric of list) {
-    if (metric.account === undefined) {
-      metrics.addMetric(metric.name, MetricUnit.Count, metric.value);
-    } else {
-      const single = metrics.singleMetric();
-      single.addDimension('account', metric.account);
-      single.addMetric(metric.name, MetricUnit.Count, metric.value);
-    }
+/** Stores the published ones among `values` for the invocation's flush; the others are left out. */
+export function addRunMetrics(metrics: Metrics, published: ReadonlySet<MetricName>, values: RunMetrics): void {
+  for (const [name, value] of Object.entries(values) as Array<[MetricName, number]>) {
+    if (published.has(name)) metrics.addMetric(name, MetricUnit.Count, value);
   }
 }

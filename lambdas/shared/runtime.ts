@@ -4,6 +4,8 @@ import { AwsClients } from '../../src/aws/clients';
 import type { CleanupLogger } from '../../src/cleanup';
 import { RuntimeError } from '../../src/errors';
 import { DEFAULT_RESOURCE_NAMES, RESOURCE_BINDINGS, ResourceNames, ResourceRole, resourceNamesFromEnv } from '../../src/resources';
+import { DETAILED_METRICS_ENV, MetricName } from './metric-names';
+import { publishedMetrics } from './metrics';
 
 /**
  * What a handler works with, built once per Lambda container (module scope) and passed to the
@@ -14,6 +16,8 @@ export interface LambdaRuntime {
   names: ResourceNames;
   logger: Logger;
   metrics: Metrics;
+  /** The metrics this deployment pays for (RUN_METRICS, and DETAILED_METRICS when asked for). */
+  publishedMetrics: ReadonlySet<MetricName>;
   clock: () => Date;
 }
 
@@ -29,13 +33,14 @@ export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): LambdaRunti
     names: resourceNamesFromEnv(env),
     logger: new Logger(),
     metrics: new Metrics(),
+    publishedMetrics: publishedMetrics(env[DETAILED_METRICS_ENV] === 'true'),
     clock: () => new Date(),
   };
 }
 
 /**
  * Runs one invocation: logs the request, the outcome or the error (then rethrows it, so Step
- * Functions sees the failure and takes its catch path), and flushes metrics either way.
+ * Functions sees the failure and takes its catch path), and flushes the metrics it stored either way.
  */
 export async function invoke<T>(runtime: LambdaRuntime, request: { action: string }, work: () => Promise<T>): Promise<T> {
   runtime.logger.appendKeys({ action: request.action, ...('run_id' in request ? { run_id: String(request.run_id) } : {}) });
@@ -47,7 +52,8 @@ export async function invoke<T>(runtime: LambdaRuntime, request: { action: strin
     runtime.logger.error('failed', error as Error);
     throw error;
   } finally {
-    runtime.metrics.publishStoredMetrics();
+    // Most invocations publish none: flushing nothing would only log a warning.
+    if (runtime.metrics.hasStoredMetrics()) runtime.metrics.publishStoredMetrics();
     runtime.logger.resetKeys();
   }
 }

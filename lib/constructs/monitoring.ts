@@ -7,63 +7,83 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DETAILED_METRICS, RUN_METRICS } from '../../lambdas/shared/metric-names';
 import { METRICS_NAMESPACE } from './cloudsweep-function';
 
 export interface MonitoringProps {
   stateMachine: sfn.StateMachine;
+  /** With an address, the alarm goes to an encrypted topic it is subscribed to; without, the alarm only changes state. */
   notifyEmail?: string;
+  /** Draw the dashboard ($3 a month). */
+  dashboard: boolean;
+  /** The Lambdas publish DETAILED_METRICS too ($0.30 a month each); the dashboard draws them. */
+  detailedMetrics: boolean;
 }
 
-/** The metrics the Lambdas publish (lambdas/shared/metrics.ts), as the dashboard draws them. */
-export const KEY_METRICS = ['KeysCollected', 'KeysFlagged', 'KeysProtected', 'KeysSkipped', 'KeysDeleted', 'KeysDeactivated', 'KeysFailed'];
+/** Where the alarm is sent: the topic and its key exist only when someone is notified. */
+export interface AlarmTopic {
+  topic: sns.Topic;
+  key: kms.Key;
+}
 
 /**
- * How an operator learns how cloudsweep is doing: an alarm on failed, timed out or aborted
- * executions to an SNS topic, and a dashboard of executions next to what they did to keys.
+ * How an operator learns how cloudsweep is doing, at the price of what it is worth: an alarm on
+ * the workflow's failed or timed out executions (Step Functions' own metrics, which cost nothing;
+ * an aborted execution is somebody's StopExecution, not news), sent to an e-mail topic when
+ * notifications are on, and, when asked for, a dashboard.
  */
 export class Monitoring extends Construct {
-  readonly topicKey: kms.Key;
-  readonly alarmTopic: sns.Topic;
   readonly failedExecutions: cloudwatch.Alarm;
-  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarmTopic?: AlarmTopic;
+  readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    // A key of our own: AWS-managed SNS keys cannot be used by CloudWatch alarms or EventBridge.
-    this.topicKey = new kms.Key(this, 'TopicKey', { description: 'cloudsweep notification topics', enableKeyRotation: true });
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      this.topicKey.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    }
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'cloudsweep alarms', masterKey: this.topicKey, enforceSSL: true });
-    if (props.notifyEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.notifyEmail));
-
     const sm = props.stateMachine;
     const period = Duration.minutes(5);
     const unsuccessful = new cloudwatch.MathExpression({
-      label: 'Executions failed, timed out or aborted',
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-      usingMetrics: {
-        failed: sm.metricFailed({ period }),
-        timedOut: sm.metricTimedOut({ period }),
-        aborted: sm.metricAborted({ period }),
-      },
+      label: 'Executions failed or timed out',
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+      usingMetrics: { failed: sm.metricFailed({ period }), timedOut: sm.metricTimedOut({ period }) },
       period,
     });
     this.failedExecutions = unsuccessful.createAlarm(this, 'FailedExecutions', {
-      alarmDescription: 'A cloudsweep workflow execution failed, timed out or was aborted: see the state machine executions and the workflow_failed event.',
+      alarmDescription: 'A cloudsweep workflow execution failed or timed out: see the state machine executions and the workflow_failed event.',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.failedExecutions.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+    if (props.notifyEmail) {
+      this.alarmTopic = this.alarmTopicFor(props.notifyEmail);
+      this.failedExecutions.addAlarmAction(new actions.SnsAction(this.alarmTopic.topic));
+    }
+    if (props.dashboard) this.dashboard = this.drawDashboard(sm, props.detailedMetrics);
+  }
 
-    const keyMetric = (name: string) => new cloudwatch.MathExpression({
-      label: name,
-      expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service} MetricName="${name}"', 'Sum', 3600))`,
-      period: Duration.hours(1),
-    });
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+  /**
+   * A key of our own ($1 a month): AWS-managed SNS keys cannot be used by CloudWatch alarms or
+   * EventBridge. The notification topic (lib/constructs/notifications.ts) shares it.
+   */
+  private alarmTopicFor(email: string): AlarmTopic {
+    const key = new kms.Key(this, 'TopicKey', { description: 'cloudsweep notification topics', enableKeyRotation: true });
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      key.grant(new iam.ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    }
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'cloudsweep alarms', masterKey: key, enforceSSL: true });
+    topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return { topic, key };
+  }
+
+  private drawDashboard(sm: sfn.StateMachine, detailed: boolean): cloudwatch.Dashboard {
+    const runMetric = (name: string) =>
+      new cloudwatch.MathExpression({
+        label: name,
+        expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service} MetricName="${name}"', 'Sum', 3600))`,
+        period: Duration.hours(1),
+      });
+    const keyMetrics = [...RUN_METRICS, ...(detailed ? DETAILED_METRICS : [])];
+    return new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),
       widgets: [
         [
@@ -75,25 +95,8 @@ export class Monitoring extends Construct {
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 12, alarms: [this.failedExecutions] }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Access keys per run', width: 12, left: KEY_METRICS.map(keyMetric) }),
-          new cloudwatch.GraphWidget({
-            title: 'Keys collected per account',
-            width: 12,
-            left: [
-              new cloudwatch.MathExpression({
-                label: '',
-                expression: `SEARCH('{${METRICS_NAMESPACE},account,service} MetricName="KeysCollected"', 'Sum', 3600)`,
-                period: Duration.hours(1),
-              }),
-            ],
-          }),
-        ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Workflow execution time',
-            width: 24,
-            left: [sm.metricTime({ statistic: 'Maximum' })],
-          }),
+          new cloudwatch.GraphWidget({ title: 'Per run', width: 12, left: keyMetrics.map(runMetric) }),
+          new cloudwatch.GraphWidget({ title: 'Workflow execution time', width: 12, left: [sm.metricTime({ statistic: 'Maximum' })] }),
         ],
       ],
     });

@@ -286,19 +286,53 @@ describe('the central stack', () => {
     expect(policy).toContain(logicalId(defaults.central.functions.plan.function));
   });
 
-  it('alarms on failed, timed out or aborted executions to an SNS topic', () => {
-    central.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 1,
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: logicalId(defaults.central.monitoring.alarmTopic) }],
-      Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: Match.stringLikeRegexp('failed') }),
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
-      ]),
+  describe('monitoring, at the price of what it is worth', () => {
+    const unsuccessful = Match.arrayWith([
+      Match.objectLike({ Expression: Match.stringLikeRegexp('failed') }),
+      Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: 'AWS/States', MetricName: 'ExecutionsFailed' }) }) }),
+      Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut' }) }) }),
+    ]);
+
+    it('alarms on failed or timed out executions from the free AWS/States metrics, with no key, topic or dashboard by default', () => {
+      central.hasResourceProperties('AWS::CloudWatch::Alarm', { ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, TreatMissingData: 'notBreaching', Metrics: unsuccessful });
+      const alarms = Object.values(central.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: { Metrics: Array<{ MetricStat?: { Metric: { Namespace: string } } }> } }>;
+      expect(alarms).toHaveLength(1);
+      const namespaces = alarms.flatMap((alarm) => alarm.Properties.Metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.Namespace] : [])));
+      expect(new Set(namespaces)).toEqual(new Set(['AWS/States']));
+      central.resourceCountIs('AWS::KMS::Key', 0);
+      central.resourceCountIs('AWS::SNS::Topic', 0);
+      central.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     });
-    central.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    central.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+
+    it('sends the alarm to an e-mail topic under a key of its own only when notifications are on', () => {
+      const notified = synthApp({ notifyEmail: 'ops@example.com' });
+      const template = notified.centralTemplate;
+      const alarmTopic = notified.central.monitoring.alarmTopic;
+      expect(alarmTopic).toBeDefined();
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: logicalId(alarmTopic?.topic ?? notified.central) }], Metrics: unsuccessful });
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(alarmTopic?.key ?? notified.central), 'Arn'] } });
+    });
+
+    it('publishes run-level metrics only, the detailed ones and the dashboard only when the context asks for them', () => {
+      const envOf = (template: Template) =>
+        Object.values(template.findResources('AWS::Lambda::Function')).map(
+          (fn) => ((fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables),
+        );
+      for (const variables of envOf(central)) expect(variables).not.toHaveProperty('CLOUDSWEEP_DETAILED_METRICS');
+
+      const rich = synthApp({ dashboard: 'true', detailedMetrics: true }).centralTemplate;
+      for (const variables of envOf(rich)) expect(variables).toMatchObject({ CLOUDSWEEP_DETAILED_METRICS: 'true' });
+      rich.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const body = JSON.stringify(Object.values(rich.findResources('AWS::CloudWatch::Dashboard')));
+      expect(body).toContain('KeysDeleted');
+      expect(body).toContain('KeysFlagged');
+      // No per-account series: a metric per account costs $0.30 a month each.
+      expect(body).not.toContain('account');
+      synthApp({ dashboard: true }).centralTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      expect(() => synthApp({ dashboard: 'yes' })).toThrow(/"dashboard"/);
+      expect(() => synthApp({ detailedMetrics: 1 })).toThrow(/"detailedMetrics"/);
+    });
   });
 
   it('sends plan and cleanup summaries and failures to an e-mail topic only when notifyEmail is set', () => {
