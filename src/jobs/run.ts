@@ -1,6 +1,6 @@
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryStore, NodeUpdate } from '../inventory/store';
-import { executeSearch } from '../query';
+import { Deadline, executeSearch, SearchTimeoutError } from '../query';
 import type { WorkflowEvent } from '../workflow/declaration';
 import type { JobRunResult, JobsSummary, RunRef } from '../workflow/contracts';
 import { Job, JobRunRecord, timeoutMs } from './job';
@@ -12,6 +12,8 @@ export interface JobRunDeps {
   jobs: JobStore;
   inventory: InventoryStore;
   clock: () => Date;
+  /** Epoch milliseconds for a job's timeout: the real elapsed time unless a test drives it. */
+  elapsedClock?: () => number;
 }
 
 /**
@@ -41,14 +43,15 @@ interface RunOptions {
 
 async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<JobRunResult> {
   const started = deps.clock();
-  const startedMs = Date.now();
+  const elapsed = deps.elapsedClock ?? Date.now;
+  const startedMs = elapsed();
   let outcome: { matched: number; flagged: number; error?: string };
   try {
-    outcome = await searchAndFlag(job, options.inventory, started, startedMs + timeoutMs(job));
+    outcome = await searchAndFlag(job, options.inventory, started, startedMs + timeoutMs(job), elapsed);
   } catch (error) {
     outcome = { matched: 0, flagged: 0, error: (error as Error).message ?? String(error) };
   }
-  const result: JobRunResult = { job_id: job.id, ...outcome, duration_ms: Date.now() - startedMs };
+  const result: JobRunResult = { job_id: job.id, ...outcome, duration_ms: elapsed() - startedMs };
   const record: JobRunRecord = {
     started_at: started.toISOString(),
     trigger: options.trigger,
@@ -61,15 +64,21 @@ async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<
 }
 
 /**
- * The job's timeout covers loading the inventory and the search. A job past it writes nothing, even
- * when the inventory arrives or the search ends afterwards; once its flags are being written, the
- * write is let finish, so a job never leaves half of them.
+ * The job's timeout covers loading the inventory and the search, which checks it while it runs.
+ * A job past it writes nothing, even when the inventory arrives afterwards; once its flags are
+ * being written, the write is let finish, so a job never leaves half of them.
  */
-async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date, deadlineMs: number): Promise<{ matched: number; flagged: number }> {
+async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date, deadlineMs: number, clock: () => number): Promise<{ matched: number; flagged: number }> {
   const timedOut = `timed out after ${job.timeout}`;
-  const graph = await withTimeout(inventory.graph(), deadlineMs - Date.now(), timedOut);
-  const result = executeSearch(job.command, { graph, now, flaggedBy: job.id });
-  if (Date.now() > deadlineMs) throw new Error(timedOut);
+  const graph = await withTimeout(inventory.graph(), deadlineMs - clock(), timedOut);
+  let result;
+  try {
+    result = executeSearch(job.command, { graph, now, flaggedBy: job.id, deadline: new Deadline(deadlineMs, clock, timeoutMs(job)) });
+  } catch (error) {
+    if (error instanceof SearchTimeoutError) throw new Error(timedOut);
+    throw error;
+  }
+  if (clock() > deadlineMs) throw new Error(timedOut);
   await inventory.write(result.updates);
   return { matched: result.matched, flagged: result.flagged };
 }

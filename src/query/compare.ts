@@ -4,6 +4,7 @@ import { parseDatetime, parseDuration, timestampOf } from './durations';
 import { accountOf, ancestorFinder, EvaluationContext, propertyReader, TimedProperty, timestampReader } from './properties';
 import { isDurationPath } from './paths';
 import { ValidationError } from '../errors';
+import { compilePattern } from './regex';
 
 type ValueTest = (value: unknown) => boolean;
 
@@ -103,8 +104,9 @@ function withModifier(test: ValueTest, modifier: PredicateTerm['modifier']): Val
 
 function valueTest(op: Operator, literal: Value, durations: boolean, now: number): ValueTest {
   if (op === '~' || op === '!~') {
-    const pattern = new RegExp(String(literal), 'i');
-    const matches = (value: unknown) => isScalar(value) && pattern.test(String(value));
+    const pattern = compilePattern(String(literal));
+    if ('problem' in pattern) throw new ValidationError(pattern.problem);
+    const matches = (value: unknown) => isScalar(value) && pattern(String(value));
     return op === '~' ? (value) => !isMissing(value) && matches(value) : (value) => isMissing(value) || !matches(value);
   }
   if (op === 'in' || op === 'not in') {

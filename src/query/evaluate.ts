@@ -2,6 +2,7 @@ import type { InventoryGraph } from '../inventory/graph';
 import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
 import type { Navigation, Query, Term } from './ast';
 import { NodeTest, predicateTest } from './compare';
+import type { Deadline } from './deadline';
 import { sortOrdinals } from './order';
 import { EvaluationContext, propertyReader } from './properties';
 
@@ -11,6 +12,8 @@ export interface EvaluateOptions {
    * Default true; `count` and `clean` pass false and skip the sort.
    */
   ordered?: boolean;
+  /** Stops the evaluation with a SearchTimeoutError once past it (a job's `--timeout`). */
+  deadline?: Deadline;
 }
 
 /**
@@ -19,7 +22,8 @@ export interface EvaluateOptions {
  * Inside, nodes travel as their ordinals in the graph: sets are typed arrays, not hashes of ids.
  */
 export function evaluate(query: Query, graph: InventoryGraph, now: Date, options: EvaluateOptions = {}): InventoryNode[] {
-  const context: EvaluationContext = { graph, now: now.getTime() };
+  const { deadline } = options;
+  const context: EvaluationContext = { graph, now: now.getTime(), ...(deadline ? { deadline } : {}) };
   let candidates: ArrayLike<number> | undefined;
   let result: number[] = [];
   let sorted = false;
@@ -34,14 +38,14 @@ export function evaluate(query: Query, graph: InventoryGraph, now: Date, options
         term = assumingKind(term, kind);
       }
     }
-    result = select(candidates ?? graph.nodeOrdinals(), compileTerm(term, context), graph);
+    result = select(candidates ?? graph.nodeOrdinals(), compileTerm(term, context), graph, deadline);
     sorted = false;
     if (part.sort || part.limit) {
       sortOrdinals(result, part.sort ?? [], context);
       sorted = true;
       if (part.limit) result = result.slice(part.limit.offset, part.limit.offset + part.limit.count);
     }
-    if (part.navigation) candidates = traverse(result, part.navigation, graph);
+    if (part.navigation) candidates = traverse(result, part.navigation, graph, deadline);
   }
   if (!sorted && options.ordered !== false) sortOrdinals(result, [], context);
   const nodes: InventoryNode[] = new Array(result.length);
@@ -50,9 +54,10 @@ export function evaluate(query: Query, graph: InventoryGraph, now: Date, options
 }
 
 /** The ordinals of the candidates that pass, in the candidates' order. */
-function select(candidates: ArrayLike<number>, test: NodeTest, graph: InventoryGraph): number[] {
+function select(candidates: ArrayLike<number>, test: NodeTest, graph: InventoryGraph, deadline?: Deadline): number[] {
   const result: number[] = [];
   for (let i = 0; i < candidates.length; i += 1) {
+    if (deadline) deadline.step();
     const ordinal = candidates[i] as number;
     if (test(graph.nodeAt(ordinal) as InventoryNode, ordinal)) result.push(ordinal);
   }
@@ -179,7 +184,7 @@ function containsText(value: unknown, needle: string): boolean {
  * Nodes are ordinals; `reachedAt[o]` is the depth a node was last reached at (-1: a start node
  * of a both-ways walk), so one typed array serves as every level's set.
  */
-export function traverse(start: readonly number[], navigation: Navigation, graph: InventoryGraph): number[] {
+export function traverse(start: readonly number[], navigation: Navigation, graph: InventoryGraph, deadline?: Deadline): number[] {
   const { direction, start: from, until } = navigation;
   // Out and in follow a tree (or DAG) and end at its leaves; the cap only guards a cyclic graph.
   const last = until ?? graph.size;
@@ -194,6 +199,7 @@ export function traverse(start: readonly number[], navigation: Navigation, graph
     for (const ordinal of frontier) {
       for (const { offsets, targets } of ways) {
         for (let i = offsets[ordinal] as number, end = offsets[ordinal + 1] as number; i < end; i += 1) {
+          if (deadline) deadline.step();
           const target = targets[i] as number;
           const at = reachedAt[target] as number;
           if (once ? at !== 0 : at === depth) continue;

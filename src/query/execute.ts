@@ -4,6 +4,7 @@ import type { InventoryNode } from '../inventory/model';
 import type { NodeUpdate } from '../inventory/store';
 import type { Command, Query } from './ast';
 import { count, dump, list } from './commands';
+import type { Deadline } from './deadline';
 import { evaluate } from './evaluate';
 import type { SearchOutput } from './output';
 import { parse } from './parser';
@@ -16,6 +17,8 @@ export interface SearchOptions {
   flaggedBy?: string;
   /** The reason `clean` records when the command gives none. */
   reason?: string;
+  /** Stops the search with a SearchTimeoutError once past it: a job's `--timeout`. */
+  deadline?: Deadline;
 }
 
 export interface SearchResult {
@@ -35,8 +38,9 @@ export interface SearchResult {
  */
 export function executeSearch(search: string | Query, options: SearchOptions): SearchResult {
   const query = typeof search === 'string' ? parse(search) : search;
-  const context: EvaluationContext = { graph: options.graph, now: options.now.getTime() };
-  let nodes = evaluate(query, options.graph, options.now, { ordered: needsOrder(query.commands) });
+  const { deadline } = options;
+  const context: EvaluationContext = { graph: options.graph, now: options.now.getTime(), ...(deadline ? { deadline } : {}) };
+  let nodes = evaluate(query, options.graph, options.now, { ordered: needsOrder(query.commands), ...(deadline ? { deadline } : {}) });
   const matched = nodes.length;
   const pending = new PendingUpdates();
   let output: SearchOutput | undefined;
@@ -44,6 +48,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
   const accountOf = accountResolver(options.graph);
 
   for (const command of query.commands) {
+    deadline?.check();
     switch (command.name) {
       case 'head':
         nodes = nodes.slice(0, command.count);
@@ -85,6 +90,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         break;
     }
   }
+  deadline?.check();
   return { query, output: output ?? list(nodes, [], 'table', context), updates: pending.values(), matched, flagged };
 }
 

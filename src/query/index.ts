@@ -5,6 +5,7 @@
 export type * from './ast';
 export { COMMAND_NAMES, MUTATING_COMMANDS, isMutating } from './ast';
 export { ParseError } from './errors';
+export { Deadline, SearchTimeoutError } from './deadline';
 export { parse } from './parser';
 export { format } from './print';
 export { evaluate } from './evaluate';

@@ -144,3 +144,16 @@ function decode(raw: string, quote: string, text: string, start: number): string
     throw new ParseError('invalid escape in string (use JSON escapes such as \\" or \\n)', text, start + 1);
   }
 }
+
+/**
+ * Where in the query the character at `offset` of a string token's value was written: past the
+ * opening quote, an escape such as `\\` or `\u0041` counting as the one character it stands for.
+ */
+export function sourceColumn(text: string, token: Token, offset: number): number {
+  if (token.type !== 'string') return token.pos + offset + 1;
+  let at = token.pos + 1;
+  for (let decoded = 0; decoded < offset && at < text.length; decoded += 1) {
+    at += text[at] !== '\\' ? 1 : text[at + 1] === 'u' ? 6 : 2;
+  }
+  return at + 1;
+}

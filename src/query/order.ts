@@ -12,7 +12,9 @@ import { EvaluationContext, propertyReader } from './properties';
 export function sortOrdinals(ordinals: number[], keys: readonly SortKey[], context: EvaluationContext): number[] {
   const readers = keys.map((key) => propertyReader(key.path, context));
   const signs = keys.map((key) => (key.order === 'desc' ? -1 : 1));
+  const { deadline } = context;
   const decorated = ordinals.map((ordinal) => {
+    if (deadline) deadline.step();
     const node = nodeAt(context.graph, ordinal);
     return { ordinal, node, keys: readers.map((read) => read(node, ordinal)), name: nameOf(node) };
   });

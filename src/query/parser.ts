@@ -3,8 +3,9 @@ import type { ArrayModifier, Column, Command, CommandName, Navigation, Operator,
 import { COMMAND_NAMES } from './ast';
 import { parseDuration } from './durations';
 import { ParseError } from './errors';
-import { Token, tokenize } from './lexer';
+import { sourceColumn, Token, tokenize } from './lexer';
 import { isDurationPath, readPath } from './paths';
+import { compilePattern } from './regex';
 
 /**
  * Reads a search (`[search] QUERY [| COMMAND ...]`) into a Query. Precedence is `not` > `and` > `or`;
@@ -213,11 +214,8 @@ class Parser {
     if (['>', '>=', '<', '<=', '~', '!~'].includes(op) && list) this.fail(`expected a single value after ${op}, not a list`, token);
     if (op === '~' || op === '!~') {
       if (typeof value !== 'string') this.fail(`expected a regular expression (a string) after ${opToken.text}`, token);
-      try {
-        new RegExp(value as string, 'i');
-      } catch (error) {
-        this.fail(`invalid regular expression: ${(error as Error).message}`, token);
-      }
+      const compiled = compilePattern(value as string);
+      if ('problem' in compiled) throw new ParseError(compiled.problem, this.text, sourceColumn(this.text, token, compiled.offset));
       return;
     }
     if (isDurationPath(path)) {

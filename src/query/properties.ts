@@ -1,6 +1,7 @@
 import type { InventoryGraph } from '../inventory/graph';
 import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
 import type { Path } from './ast';
+import type { Deadline } from './deadline';
 import { timestampOf as parseTimestamp } from './durations';
 
 /** What evaluation reads besides the nodes: the graph for ancestors, and now, for synthetic ages. */
@@ -13,6 +14,8 @@ export interface EvaluationContext {
    * query that reads `last_access` twice parses each key's time once. Made on first use.
    */
   timestamps?: Map<string, Float64Array>;
+  /** The time limit the evaluation stops at, if it has one. */
+  deadline?: Deadline;
 }
 
 /**

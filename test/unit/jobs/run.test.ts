@@ -1,3 +1,4 @@
+import { accessKeyNode } from '../../../src/inventory/model';
 import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { addJob } from '../../../src/jobs/manage';
 import { runJobById, runJobsForEvent } from '../../../src/jobs/run';
@@ -92,6 +93,24 @@ describe('running one job', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('interrupts a search that runs past the timeout while it evaluates, and writes nothing', async () => {
+    const { admin, jobs, graph } = await setup();
+    for (let i = 0; i < 3000; i += 1) {
+      graph.addNode(accessKeyNode({ id: `AKIAMANY${i}`, name: `AKIAMANY${i}`, user_name: 'nancy', ctime: '2020-01-01T00:00:00Z', atime: null, access_key_status: 'Active', access_key_last_used: { last_used: null, service_name: null, region: null } }));
+      graph.addEdge('AIDANANCY', `AKIAMANY${i}`);
+    }
+    await addJob(admin, { id: 'slow_clean', event: 'post_collect', timeout: '1m', command: 'search is(access_key) and name ~ "^akia" | clean' });
+    const written: unknown[] = [];
+    const inventory = { loadGraph: async () => ({ graph }), updateNodes: async (updates: readonly unknown[]) => void written.push(...updates) };
+    // Elapsed time as the job reads it: the start, the load, then an hour later, mid-search.
+    let reads = 0;
+    const elapsedClock = () => (reads++ < 2 ? 0 : 3_600_000);
+    const result = await runJobById({ jobs, inventory, clock: () => NOW, elapsedClock }, 'slow_clean');
+    expect(result).toMatchObject({ error: 'timed out after 1m', flagged: 0 });
+    expect(written).toEqual([]);
+    expect([...graph.nodes()].filter((node) => node.desired.clean === true)).toEqual([]);
   });
 
   it('writes no flag for a job past its timeout, even when the inventory arrives afterwards', async () => {

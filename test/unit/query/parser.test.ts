@@ -186,7 +186,8 @@ describe('parse errors', () => {
     ['name in jenkins', 9, /expected a list such as \[a, b\] after in/],
     ['age > 5', 0, null],
     ['last_access > soon', 15, /expected a duration such as 90days, 1h30m, -2w or P90D, got "soon"/],
-    ['name ~ "("', 8, /invalid regular expression/],
+    // The caret goes to the part of the pattern that is wrong, inside the quotes.
+    ['name ~ "("', 9, /invalid regular expression: missing closing \)/],
     ['name = "open', 8, /unterminated string/],
     ['name = x ; y', 10, /unexpected character ";"/],
     ['is(user) -[2:1]-> all', 10, /ends before it starts/],
