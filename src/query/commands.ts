@@ -40,15 +40,31 @@ export function list(nodes: readonly InventoryNode[], columns: readonly Column[]
   return {
     type: 'list',
     format,
-    columns: chosen.map(columnName),
+    columns: columnNames(chosen),
     rows: nodes.map((node) => readers.map((read) => read(node))),
   };
 }
 
-function columnName(column: Column): string {
-  if (column.name !== undefined) return column.name;
-  if (column.path.type === 'account') return 'account';
-  return column.path.keys[column.path.keys.length - 1] ?? column.path.section;
+/**
+ * Headers as Fix Inventory names them: `as name`, else the path's last key, prefixed with the
+ * ancestor's kind (`/ancestors.account.reported.id` is `account_id`); a repeated name gets `_1`,
+ * `_2`, ... so no JSON key overwrites another and CSV headers are unique.
+ */
+export function columnNames(columns: readonly { path: Path; name?: string }[]): string[] {
+  const taken = new Set<string>();
+  return columns.map((column) => {
+    const wanted = column.name ?? defaultName(column.path);
+    let name = wanted;
+    for (let n = 1; taken.has(name); n += 1) name = `${wanted}_${n}`;
+    taken.add(name);
+    return name;
+  });
+}
+
+function defaultName(path: Path): string {
+  if (path.type === 'account') return 'account';
+  const last = path.keys[path.keys.length - 1] ?? path.section;
+  return path.ancestor === undefined ? last : `${path.ancestor}_${last}`;
 }
 
 /** `dump`: whole nodes as stored, with the id and name of each ancestor. */

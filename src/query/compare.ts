@@ -94,7 +94,8 @@ const NEGATIONS: Partial<Record<Operator, Operator>> = { '!=': '=', 'not in': 'i
 function withModifier(test: ValueTest, modifier: PredicateTerm['modifier']): ValueTest {
   if (!modifier) return test;
   return (value) => {
-    if (value === undefined || value === null) return modifier === 'none';
+    // What is not there follows the missing-value rule of the operator, with or without a modifier.
+    if (value === undefined || value === null) return test(value);
     const items = Array.isArray(value) ? value : [value];
     if (modifier === 'any') return items.some(test);
     if (modifier === 'all') return items.length > 0 && items.every(test);

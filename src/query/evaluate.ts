@@ -1,4 +1,4 @@
-import type { InventoryGraph } from '../inventory/graph';
+import type { Adjacency, InventoryGraph } from '../inventory/graph';
 import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
 import type { Navigation, Query, Term } from './ast';
 import { NodeTest, predicateTest } from './compare';
@@ -180,47 +180,73 @@ function containsText(value: unknown, needle: string): boolean {
  * The distinct nodes reached from any start node in a number of steps within the navigation's
  * range (depth 0 is the start set itself), as Fix Inventory's traversals: `is(resource) -->`
  * includes keys that are start nodes too. Set semantics: a user reached through 12 keys counts
- * once. Both-ways walks (`<-->`) count each node at its shortest distance, so they cannot bounce.
- * Nodes are ordinals; `reachedAt[o]` is the depth a node was last reached at (-1: a start node
- * of a both-ways walk), so one typed array serves as every level's set.
+ * once. A both-ways walk (`<-[0:2]->`) is an upward walk and a downward walk from the start set,
+ * united, as Fix Inventory's engine joins them: it never turns round, so it cannot reach a
+ * sibling through its parent.
  */
 export function traverse(start: readonly number[], navigation: Navigation, graph: InventoryGraph, deadline?: Deadline): number[] {
-  const { direction, start: from, until } = navigation;
-  // Out and in follow a tree (or DAG) and end at its leaves; the cap only guards a cyclic graph.
-  const last = until ?? graph.size;
-  const ways = direction === 'out' ? [graph.outbound()] : direction === 'in' ? [graph.inbound()] : [graph.outbound(), graph.inbound()];
-  const once = direction === 'inout';
-  const reachedAt = new Int32Array(graph.ordinalCount);
-  if (once) for (const ordinal of start) reachedAt[ordinal] = -1;
-  const levels: number[][] = from === 0 ? [start as number[]] : [];
-  let frontier: readonly number[] = start;
-  for (let depth = 1; frontier.length > 0 && depth <= last; depth += 1) {
-    const next: number[] = [];
-    for (const ordinal of frontier) {
-      for (const { offsets, targets } of ways) {
+  return new Walker(graph, deadline).walk(start, navigation);
+}
+
+/**
+ * Walks the graph from sets of nodes given by ordinal. Its typed arrays are made once and reset
+ * after each walk, so walking from every node in turn (a with() clause) costs what it visits.
+ */
+export class Walker {
+  /** The depth a node was reached at in the current level, so each level holds a node once. */
+  private readonly reachedAt: Int32Array;
+  /** 1 for the nodes already in the current walk's result. */
+  private readonly inResult: Uint8Array;
+
+  constructor(
+    private readonly graph: InventoryGraph,
+    /** Each edge followed is a step of the search's time limit. */
+    private readonly deadline?: Deadline,
+  ) {
+    this.reachedAt = new Int32Array(graph.ordinalCount);
+    this.inResult = new Uint8Array(graph.ordinalCount);
+  }
+
+  walk(start: readonly number[], navigation: Navigation): number[] {
+    const { direction, start: from, until } = navigation;
+    // Out and in follow a tree (or DAG) and end at its leaves; the cap only guards a cyclic graph.
+    const last = until ?? this.graph.size;
+    const result: number[] = [];
+    if (direction !== 'in') this.collect(start, this.graph.outbound(), from, last, result);
+    if (direction !== 'out') this.collect(start, this.graph.inbound(), from, last, result);
+    for (const ordinal of result) this.inResult[ordinal] = 0;
+    return result;
+  }
+
+  /** Adds to `result` the nodes reached one way at depths from..last, level by level. */
+  private collect(start: readonly number[], { offsets, targets }: Adjacency, from: number, last: number, result: number[]): void {
+    const { reachedAt, graph, deadline } = this;
+    if (from === 0) this.add(start, result);
+    const touched: number[] = [];
+    let frontier: readonly number[] = start;
+    for (let depth = 1; frontier.length > 0 && depth <= last; depth += 1) {
+      const next: number[] = [];
+      for (const ordinal of frontier) {
         for (let i = offsets[ordinal] as number, end = offsets[ordinal + 1] as number; i < end; i += 1) {
           if (deadline) deadline.step();
           const target = targets[i] as number;
-          const at = reachedAt[target] as number;
-          if (once ? at !== 0 : at === depth) continue;
+          if (reachedAt[target] === depth) continue;
           reachedAt[target] = depth;
+          touched.push(target);
           if (graph.nodeAt(target) !== undefined) next.push(target);
         }
       }
+      if (depth >= from) this.add(next, result);
+      frontier = next;
     }
-    if (depth >= from) levels.push(next);
-    frontier = next;
+    for (const ordinal of touched) reachedAt[ordinal] = 0;
   }
-  if (levels.length <= 1) return levels[0] ?? [];
-  // Several depths: a node may be reached at more than one of them.
-  const seen = new Uint8Array(graph.ordinalCount);
-  const reached: number[] = [];
-  for (const level of levels) {
-    for (const ordinal of level) {
-      if (seen[ordinal] === 1) continue;
-      seen[ordinal] = 1;
-      reached.push(ordinal);
+
+  private add(ordinals: readonly number[], result: number[]): void {
+    for (const ordinal of ordinals) {
+      if (this.inResult[ordinal] === 1) continue;
+      this.inResult[ordinal] = 1;
+      result.push(ordinal);
     }
   }
-  return reached;
 }

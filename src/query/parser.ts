@@ -43,8 +43,8 @@ class Parser {
     const parts: Part[] = [];
     let afterArrow = false;
     for (;;) {
-      // After an arrow the term may be left out: `is(user) --> sort name` filters nothing.
-      const implied = afterArrow && (this.isWord('sort') || this.isWord('limit')) && !this.isOperatorAt(this.index + 1);
+      // After an arrow the term may be left out: `is(user) --> sort name` and `id(4) --> <--` filter nothing there.
+      const implied = afterArrow && (this.peek().type === 'arrow' || ((this.isWord('sort') || this.isWord('limit')) && !this.isOperatorAt(this.index + 1)));
       const part: Part = { term: implied ? { type: 'all' } : this.or() };
       this.sortAndLimit(part);
       parts.push(part);

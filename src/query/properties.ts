@@ -130,11 +130,16 @@ export interface AncestorFinder {
   fromOrdinal(ordinal: number): number;
 }
 
-/** Finds the nearest node of a kind (or a kind it is, like `user`) through inbound edges. */
+/**
+ * Finds the nearest node of a kind (or a kind it is, like `user`) through inbound edges. The
+ * account of an account is the account itself, as Fix Inventory fills `/ancestors.account` and
+ * as the `account` shorthand reads it; other kinds start at the parent.
+ */
 export function ancestorFinder(kindName: string, graph: InventoryGraph): AncestorFinder {
   const kinds = new Set<string>((Object.keys(KINDS) as Kind[]).filter((kind) => kindIsA(kind, kindName)));
   const wanted = (kind: string): boolean => kinds.has(kind);
-  const fromOrdinal = (ordinal: number): number => graph.nearestAncestor(ordinal, wanted);
+  const self = kinds.size === 1 && kinds.has('aws_account') ? 'aws_account' : undefined;
+  const fromOrdinal = (ordinal: number): number => (self !== undefined && graph.kindAt(ordinal) === self ? ordinal : graph.nearestAncestor(ordinal, wanted));
   const finder = (node: InventoryNode): InventoryNode | undefined => {
     const ordinal = graph.ordinalOf(node.id);
     const found = ordinal < 0 ? -1 : fromOrdinal(ordinal);

@@ -51,6 +51,13 @@ describe('evaluate on the seed inventory', () => {
     expect(search('is(user) and /ancestors.account.reported.name = prod')).toHaveLength(9);
   });
 
+  it('reads an account\'s own properties through /ancestors.account, as the account shorthand does', () => {
+    expect(names(search('is(account) and /ancestors.account.reported.name = prod'))).toEqual(['prod']);
+    expect(search('/ancestors.account.reported.name = prod')).toEqual(search('account = prod'));
+    expect(names(search('is(account) and /ancestors.aws_account.reported.id = 100000000002'))).toEqual(['staging']);
+    expect(search('is(user) and /ancestors.user.reported.name = nancy')).toEqual([]);
+  });
+
   it('sorts results by kind, name, id by default', () => {
     const result = search('is(user, account) and (name = prod or name = alice or name = test-max)');
     expect(result.map((node) => [node.kind, node.reported.name])).toEqual([
@@ -138,7 +145,17 @@ describe('evaluate: comparisons', () => {
     expect(run('groups any = admins')).toEqual(['one']);
     expect(run('groups all ~ "s$"')).toEqual(['one']);
     expect(run('groups all = admins')).toEqual([]);
-    expect(run('is(user) and groups none = admins')).toEqual(['two']);
+    expect(run('is(user) and groups none = ops')).toEqual(['one']);
+    expect(run('is(user) and groups none = admins')).toEqual([]);
+  });
+
+  it('applies the missing-value rule to any, all and none on a missing list, like every comparison', () => {
+    expect(run('is(user) and groups none =~ x')).toEqual(['one']);
+    expect(run('is(user) and groups none = admins')).toEqual([]);
+    expect(run('is(user) and groups any = admins')).toEqual(['one']);
+    expect(run('is(user) and groups all = admins')).toEqual([]);
+    expect(run('is(user) and groups none != admins')).toEqual(['two']);
+    expect(run('is(user) and groups any not in [x]')).toEqual(['one', 'two']);
   });
 
   it('compares datetime properties with datetimes, and with durations as now + duration', () => {
@@ -192,10 +209,19 @@ describe('evaluate: traversals', () => {
     expect(children).toHaveLength(search('is(access_key)').length);
   });
 
-  it('walks both ways without bouncing back to where it came from', () => {
-    const twoSteps = search('id(AIDANANCY01) <-[2]->');
-    expect(twoSteps.map((node) => node.kind)).toEqual(Array(8).fill('aws_iam_user'));
-    expect(names(twoSteps)).not.toContain('nancy');
+  it('walks both ways as an upward and a downward walk, united: never down again after going up', () => {
+    const ci = 'is(user) and name == ci and account = prod';
+    const reached = search(`${ci} <-[0:2]->`);
+    const keysOfCi = search(`${ci} -->`);
+    expect(keysOfCi.length).toBeGreaterThan(0);
+    expect(ids(reached).sort()).toEqual([...ids(search(ci)), '100000000001', ...ids(keysOfCi)].sort());
+    expect(search('id(AIDANANCY01) <-[2]->')).toEqual([]);
+    expect(names(search('id(AIDANANCY01) <-[1]-> is(account)'))).toEqual(['prod']);
+  });
+
+  it('lets a traversal follow a traversal directly, the term between them left out', () => {
+    expect(search('id(AIDANANCY01) --> <--')).toEqual(search('id(AIDANANCY01)'));
+    expect(names(search('id(AIDANANCY01) <-- --> is(user) and name = alice'))).toEqual(['alice']);
   });
 
   it('returns distinct nodes: the accounts of 35 keys are 12', () => {

@@ -64,6 +64,19 @@ describe('list, head, tail, dump', () => {
     expect(JSON.parse(render(run('is(user) and name = nancy | list name').result.output, 'json'))).toEqual([{ name: 'nancy' }]);
   });
 
+  it('names columns uniquely, as Fix Inventory does, so JSON keys and CSV headers never collide', () => {
+    const text = 'is(user) and name = nancy | list name, /ancestors.account.reported.name, /ancestors.account.reported.id, tags.owner as name';
+    const output = run(text).result.output;
+    expect(output).toMatchObject({ columns: ['name', 'account_name', 'account_id', 'name_1'] });
+    expect(JSON.parse(render(output, 'json'))).toEqual([{ name: 'nancy', account_name: 'prod', account_id: '100000000001', name_1: 'nancy@example.com' }]);
+    expect(render(run('is(user) and name = nancy | list name, /reported.name, name --csv').result.output).split('\n')[0]).toBe('name,name_1,name_2');
+  });
+
+  it('counts an account\'s own name under /ancestors.account, with the nodes below it', () => {
+    const { seed, result } = run('all | count /ancestors.account.reported.name');
+    expect(result.output).toMatchObject({ total_matched: seed.graph.size, total_unmatched: 0 });
+  });
+
   it('keeps the first or last N in the default order, 100 by default', () => {
     const all = run('is(user)').result.output;
     const rows = all.type === 'list' ? all.rows : [];
