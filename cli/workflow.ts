@@ -175,17 +175,12 @@ function runOutcome(run: RunRecord, context: Pick<CliContext, 'color'>): string 
   return paint(context, 'red', `Workflow ${run.workflow} failed${took} (run ${run.run_id}): ${run.error ?? 'unknown error'}.`) + jobs;
 }
 
-/** An action's summary in words: per account for collect, the counts for plan and cleanup. */
+/** An action's summary in words: the totals of collect (each account's result is in the collect log), the counts of plan and cleanup. */
 export function summaryLines(action: string, summary: Record<string, unknown>): string[] {
   if (action === 'collect') {
     const collect = summary as unknown as CollectSummary;
-    const accounts = collect.accounts.map((a) =>
-      a.error !== undefined
-        ? `  ${a.account_id} (${a.account_name}): FAILED after ${seconds(a.duration_ms)}: ${a.error}`
-        : `  ${a.account_id} (${a.account_name}): ${a.users} users, ${a.keys} keys, ${a.calls} calls, ${seconds(a.duration_ms)}`,
-    );
     const failed = collect.failed_accounts.length > 0 ? `; failed: ${collect.failed_accounts.join(', ')}` : '';
-    return [`collect: ${plural(collect.accounts.length, 'account')}, ${collect.users} users, ${collect.keys} keys in ${seconds(collect.duration_ms)}${failed}`, ...accounts];
+    return [`collect: ${plural(collect.accounts, 'account')}, ${collect.users} users, ${collect.keys} keys, ${collect.calls} calls in ${seconds(collect.duration_ms)}${failed}`];
   }
   if (action === 'plan') {
     const plan = summary as unknown as PlanSummary;

@@ -130,6 +130,8 @@ export class CloudSweepStack extends Stack {
 
     inventory.grantReadWriteData(collect.role);
     config.grantReadData(collect.role);
+    // A deployed collect keeps its batches of accounts and their results under the run (src/collect/run-store.ts).
+    runs.grantReadWriteData(collect.role);
     collect.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadIam', actions: iamReadActions(), resources: ['*'] }));
     collect.role.addToPolicy(this.enterMemberAccounts(settings));
     if (settings.organization) {

@@ -1,29 +1,35 @@
-import { collectAccount, listAccounts, summarizeCollect } from '../../src/collect';
+import { collectBatch, DynamoCollectRunStore, listAccountBatches, summarizeCollectRun } from '../../src/collect';
 import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
-import type { AccountCollectResult, CollectSummary, ListAccountsOutput } from '../../src/workflow/contracts';
+import type { BatchCollectResult, CollectBatches, CollectSummary } from '../../src/workflow/contracts';
 import { parseCollectEvent } from '../shared/events';
 import { addRunMetrics, collectMetrics } from '../shared/metrics';
-import { invoke, lambdaRuntime } from '../shared/runtime';
+import { decisionLogger, invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
 const { aws, names, metrics } = runtime;
 const inventory = createInventoryStore(aws, names.inventoryTable);
 const config = createConfigStore(aws, names.configTable);
+const runs = new DynamoCollectRunStore(aws, names.runsTable, runtime.clock);
 
-/** The collect step, in three actions around the state machine's Map: list, collect one account, sum up. */
-export async function handler(event: unknown): Promise<ListAccountsOutput | AccountCollectResult | CollectSummary> {
+/**
+ * The collect step, in three actions around the state machine's Map: list the accounts into
+ * batches, collect one batch, sum up. Each account's result goes to the runs table and to the log
+ * (`account collected`), not into the workflow's state.
+ */
+export async function handler(event: unknown): Promise<CollectBatches | BatchCollectResult | CollectSummary> {
   const request = parseCollectEvent(event);
   return invoke(runtime, request, async () => {
     switch (request.action) {
       case 'list_accounts':
-        return listAccounts({ aws }, (await loadFixWorkerConfig(config)).collector);
-      case 'collect_account': {
-        // Its detail goes to the log (the invocation's `done` line), not to a metric per account.
-        return collectAccount({ aws, store: inventory, clock: runtime.clock }, request.account, request.run_id);
+        return listAccountBatches({ aws, runs }, (await loadFixWorkerConfig(config)).collector, request.run_id, request.parallel);
+      case 'collect_batch': {
+        const collector = (await loadFixWorkerConfig(config)).collector;
+        const logger = decisionLogger(runtime.logger);
+        return collectBatch({ aws, store: inventory, clock: runtime.clock, runs, logger }, collector, request.run_id, request.batch);
       }
       case 'summarize': {
-        const summary = summarizeCollect(request.results);
+        const summary = await summarizeCollectRun(runs, request.run_id);
         addRunMetrics(metrics, runtime.publishedMetrics, collectMetrics(summary));
         return summary;
       }

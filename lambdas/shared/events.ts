@@ -2,10 +2,8 @@ import { ValidationError } from '../../src/errors';
 import { isWorkflowEvent, isWorkflowName, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
 import type {
   AcquireLeaseInput,
-  AccountCollectResult,
-  AccountRef,
   CleanupInput,
-  CollectAccountInput,
+  CollectBatchInput,
   DrawPlanInput,
   ExecutionEndedInput,
   ListAccountsInput,
@@ -21,7 +19,7 @@ import { UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/contracts';
  * The Lambda events (src/workflow/contracts.ts), checked at the door: a malformed event is
  * rejected with the field it got wrong, before anything is read or written.
  */
-export type CollectEvent = ListAccountsInput | CollectAccountInput | SummarizeCollectInput;
+export type CollectEvent = ListAccountsInput | CollectBatchInput | SummarizeCollectInput;
 export type PlanEvent = RunJobsInput | DrawPlanInput | RunJobInput | AcquireLeaseInput | ReleaseLeaseInput | ExecutionEndedInput;
 export type CleanupEvent = CleanupInput;
 
@@ -29,15 +27,15 @@ type Fields = Record<string, unknown>;
 
 export function parseCollectEvent(event: unknown): CollectEvent {
   const fields = object(event, 'event');
-  const action = oneOf(fields, 'action', ['list_accounts', 'collect_account', 'summarize'] as const);
+  const action = oneOf(fields, 'action', ['list_accounts', 'collect_batch', 'summarize'] as const);
   const ref = runRef(fields);
   switch (action) {
     case 'list_accounts':
-      return { action, ...ref };
-    case 'collect_account':
-      return { action, ...ref, account: accountRef(fields.account) };
+      return { action, ...ref, parallel: whole(fields, 'parallel', 1) };
+    case 'collect_batch':
+      return { action, ...ref, batch: whole(fields, 'batch', 0) };
     case 'summarize':
-      return { action, ...ref, results: list(fields, 'results').map((item, i) => collectResult(item, `results[${i}]`)) };
+      return { action, ...ref };
   }
 }
 
@@ -77,32 +75,6 @@ function workflowEvent(fields: Fields): WorkflowEvent {
   return event;
 }
 
-function accountRef(value: unknown): AccountRef {
-  const fields = object(value, 'event.account');
-  const id = text(fields, 'id', 'event.account');
-  if (!/^\d{12}$/.test(id)) throw new ValidationError(`event.account.id: expected a 12-digit account id, got ${JSON.stringify(id)}`);
-  const roleArn = fields.role_arn === undefined ? undefined : text(fields, 'role_arn', 'event.account');
-  return { id, name: text(fields, 'name', 'event.account'), ...(roleArn ? { role_arn: roleArn } : {}) };
-}
-
-function collectResult(value: unknown, where: string): AccountCollectResult {
-  const fields = object(value, `event.${where}`);
-  const count = (key: string) => {
-    const n = fields[key];
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new ValidationError(`event.${where}.${key}: expected a number of at least 0, got ${JSON.stringify(n)}`);
-    return n;
-  };
-  return {
-    account_id: text(fields, 'account_id', `event.${where}`),
-    account_name: text(fields, 'account_name', `event.${where}`),
-    users: count('users'),
-    keys: count('keys'),
-    calls: count('calls'),
-    duration_ms: count('duration_ms'),
-    ...(fields.error === undefined ? {} : { error: text(fields, 'error', `event.${where}`) }),
-  };
-}
-
 function object(value: unknown, where: string): Fields {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ValidationError(`${where}: expected an object, got ${JSON.stringify(value)}`);
   return value as Fields;
@@ -115,14 +87,12 @@ function text(fields: Fields, key: string, where = 'event'): string {
 }
 
 function seconds(fields: Fields, key: string): number {
-  const value = fields[key];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new ValidationError(`event.${key}: expected a whole number of seconds, at least 1, got ${JSON.stringify(value)}`);
-  return value;
+  return whole(fields, key, 1, ' of seconds');
 }
 
-function list(fields: Fields, key: string): unknown[] {
+function whole(fields: Fields, key: string, min: number, unit = ''): number {
   const value = fields[key];
-  if (!Array.isArray(value)) throw new ValidationError(`event.${key}: expected a list, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new ValidationError(`event.${key}: expected a whole number${unit}, at least ${min}, got ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -24,11 +24,13 @@ export class Tables extends Construct {
     this.config = this.table('Config', RemovalPolicy.RETAIN);
     this.jobs = this.table('Jobs', RemovalPolicy.RETAIN);
     this.audit = this.table('Audit', RemovalPolicy.RETAIN);
-    this.runs = this.table('Runs', props.removalPolicy);
+    // A collect's batches and per-account results expire there after 30 days (`expires_at`).
+    this.runs = this.table('Runs', props.removalPolicy, 'expires_at');
   }
 
-  private table(id: string, removalPolicy: RemovalPolicy): dynamodb.Table {
+  private table(id: string, removalPolicy: RemovalPolicy, timeToLiveAttribute?: string): dynamodb.Table {
     return new dynamodb.Table(this, id, {
+      ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,

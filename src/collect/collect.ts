@@ -1,11 +1,12 @@
 import { clientsForAccount, MEMBER_SESSIONS } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
-import type { AccountCollectResult, AccountRef, CollectSummary } from '../workflow/contracts';
+import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/contracts';
 import { accountInventory, IamReading, readIam } from './account-inventory';
 import { CollectorConfig, listAccounts } from './accounts';
 import { CountedIam } from './counted-iam';
 import { CallBudget, mapPool } from './pool';
+import type { CollectRunStore } from './run-store';
 
 /** What collect works with; each part can be swapped in a test. */
 export interface CollectDeps {
@@ -103,9 +104,10 @@ export async function collectAccount(
 /** The run's totals over every account's result. */
 export function summarizeCollect(results: readonly AccountCollectResult[], durationMs?: number): CollectSummary {
   return {
-    accounts: [...results],
+    accounts: results.length,
     users: results.reduce((sum, r) => sum + r.users, 0),
     keys: results.reduce((sum, r) => sum + r.keys, 0),
+    calls: results.reduce((sum, r) => sum + r.calls, 0),
     failed_accounts: results.filter((r) => r.error !== undefined).map((r) => r.account_id),
     duration_ms: durationMs ?? results.reduce((max, r) => Math.max(max, r.duration_ms), 0),
   };
@@ -113,8 +115,9 @@ export function summarizeCollect(results: readonly AccountCollectResult[], durat
 
 /**
  * The whole collect step in one process: list the accounts, collect `pool_size` of them at a
- * time, sum up. The state machine does the same three steps with a Map state in between. The home
- * account needs neither the list nor a role, so its reading starts while the others are listed.
+ * time, sum up. The state machine does the same in batches (listAccountBatches, collectBatch,
+ * summarizeCollectRun). The home account needs neither the list nor a role, so its reading starts
+ * while the others are listed.
  */
 export async function collectInventory(
   deps: CollectDeps,
@@ -126,26 +129,117 @@ export async function collectInventory(
   // Until the accounts are known only the home account is under way, within its own share.
   const share = callsPerAccount(deps);
   const budget = new CallBudget(share);
-  const fanOut = 2 * share;
   // Asked first, so its answers come back (and the members' AssumeRole calls go out) first.
   const listing = listAccounts(deps, config);
-  const home = startReading(deps, deps.aws, { budget, fanOut });
+  const home = startReading(deps, deps.aws, { budget, fanOut: 2 * share });
   const { accounts } = await listing.catch(async (error: unknown) => {
     await home.inventory.catch(() => undefined); // no call left running behind the caller's back
     throw error;
   });
   onProgress({ type: 'accounts_listed', accounts });
-  const collecting = mapPool(accounts, config.pool_size, async (account) => {
+  const results = await collectAccounts(deps, accounts, config.pool_size, runId, { budget, home }, onProgress);
+  return summarizeCollect(results, Date.now() - started);
+}
+
+/**
+ * Collects `accounts`, `poolSize` at a time, sharing one call budget: each account has
+ * `callsPerAccount` AWS calls in flight, and at most twice that when the others leave theirs free
+ * (IAM limits the request rate per account; the SDK's adaptive retry slows a throttled one down).
+ */
+async function collectAccounts(
+  deps: CollectDeps,
+  accounts: readonly AccountRef[],
+  poolSize: number,
+  runId: string,
+  shared: { budget?: CallBudget; home?: Reading } = {},
+  onProgress: (event: CollectProgress) => void = () => undefined,
+): Promise<AccountCollectResult[]> {
+  const share = callsPerAccount(deps);
+  const budget = shared.budget ?? new CallBudget(share);
+  const collecting = mapPool(accounts, poolSize, async (account) => {
     onProgress({ type: 'account_started', account });
-    const result = await collectAccount(deps, account, runId, { budget, fanOut, home });
+    const result = await collectAccount(deps, account, runId, { budget, fanOut: 2 * share, ...(shared.home ? { home: shared.home } : {}) });
     onProgress({ type: 'account_finished', result });
     return result;
   });
   // Each account's first calls are in line now, so they go before the home account's fan-out
   // takes up the others' shares.
-  budget.setLimit(share * Math.min(config.pool_size, accounts.length));
-  const results = await collecting;
-  return summarizeCollect(results, Date.now() - started);
+  budget.setLimit(share * Math.min(poolSize, accounts.length));
+  return collecting;
+}
+
+/** At most this many accounts in one batch, so one Lambda invocation collects them well within its 15 minutes. */
+export const MAX_ACCOUNTS_PER_BATCH = 25;
+
+/**
+ * Splits the accounts into contiguous batches of nearly equal size: at least `parallel` of them
+ * (the Map's concurrency, so a small organization still has that many collected at once) and none
+ * over MAX_ACCOUNTS_PER_BATCH. 5,000 accounts make 200 batches.
+ */
+export function accountBatches<T>(accounts: readonly T[], parallel: number): T[][] {
+  if (accounts.length === 0) return [];
+  const count = Math.max(Math.min(accounts.length, Math.max(1, Math.floor(parallel))), Math.ceil(accounts.length / MAX_ACCOUNTS_PER_BATCH));
+  return Array.from({ length: count }, (_, i) =>
+    accounts.slice(Math.floor((i * accounts.length) / count), Math.floor(((i + 1) * accounts.length) / count)),
+  );
+}
+
+/** The state machine's list_accounts: the accounts, stored in batches; the state gets their numbers. */
+export async function listAccountBatches(
+  deps: { aws: AwsClients; runs: CollectRunStore },
+  config: CollectorConfig,
+  runId: string,
+  parallel: number,
+): Promise<CollectBatches> {
+  const { accounts } = await listAccounts(deps, config);
+  const batches = accountBatches(accounts, parallel);
+  await deps.runs.saveBatches(runId, batches);
+  return { accounts: accounts.length, batches: batches.map((_, n) => n) };
+}
+
+/**
+ * The state machine's collect_batch: collects one batch's accounts and stores each result as it
+ * comes, logging it (`account collected`) for Logs Insights.
+ */
+export async function collectBatch(
+  deps: CollectDeps & { runs: CollectRunStore; logger?: { info(message: string, attributes: Record<string, unknown>): void } },
+  config: CollectorConfig,
+  runId: string,
+  batch: number,
+): Promise<BatchCollectResult> {
+  const accounts = await deps.runs.batch(runId, batch);
+  const stored: Array<Promise<void>> = [];
+  const results = await collectAccounts(deps, accounts, config.pool_size, runId, {}, (event) => {
+    if (event.type !== 'account_finished') return;
+    deps.logger?.info('account collected', { ...event.result });
+    stored.push(deps.runs.saveResult(runId, event.result));
+  });
+  await Promise.all(stored);
+  return { batch, accounts: results.length, failed: results.filter((r) => r.error !== undefined).length };
+}
+
+/**
+ * The state machine's summarize: the totals over the results stored by the run's batches. An
+ * account with no result was in a batch whose invocation failed as a whole (its Lambda timed
+ * out, say): it counts as failed, and its previous snapshot stands.
+ */
+export async function summarizeCollectRun(runs: CollectRunStore, runId: string): Promise<CollectSummary> {
+  const { accounts, results } = await runs.load(runId);
+  const byId = new Map(results.map((result) => [result.account_id, result]));
+  return summarizeCollect(
+    accounts.map(
+      (account) =>
+        byId.get(account.id) ?? {
+          account_id: account.id,
+          account_name: account.name,
+          users: 0,
+          keys: 0,
+          calls: 0,
+          duration_ms: 0,
+          error: 'its batch did not finish: see the execution history for the collect function error',
+        },
+    ),
+  );
 }
 
 function callsPerAccount(deps: CollectDeps): number {

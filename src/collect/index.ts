@@ -1,5 +1,17 @@
 /** The collect step (SPEC section 8), as the in-process runner and the collect Lambda call it. */
 export { listAccounts } from './accounts';
 export type { CollectorConfig } from './accounts';
-export { collectAccount, collectInventory, summarizeCollect, DEFAULT_CALLS_PER_ACCOUNT } from './collect';
+export {
+  accountBatches,
+  collectAccount,
+  collectBatch,
+  collectInventory,
+  listAccountBatches,
+  summarizeCollect,
+  summarizeCollectRun,
+  DEFAULT_CALLS_PER_ACCOUNT,
+  MAX_ACCOUNTS_PER_BATCH,
+} from './collect';
+export { DynamoCollectRunStore } from './run-store';
+export type { CollectRunStore } from './run-store';
 export type { CollectDeps, CollectProgress } from './collect';

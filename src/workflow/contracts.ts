@@ -52,15 +52,33 @@ export interface AccountRef {
 
 export interface ListAccountsInput extends RunRef {
   action: 'list_accounts';
+  /** Batches the state machine's Map collects at once: the accounts are spread over at least this many. */
+  parallel: number;
 }
+/** What `listAccounts` finds: the accounts of a collect, the home account first. */
 export interface ListAccountsOutput {
   accounts: AccountRef[];
 }
-
-export interface CollectAccountInput extends RunRef {
-  action: 'collect_account';
-  account: AccountRef;
+/**
+ * The accounts listed, stored in batches in the runs table (src/collect/run-store.ts): the state
+ * machine's Map iterates over the batch numbers, so its state never holds the accounts themselves.
+ */
+export interface CollectBatches {
+  accounts: number;
+  batches: number[];
 }
+
+export interface CollectBatchInput extends RunRef {
+  action: 'collect_batch';
+  batch: number;
+}
+/** One batch collected: each account's result is in the runs table, the state gets the counts. */
+export interface BatchCollectResult {
+  batch: number;
+  accounts: number;
+  failed: number;
+}
+
 export interface AccountCollectResult {
   account_id: string;
   account_name: string;
@@ -75,12 +93,18 @@ export interface AccountCollectResult {
 
 export interface SummarizeCollectInput extends RunRef {
   action: 'summarize';
-  results: AccountCollectResult[];
 }
+/**
+ * A collect's totals, small at any number of accounts: it is published with `post_collect` and
+ * kept in the workflow's state. Each account's result is logged and, for a deployed run, kept in
+ * the runs table.
+ */
 export interface CollectSummary {
-  accounts: AccountCollectResult[];
+  accounts: number;
   users: number;
   keys: number;
+  /** IAM (and STS) calls made for all accounts. */
+  calls: number;
   failed_accounts: string[];
   duration_ms: number;
 }

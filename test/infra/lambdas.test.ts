@@ -116,24 +116,24 @@ describe('Lambda event parsing', () => {
   const ref = { workflow: 'collect_and_cleanup', run_id: 'run-1' };
 
   it('accepts every contract shape', () => {
-    const account = { id: '222222222222', name: 'prod', role_arn: 'arn:aws:iam::222222222222:role/CloudSweepMemberRole' };
-    expect(parseCollectEvent({ action: 'collect_account', ...ref, account })).toEqual({ action: 'collect_account', ...ref, account });
+    expect(parseCollectEvent({ action: 'list_accounts', ...ref, parallel: 8 })).toEqual({ action: 'list_accounts', ...ref, parallel: 8 });
+    expect(parseCollectEvent({ action: 'collect_batch', ...ref, batch: 0 })).toEqual({ action: 'collect_batch', ...ref, batch: 0 });
     expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect' });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
     expect(parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 })).toEqual({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 });
     expect(parsePlanEvent({ action: 'release_lease', ...ref })).toEqual({ action: 'release_lease', ...ref });
     expect(parsePlanEvent({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' })).toEqual({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' });
     expect(parseCleanupEvent({ action: 'cleanup', ...ref })).toEqual({ action: 'cleanup', ...ref });
-    const results = [{ account_id: '123456789012', account_name: 'home', users: 1, keys: 2, calls: 3, duration_ms: 4, error: 'denied' }];
-    expect(parseCollectEvent({ action: 'summarize', ...ref, results })).toEqual({ action: 'summarize', ...ref, results });
+    expect(parseCollectEvent({ action: 'summarize', ...ref })).toEqual({ action: 'summarize', ...ref });
   });
 
   it.each([
     ['a missing run_id', () => parseCleanupEvent({ action: 'cleanup', workflow: 'cleanup' }), /event\.run_id/],
     ['an unknown workflow', () => parsePlanEvent({ action: 'plan', workflow: 'sweep', run_id: 'r' }), /event\.workflow: unknown workflow "sweep"/],
     ['an unknown event', () => parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_sweep' }), /event\.event: unknown workflow event "post_sweep"/],
-    ['a bad account id', () => parseCollectEvent({ action: 'collect_account', ...ref, account: { id: '12', name: 'x' } }), /event\.account\.id/],
-    ['a result without keys', () => parseCollectEvent({ action: 'summarize', ...ref, results: [{ account_id: '1', account_name: 'a' }] }), /event\.results\[0\]\.users/],
+    ['a batch without number', () => parseCollectEvent({ action: 'collect_batch', ...ref }), /event\.batch: expected a whole number, at least 0, got undefined/],
+    ['a negative batch', () => parseCollectEvent({ action: 'collect_batch', ...ref, batch: -1 }), /event\.batch: .* got -1/],
+    ['a listing without its parallel batches', () => parseCollectEvent({ action: 'list_accounts', ...ref }), /event\.parallel: expected a whole number, at least 1/],
     ['a job without id', () => parsePlanEvent({ action: 'run_job' }), /event\.job_id/],
     ['a lease without its lifetime', () => parsePlanEvent({ action: 'acquire_lease', ...ref }), /event\.ttl_seconds: expected a whole number of seconds, at least 1, got undefined/],
     ['a lease for no time', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 0 }), /event\.ttl_seconds: .* got 0/],

@@ -81,6 +81,9 @@ describe('the central stack', () => {
     expect(collectPolicy).not.toContain('events:PutEvents');
     expect(collectPolicy).not.toContain(logicalId(defaults.central.tables.audit));
     expect(collectPolicy).not.toContain(logicalId(defaults.central.tables.jobs));
+    // Its batches of accounts and their results, kept out of the workflow's state.
+    expect(collectPolicy).toContain(logicalId(defaults.central.tables.runs));
+    central.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } });
 
     expect(planPolicy).not.toMatch(/"iam:|sts:AssumeRole/);
     expect(planPolicy).toContain(logicalId(defaults.central.tables.jobs));
@@ -146,14 +149,18 @@ describe('the central stack', () => {
       expect(states['After post_collect']).toMatchObject({ Choices: [{ Variable: '$.workflow', StringEquals: 'collect', Next: 'Release lease' }] });
     });
 
-    it('fans collect out per account with a Map and the configured concurrency', () => {
+    it('fans collect out per batch of accounts with a Map and the configured concurrency, keeping results out of the state', () => {
+      expect(states['List accounts']).toMatchObject({ Parameters: { Payload: { action: 'list_accounts', parallel: 8 } }, ResultPath: '$.collect' });
       expect(states['Collect accounts']).toMatchObject({
         Type: 'Map',
-        ItemsPath: '$.collect.accounts',
+        ItemsPath: '$.collect.batches',
         MaxConcurrency: 8,
-        ItemSelector: { action: 'collect_account', 'account.$': '$$.Map.Item.Value' },
+        ItemSelector: { action: 'collect_batch', 'batch.$': '$$.Map.Item.Value' },
         ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+        ResultPath: null,
       });
+      expect(states['Summarize collect']).toMatchObject({ Parameters: { Payload: { action: 'summarize' } }, ResultPath: '$.summaries.collect' });
+      expect(JSON.stringify(states['Summarize collect'])).not.toContain('results');
       const fewer = synthApp({ mapMaxConcurrency: 3 });
       fewer.centralTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         DefinitionString: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"MaxConcurrency":3')])] },

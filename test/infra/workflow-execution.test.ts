@@ -15,7 +15,19 @@ import { AwsClients } from '../../src/aws/clients';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { WORKFLOW_FAILED } from '../../src/events/contracts';
 import { stepsOf, WORKFLOW_EVENTS, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
-import type { AccountCollectResult, CleanupSummary, CollectSummary, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
+import { accountBatches, summarizeCollect } from '../../src/collect';
+import type {
+  AccountCollectResult,
+  AccountRef,
+  BatchCollectResult,
+  CleanupSummary,
+  CollectBatches,
+  CollectSummary,
+  JobsSummary,
+  LeaseRelease,
+  LeaseTaken,
+  PlanSummary,
+} from '../../src/workflow/contracts';
 import { logicalId, resolveIntrinsics, synthApp } from './support/synth';
 
 /**
@@ -95,17 +107,26 @@ describe('the state machine in moto', () => {
    * Runs the definition to its end; gives the execution and the states it entered. moto 5.2 cannot
    * start an execution while another one is stored, so each run has its own state machine, deleted after.
    */
-  async function execute(input: unknown): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[] }> {
+  async function execute(
+    input: unknown,
+    waitMs = 30_000,
+  ): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[]; history: HistoryEvent[] }> {
     const name = `run-${++runs}`;
     const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));
     try {
       const started = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, name, input: JSON.stringify(input) }));
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + waitMs;
       for (;;) {
         const execution = await aws.sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
         if (execution.status !== 'RUNNING' || Date.now() > deadline) {
-          const history = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, maxResults: 1000 }));
-          return { execution, states: visitedStates(history.events ?? []), lease: leaseCalls(history.events ?? []) };
+          const history: HistoryEvent[] = [];
+          let token: string | undefined;
+          do {
+            const page = await aws.sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, maxResults: 1000, ...(token ? { nextToken: token } : {}) }));
+            history.push(...(page.events ?? []));
+            token = page.nextToken;
+          } while (token);
+          return { execution, states: visitedStates(history), lease: leaseCalls(history), history };
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -146,12 +167,25 @@ describe('the state machine in moto', () => {
   }
 
   const jobs = (event: WorkflowEvent): JobsSummary => ({ event, jobs: [] });
-  const accounts = [
+  const accountResult = (account: AccountRef): AccountCollectResult => ({ account_id: account.id, account_name: account.name, users: 2, keys: 3, calls: 5, duration_ms: 10 });
+
+  /**
+   * What the collect function answers for these accounts, from the real contracts: list_accounts
+   * stores them in batches (the Map's concurrency 8 is the stack's default) and gives their
+   * numbers, each batch its counts, summarize the totals.
+   */
+  function collectResults(accounts: AccountRef[], results = accounts.map(accountResult)): { results: unknown[]; summary: CollectSummary } {
+    const batches = accountBatches(accounts, 8);
+    const listed: CollectBatches = { accounts: accounts.length, batches: batches.map((_, n) => n) };
+    const counted = batches.map((batch, n): BatchCollectResult => ({ batch: n, accounts: batch.length, failed: 0 }));
+    const summary = summarizeCollect(results);
+    return { results: [listed, ...counted, summary], summary };
+  }
+  const accounts: AccountRef[] = [
     { id: ACCOUNT, name: 'home' },
     { id: '222222222222', name: 'prod', role_arn: 'arn:aws:iam::222222222222:role/CloudSweepMemberRole' },
   ];
-  const accountResult = (id: string): AccountCollectResult => ({ account_id: id, account_name: id, users: 2, keys: 3, calls: 5, duration_ms: 10 });
-  const collectSummary: CollectSummary = { accounts: [accountResult(ACCOUNT), accountResult('222222222222')], users: 4, keys: 6, failed_accounts: [], duration_ms: 25 };
+  const { summary: collectSummary } = collectResults(accounts);
   const planSummary: PlanSummary = { flagged: 2, protected: 1, candidates: 1, cleanup_enabled: true, dry_run: false };
   const cleanupSummary: CleanupSummary = { flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
 
@@ -159,10 +193,10 @@ describe('the state machine in moto', () => {
   const leaseReleased: LeaseRelease = { holder: 'run', released: true };
 
   /** The Lambda results of the steps of a workflow, in the order the state machine invokes them. */
-  function stepResults(workflow: WorkflowName): unknown[] {
+  function stepResults(workflow: WorkflowName, collected = collectResults(accounts).results): unknown[] {
     return stepsOf(workflow).flatMap((step) => {
       const results: unknown[] = [jobs(step.event)];
-      if (step.action === 'collect') results.push({ accounts }, ...accounts.map((a) => accountResult(a.id)), collectSummary);
+      if (step.action === 'collect') results.push(...collected);
       if (step.action === 'plan') results.push(planSummary);
       if (step.action === 'cleanup') results.push(cleanupSummary);
       return results;
@@ -170,8 +204,8 @@ describe('the state machine in moto', () => {
   }
 
   /** A whole run: the lease taken first (plan: acquire_lease), the steps, the lease released last. */
-  function resultsFor(workflow: WorkflowName): unknown[] {
-    return [leaseTaken(workflow), ...stepResults(workflow), leaseReleased];
+  function resultsFor(workflow: WorkflowName, collected?: unknown[]): unknown[] {
+    return [leaseTaken(workflow), ...stepResults(workflow, collected), leaseReleased];
   }
 
   it('runs collect_and_cleanup: collect per account, every event in order, then plan and cleanup', async () => {
@@ -190,7 +224,7 @@ describe('the state machine in moto', () => {
     expect(events.find((e) => e.detailType === 'post_collect')?.detail.summary).toEqual(collectSummary);
     expect(events.find((e) => e.detailType === 'post_cleanup_plan')?.detail.summary).toEqual(planSummary);
     expect(events.find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(cleanupSummary);
-    expect(states.filter((s) => s === 'Collect account')).toHaveLength(accounts.length);
+    expect(states.filter((s) => s === 'Collect batch')).toHaveLength(accounts.length);
     expect(states).toEqual(expect.arrayContaining(['List accounts', 'Summarize collect', 'Draw cleanup plan', 'Clean up']));
     expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
       lease: leaseTaken('collect_and_cleanup'),
@@ -266,6 +300,59 @@ describe('the state machine in moto', () => {
     expect(events.at(-1)?.detail.summary).toMatchObject({ step: 'release_lease' });
     expect(states.slice(-5)).toEqual(['Release lease', 'Failed during release_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
   });
+
+  /** The members of an organization of `count` accounts, the home account first. */
+  function organization(count: number): AccountRef[] {
+    return Array.from({ length: count }, (_, i) =>
+      i === 0 ? { id: ACCOUNT, name: 'home' } : { id: String(200_000_000_000 + i), name: `member-account-${i}`, role_arn: `arn:aws:iam::${200_000_000_000 + i}:role/CloudSweepMemberRole` },
+    );
+  }
+
+  /** The largest input or output of any state of the execution, in bytes (Step Functions' limit is 256 KB). */
+  function largestPayload(history: HistoryEvent[]): number {
+    let largest = 0;
+    for (const event of history) {
+      for (const details of [event.stateEnteredEventDetails?.input, event.stateExitedEventDetails?.output]) {
+        if (details !== undefined) largest = Math.max(largest, Buffer.byteLength(details));
+      }
+    }
+    return largest;
+  }
+
+  it('collects 200 accounts in 8 batches, with counts, not per-account results, in the state', async () => {
+    const members = organization(200);
+    const { results, summary } = collectResults(members);
+    await queueResults(resultsFor('collect', results));
+
+    const { execution, states, history } = await execute({ workflow: 'collect' }, 120_000);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(states.filter((s) => s === 'Collect batch')).toHaveLength(8);
+    expect((await published()).find((e) => e.detailType === 'post_collect')?.detail.summary).toEqual(summary);
+    expect(summary).toMatchObject({ accounts: 200, users: 400, keys: 600, failed_accounts: [] });
+    const output = JSON.parse(execution.output ?? '{}') as { collect: CollectBatches };
+    expect(output.collect).toEqual({ accounts: 200, batches: [0, 1, 2, 3, 4, 5, 6, 7] });
+    expect(JSON.stringify(output)).not.toContain('member-account-');
+    expect(largestPayload(history)).toBeLessThan(4 * 1024);
+  }, 180_000);
+
+  it('keeps every state of a 5,000-account collect_and_cleanup far under 256 KB, even with every account failed', async () => {
+    const members = organization(5_000);
+    const failed = members.map((account) => ({ ...accountResult(account), users: 0, keys: 0, error: `AccessDenied: cannot assume ${account.role_arn ?? 'the role'}` }));
+    const { results, summary } = collectResults(members, failed);
+    expect(summary.failed_accounts).toHaveLength(5_000);
+    await queueResults(resultsFor('collect_and_cleanup', results));
+
+    const { execution, states, history } = await execute({ workflow: 'collect_and_cleanup' }, 300_000);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(states.filter((s) => s === 'Collect batch')).toHaveLength(200);
+    // Far under the 25,000 events of an execution's history, too.
+    expect(history.length).toBeLessThan(3_000);
+    expect(largestPayload(history)).toBeLessThan(256 * 1024);
+    const events = await published();
+    expect(events.find((e) => e.detailType === 'post_collect')?.detail.summary).toEqual(summary);
+  }, 360_000);
 
   it('rejects an unknown workflow before taking the lease or publishing anything', async () => {
     const { execution, lease } = await execute({ workflow: 'collect_everything' });

@@ -9,13 +9,22 @@ import { CreateAccountCommand, CreateOrganizationCommand } from '@aws-sdk/client
 import { clientsForAccount, memberRoleArn } from '../../src/aws/accounts';
 import { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
-import { collectInventory, CollectProgress } from '../../src/collect';
+import {
+  collectBatch,
+  collectInventory,
+  CollectorConfig,
+  CollectProgress,
+  DynamoCollectRunStore,
+  listAccountBatches,
+  summarizeCollectRun,
+} from '../../src/collect';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
 import { createInventoryStore, DynamoInventoryStore } from '../../src/inventory/dynamo-store';
 import type { InventoryGraph } from '../../src/inventory/graph';
 import { DEFAULT_RESOURCE_NAMES, ResourceNames } from '../../src/resources';
+import type { AccountCollectResult } from '../../src/workflow/contracts';
 
 const HOME = '123456789012';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -41,8 +50,15 @@ describe('collect across an organization (moto)', () => {
     await emulator.setAccessKey({ accountId, accessKeyId: id, createDate: created, lastUsed: lastUsed ? { date: lastUsed, service: 's3', region: 'eu-west-1' } : null });
   }
 
-  const collect = (progress?: (event: CollectProgress) => void) =>
-    collectInventory({ aws, store, sleep: noSleep, clock: () => now }, config, 'run-1', progress);
+  /** A collect's summary, and each account's result as progress reported it. */
+  async function collect(progress?: (event: CollectProgress) => void, collector: CollectorConfig = config) {
+    const results: AccountCollectResult[] = [];
+    const summary = await collectInventory({ aws, store, sleep: noSleep, clock: () => now }, collector, 'run-1', (event) => {
+      if (event.type === 'account_finished') results.push(event.result);
+      progress?.(event);
+    });
+    return Object.assign(summary, { results });
+  }
 
   beforeAll(async () => {
     emulator = await startEmulator();
@@ -90,14 +106,14 @@ describe('collect across an organization (moto)', () => {
     const summary = await collect((event) => events.push(event));
 
     expect(summary.failed_accounts).toEqual([]);
-    expect(summary.accounts.map((a) => [a.account_name, a.users, a.keys])).toEqual(
+    expect(summary.results.map((a) => [a.account_name, a.users, a.keys])).toEqual(
       expect.arrayContaining([
         ['master', 3, 3],
         ['dev', 2, 3],
         ['prod', 1, 1],
       ]),
     );
-    expect(summary).toMatchObject({ users: 6, keys: 7 });
+    expect(summary).toMatchObject({ accounts: 3, users: 6, keys: 7, calls: summary.results.reduce((sum, a) => sum + a.calls, 0) });
     expect(events.filter((e) => e.type === 'account_finished')).toHaveLength(3);
 
     const { graph } = await store.loadGraph();
@@ -125,9 +141,9 @@ describe('collect across an organization (moto)', () => {
     });
     expect(graph.node(keys['twin-b'] ?? '')?.reported).toMatchObject({ atime: null, access_key_last_used: { last_used: null, service_name: null, region: null } });
     // dev: AssumeRole, report (generate + get), one details page, 2 ListAccessKeys, 2 GetAccessKeyLastUsed.
-    expect(summary.accounts.find((a) => a.account_id === members.dev.id)?.calls).toBe(1 + 2 + 1 + 2 + 2);
+    expect(summary.results.find((a) => a.account_id === members.dev.id)?.calls).toBe(1 + 2 + 1 + 2 + 2);
     // home: no role to assume, ListAccessKeys for nancy and jenkins only (not for "nobody").
-    expect(summary.accounts.find((a) => a.account_id === HOME)?.calls).toBe(2 + 1 + 2);
+    expect(summary.results.find((a) => a.account_id === HOME)?.calls).toBe(2 + 1 + 2);
   });
 
   it('drops vanished users and keys and keeps the flags of the survivors', async () => {
@@ -162,9 +178,9 @@ describe('collect across an organization (moto)', () => {
     try {
       const summary = await collect();
       expect(summary.failed_accounts).toEqual([members.dev.id]);
-      const dev = summary.accounts.find((a) => a.account_id === members.dev.id);
+      const dev = summary.results.find((a) => a.account_id === members.dev.id);
       expect(dev?.error).toMatch(/cannot assume arn:aws:iam::\d{12}:role\/CloudSweepMemberRole: AccessDenied/);
-      expect(summary.accounts.filter((a) => !a.error)).toHaveLength(2);
+      expect(summary.results.filter((a) => !a.error)).toHaveLength(2);
       const { graph } = await store.loadGraph();
       expect(graph.node(keys['db-runner'] ?? '')).toEqual(devKeyBefore);
     } finally {
@@ -173,11 +189,51 @@ describe('collect across an organization (moto)', () => {
   });
 
   it('collects only the configured account ids when not using the organization', async () => {
-    const summary = await collectInventory({ aws, store, sleep: noSleep, clock: () => now }, { ...config, accounts: [members.prod.id] }, 'run-2');
-    expect(summary.accounts.map((a) => [a.account_id, a.account_name])).toEqual([
+    const summary = await collect(undefined, { ...config, accounts: [members.prod.id] });
+    expect(summary.results.map((a) => [a.account_id, a.account_name]).sort()).toEqual([
       [HOME, HOME],
       [members.prod.id, members.prod.id],
     ]);
+  });
+
+  describe('in batches, as the state machine runs it', () => {
+    it('lists the accounts into batches in the runs table, collects each batch, and sums up from the stored results', async () => {
+      const inProcess = await collect();
+      const runs = new DynamoCollectRunStore(aws, names.runsTable, () => now);
+      const deps = { aws, store, sleep: noSleep, clock: () => now, runs };
+
+      const listed = await listAccountBatches(deps, config, 'run-batched', 2);
+      expect(listed).toEqual({ accounts: 3, batches: [0, 1] });
+      const counted = await Promise.all(listed.batches.map((batch) => collectBatch(deps, config, 'run-batched', batch)));
+      expect(counted).toEqual([
+        { batch: 0, accounts: 1, failed: 0 },
+        { batch: 1, accounts: 2, failed: 0 },
+      ]);
+      const summary = await summarizeCollectRun(runs, 'run-batched');
+
+      expect(summary).toMatchObject({ accounts: 3, users: inProcess.users, keys: inProcess.keys, failed_accounts: [] });
+      const { results } = await runs.load('run-batched');
+      const counts = (list: AccountCollectResult[]) => list.map((r) => [r.account_name, r.users, r.keys]).sort();
+      expect(counts(results)).toEqual(counts(inProcess.results));
+      expect(summary.calls).toBe(results.reduce((sum, r) => sum + r.calls, 0));
+    });
+
+    it('counts the accounts of a batch that never finished as failed', async () => {
+      const runs = new DynamoCollectRunStore(aws, names.runsTable, () => now);
+      const listed = await listAccountBatches({ aws, runs }, config, 'run-half', 2);
+      await collectBatch({ aws, store, sleep: noSleep, clock: () => now, runs }, config, 'run-half', 0);
+
+      const summary = await summarizeCollectRun(runs, 'run-half');
+
+      expect(listed.batches).toHaveLength(2);
+      expect(summary).toMatchObject({ accounts: 3, users: 3, keys: 3 });
+      expect(summary.failed_accounts.sort()).toEqual([members.dev.id, members.prod.id].sort());
+    });
+
+    it('refuses a batch the run never listed, naming it', async () => {
+      const runs = new DynamoCollectRunStore(aws, names.runsTable, () => now);
+      await expect(collectBatch({ aws, store, sleep: noSleep, clock: () => now, runs }, config, 'run-none', 4)).rejects.toThrow(/collect run run-none has no batch 4/);
+    });
   });
 
   describe('through a proxy that throttles and delays', () => {

@@ -10,7 +10,7 @@ import { PassMachineOptions, passStateMachineDefinition } from '../support/pass-
 
 const CLEANUP_SUMMARY = { flagged: 9, protected: 1, skipped: 0, deleted: 8, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
 const PLAN_SUMMARY = { flagged: 9, protected: 1, candidates: 8, cleanup_enabled: true, dry_run: false };
-const COLLECT_SUMMARY = { accounts: [], users: 24, keys: 39, failed_accounts: [], duration_ms: 800 };
+const COLLECT_SUMMARY = { accounts: 3, users: 24, keys: 39, calls: 40, failed_accounts: [], duration_ms: 800 };
 
 describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
   let emulator: Emulator;

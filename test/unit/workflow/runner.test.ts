@@ -5,7 +5,7 @@ import { RecordingPublisher } from '../../../src/workflow/publisher';
 import { RunnerDeps, runWorkflow, StepActions } from '../../../src/workflow/runner';
 import { MemoryRunStore } from '../../../src/workflow/runs';
 
-const COLLECTED: CollectSummary = { accounts: [], users: 3, keys: 5, failed_accounts: [], duration_ms: 10 };
+const COLLECTED: CollectSummary = { accounts: 1, users: 3, keys: 5, calls: 4, failed_accounts: [], duration_ms: 10 };
 const PLANNED: PlanSummary = { flagged: 2, protected: 0, candidates: 2, cleanup_enabled: false, dry_run: true };
 const CLEANED: CleanupSummary = { flagged: 2, protected: 0, skipped: 0, deleted: 0, deactivated: 0, already_absent: 0, failed: 0, dry_run: true, cleanup_enabled: false };
 

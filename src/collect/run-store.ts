@@ -1,0 +1,93 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/clients';
+import { RuntimeError } from '../errors';
+import { batchWriteAll } from '../inventory/dynamo-batch';
+import type { AccountCollectResult, AccountRef } from '../workflow/contracts';
+
+/**
+ * What one deployed collect keeps outside the Step Functions state (256 KB at most, which about
+ * 700 accounts' results used to fill): the accounts of each batch the state machine's Map collects,
+ * and each account's result, so the state carries batch numbers and counts only. In the runs
+ * table, under the run:
+ *
+ *   pk = collect#<run id>   sk = batch#<n>        the accounts of batch n
+ *                           sk = account#<id>     the account's result (AccountCollectResult)
+ *
+ * Items expire (`expires_at`, the table's TTL) after RETENTION_DAYS; the run's record stays.
+ */
+export interface CollectRunStore {
+  saveBatches(runId: string, batches: readonly AccountRef[][]): Promise<void>;
+  batch(runId: string, batch: number): Promise<AccountRef[]>;
+  saveResult(runId: string, result: AccountCollectResult): Promise<void>;
+  /** Every account of the run's batches, and the results stored so far. */
+  load(runId: string): Promise<{ accounts: AccountRef[]; results: AccountCollectResult[] }>;
+}
+
+const RETENTION_DAYS = 30;
+
+export class DynamoCollectRunStore implements CollectRunStore {
+  constructor(
+    private readonly aws: AwsClients,
+    private readonly tableName: string,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async saveBatches(runId: string, batches: readonly AccountRef[][]): Promise<void> {
+    const expires = this.expiresAt();
+    await batchWriteAll(
+      this.aws.documents,
+      this.tableName,
+      batches.map((accounts, n) => ({ PutRequest: { Item: { pk: runKey(runId), sk: batchKey(n), accounts, expires_at: expires } } })),
+      { sleep: this.sleep },
+    );
+  }
+
+  async batch(runId: string, batch: number): Promise<AccountRef[]> {
+    const answer = await this.aws.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: runKey(runId), sk: batchKey(batch) }, ConsistentRead: true }));
+    const item = answer.Item;
+    if (!item || !Array.isArray(item.accounts)) throw new RuntimeError(`collect run ${runId} has no batch ${batch}: was it listed by this run's list_accounts?`);
+    return item.accounts as AccountRef[];
+  }
+
+  async saveResult(runId: string, result: AccountCollectResult): Promise<void> {
+    await this.aws.documents.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: runKey(runId), sk: `account#${result.account_id}`, result, expires_at: this.expiresAt() } }),
+    );
+  }
+
+  async load(runId: string): Promise<{ accounts: AccountRef[]; results: AccountCollectResult[] }> {
+    const accounts: AccountRef[] = [];
+    const results: AccountCollectResult[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.aws.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': runKey(runId) },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (Array.isArray(item.accounts)) accounts.push(...(item.accounts as AccountRef[]));
+        else if (item.result) results.push(item.result as AccountCollectResult);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { accounts, results };
+  }
+
+  private expiresAt(): number {
+    return Math.floor(this.clock().getTime() / 1000) + RETENTION_DAYS * 86_400;
+  }
+}
+
+function runKey(runId: string): string {
+  return `collect#${runId}`;
+}
+
+function batchKey(n: number): string {
+  return `batch#${String(n).padStart(5, '0')}`;
+}
