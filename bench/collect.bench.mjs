@@ -109,6 +109,15 @@ async function proxyInWorker(options) {
   };
 }
 
+/** A collect's summary, with each account's result as its progress reported it. */
+async function collectWithResults(deps, config, runId) {
+  const results = [];
+  const summary = await collectInventory(deps, config, runId, (event) => {
+    if (event.type === 'account_finished') results.push(event.result);
+  });
+  return { ...summary, results };
+}
+
 function sum(byOperation, prefix, names) {
   return Object.entries(byOperation)
     .filter(([op]) => op.startsWith(prefix) && (!names || names.includes(op.slice(prefix.length))))
@@ -130,12 +139,12 @@ async function main() {
   const counter = await startFaultProxy({ target: emulator.endpoint });
   const counted = new AwsClients({ endpoint: counter.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   const store = createInventoryStore(counted, table);
-  const first = await collectInventory({ aws: counted, store }, config, 'bench-1');
-  if (first.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(first.accounts)}`);
+  const first = await collectWithResults({ aws: counted, store }, config, 'bench-1');
+  if (first.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(first.results)}`);
   const firstStats = counter.stats();
   if (first.users !== USERS || first.keys !== accounts.length * withKeys) throw new Error(`incomplete inventory: ${first.users} users, ${first.keys} keys`);
   const floor = withKeys + 2 + 1;
-  const iamPerAccount = first.accounts.map((a) => a.calls - (a.account_id === accounts[0].id ? 0 : 1)); // less the STS AssumeRole
+  const iamPerAccount = first.results.map((a) => a.calls - (a.account_id === accounts[0].id ? 0 : 1)); // less the STS AssumeRole
   figures.iam_calls_per_account = iamPerAccount;
   figures.iam_floor_per_account = floor;
   figures.iam_over_floor = `${(((Math.max(...iamPerAccount) - floor) / floor) * 100).toFixed(1)}%`;
@@ -154,16 +163,16 @@ async function main() {
   const timed = async () => {
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
-    const summary = await collectInventory({ aws: delayed, store: createInventoryStore(delayed, table), clock, callsPerAccount: CALLS_PER_ACCOUNT }, config, 'bench-2');
-    if (summary.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(summary.accounts)}`);
+    const summary = await collectWithResults({ aws: delayed, store: createInventoryStore(delayed, table), clock, callsPerAccount: CALLS_PER_ACCOUNT }, config, 'bench-2');
+    if (summary.failed_accounts.length > 0) throw new Error(`collect failed: ${JSON.stringify(summary.results)}`);
     const cpu = process.cpuUsage(cpu0);
     return { summary, wallMs: Date.now() - t0, cpuMs: Math.round((cpu.user + cpu.system) / 1000), stats: await slow.stats() };
   };
   await slow.setMode('record');
   const second = await timed();
-  figures.second_collect_iam_calls_per_account = second.summary.accounts.map((a) => a.calls - (a.account_id === accounts[0].id ? 0 : 1));
+  figures.second_collect_iam_calls_per_account = second.summary.results.map((a) => a.calls - (a.account_id === accounts[0].id ? 0 : 1));
   figures.second_collect_dynamodb_writes = sum(second.stats.byOperation, 'dynamodb:', WRITES);
-  figures.second_collect_writes_per_account = figures.second_collect_dynamodb_writes / second.summary.accounts.length;
+  figures.second_collect_writes_per_account = figures.second_collect_dynamodb_writes / second.summary.accounts;
   await slow.setMode('replay');
   // One collect's wall time swings by ±20 ms with the garbage collector and the JIT, so the
   // recorded collect is replayed several times and the median run is the figure.
@@ -175,7 +184,7 @@ async function main() {
   const third = [...replays].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(REPLAYS / 2)];
   await slow.stop();
 
-  const inFlight = Math.min(config.pool_size, third.summary.accounts.length) * CALLS_PER_ACCOUNT;
+  const inFlight = Math.min(config.pool_size, third.summary.accounts) * CALLS_PER_ACCOUNT;
   const ideal = (third.stats.requests * LATENCY_MS) / inFlight;
   figures.latency_run_calls = third.stats.requests;
   figures.latency_run_replayed = third.stats.replayed;
