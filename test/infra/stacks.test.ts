@@ -150,7 +150,7 @@ describe('the central stack', () => {
     });
 
     it('fans collect out per batch of accounts with a Map and the configured concurrency, keeping results out of the state', () => {
-      expect(states['List accounts']).toMatchObject({ Parameters: { Payload: { action: 'list_accounts', parallel: 8 } }, ResultPath: '$.collect' });
+      expect(states['List accounts']).toMatchObject({ Parameters: { action: 'list_accounts', parallel: 8 }, ResultPath: '$.collect' });
       expect(states['Collect accounts']).toMatchObject({
         Type: 'Map',
         ItemsPath: '$.collect.batches',
@@ -159,7 +159,7 @@ describe('the central stack', () => {
         ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
         ResultPath: null,
       });
-      expect(states['Summarize collect']).toMatchObject({ Parameters: { Payload: { action: 'summarize' } }, ResultPath: '$.summaries.collect' });
+      expect(states['Summarize collect']).toMatchObject({ Parameters: { action: 'summarize' }, ResultPath: '$.summaries.collect' });
       expect(JSON.stringify(states['Summarize collect'])).not.toContain('results');
       const fewer = synthApp({ mapMaxConcurrency: 3 });
       fewer.centralTemplate.hasResourceProperties('AWS::StepFunctions::StateMachine', {
@@ -264,7 +264,7 @@ describe('the central stack', () => {
         expect(states[`Run jobs ${event}`]?.Parameters).toEqual({ action: 'run_jobs', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', event });
       }
       expect(states['List accounts']?.Parameters).toMatchObject({ action: 'list_accounts' });
-      expect(states['Summarize collect']?.Parameters).toMatchObject({ action: 'summarize', 'results.$': '$.collect.results' });
+      expect(states['Summarize collect']?.Parameters).toMatchObject({ action: 'summarize' });
       expect(states['Draw cleanup plan']?.Parameters).toMatchObject({ action: 'plan' });
       expect(states['Clean up']?.Parameters).toMatchObject({ action: 'cleanup' });
     });

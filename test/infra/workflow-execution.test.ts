@@ -109,7 +109,7 @@ describe('the state machine in moto', () => {
    */
   async function execute(
     input: unknown,
-    waitMs = 30_000,
+    waitMs = 50_000,
   ): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[]; history: HistoryEvent[] }> {
     const name = `run-${++runs}`;
     const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));

@@ -146,7 +146,7 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
     expect(result.out).toMatch(/^Workflow collect started: run \S+\n\[1\/3\] pre_collect/);
     expect(result.out).toMatch(/\[2\/3\] collect\n {2}collecting 3 accounts/);
     expect(result.out).toMatch(/\n {2}account \d{12} \(master\): \d+ users, \d+ keys, \d+ calls, \d+\.\d+s\n/);
-    expect(result.out).toMatch(/\n {2}collect: 3 accounts, \d+ users, \d+ keys in \d+\.\d+s\n\[3\/3\] post_collect/);
+    expect(result.out).toMatch(/\n {2}collect: 3 accounts, \d+ users, \d+ keys, \d+ calls in \d+\.\d+s\n\[3\/3\] post_collect/);
     expect(result.out).toContain('job stale failed');
     expect(result.out).toMatch(/Workflow collect succeeded in \d+\.\d+s \(run \S+\)\. 1 job failed: stale\./);
     await drainEvents(3);
