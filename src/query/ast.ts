@@ -109,6 +109,9 @@ export interface AccountPath {
 
 export type Command =
   | { name: 'count'; path?: Path }
+  | { name: 'sort'; keys: SortKey[] }
+  | { name: 'limit'; limit: Limit }
+  | TraversalCommand
   | { name: 'list'; columns: Column[]; format: 'table' | 'csv' | 'json' }
   | { name: 'head'; count: number }
   | { name: 'tail'; count: number }
@@ -119,13 +122,35 @@ export type Command =
 
 export type CommandName = Command['name'];
 
+/**
+ * `| predecessors`, `| ancestors --with-origin user`: moves the result one step (predecessors,
+ * successors) or all the way (ancestors, descendants) up or down, as Fix Inventory's commands;
+ * with the origin, the nodes it starts from stay in. A kind keeps only nodes of that kind.
+ */
+export interface TraversalCommand {
+  name: TraversalCommandName;
+  withOrigin: boolean;
+  kind?: string;
+}
+
+export type TraversalCommandName = 'ancestors' | 'descendants' | 'predecessors' | 'successors';
+
+export const TRAVERSAL_COMMANDS: Readonly<Record<TraversalCommandName, Omit<Navigation, 'start'>>> = {
+  predecessors: { direction: 'in', until: 1 },
+  successors: { direction: 'out', until: 1 },
+  ancestors: { direction: 'in' },
+  descendants: { direction: 'out' },
+};
+
 export interface Column {
   path: Path;
   /** The header: `as owner`, else the path's last key. */
   name?: string;
 }
 
-export const COMMAND_NAMES: readonly CommandName[] = ['count', 'list', 'head', 'tail', 'dump', 'clean', 'protect', 'unprotect'];
+export const COMMAND_NAMES: readonly CommandName[] = [
+  'count', 'list', 'head', 'tail', 'dump', 'clean', 'protect', 'unprotect', 'sort', 'limit', 'ancestors', 'descendants', 'predecessors', 'successors',
+];
 
 /** Commands that change the inventory: refused on a snapshot, written through the store otherwise. */
 export const MUTATING_COMMANDS: readonly CommandName[] = ['clean', 'protect', 'unprotect'];

@@ -19,42 +19,76 @@ export interface EvaluateOptions {
 /**
  * The nodes a query selects: the first part filters every node, each traversal moves to the
  * distinct nodes reached, and the next part filters those. Pure: the graph and now are arguments.
- * Inside, nodes travel as their ordinals in the graph: sets are typed arrays, not hashes of ids.
  */
 export function evaluate(query: Query, graph: InventoryGraph, now: Date, options: EvaluateOptions = {}): InventoryNode[] {
   const { deadline } = options;
   const context: EvaluationContext = { graph, now: now.getTime(), ...(deadline ? { deadline } : {}) };
+  const selection = select(query, context);
+  if (!selection.sorted && options.ordered !== false) sortOrdinals(selection.ordinals, [], context);
+  return nodesAt(graph, selection.ordinals);
+}
+
+/** What a query selected, as ordinals in the graph, and whether they are in an order already. */
+export interface Selection {
+  ordinals: number[];
+  sorted: boolean;
+}
+
+/** How one part of a query went: what it looked at and what it kept (for `--explain`). */
+export interface PartTrace {
+  /** The one kind the first part scanned, when its term names one; undefined: every node, or the nodes reached. */
+  kind?: string;
+  candidates: number;
+  matched: number;
+}
+
+/**
+ * `evaluate` without making nodes: inside, nodes travel as their ordinals in the graph, and sets
+ * are typed arrays, not hashes of ids. `trace` receives each part's figures.
+ */
+export function select(query: Query, context: EvaluationContext, trace?: PartTrace[]): Selection {
+  const { graph, deadline } = context;
   let candidates: ArrayLike<number> | undefined;
   let result: number[] = [];
   let sorted = false;
+  let walker: Walker | undefined;
   for (const part of query.parts) {
     let term = part.term;
+    let kind: Kind | undefined;
     if (!candidates) {
       // The first part need not look past the one kind its term can match (`is(access_key) and ...`),
       // and then need not test that kind on every node.
-      const kind = onlyKind(term);
+      kind = onlyKind(term);
       if (kind !== undefined) {
         candidates = graph.ordinalsOfKind(kind);
         term = assumingKind(term, kind);
       }
     }
-    result = select(candidates ?? graph.nodeOrdinals(), compileTerm(term, context), graph, deadline);
+    const scanned = candidates ?? graph.nodeOrdinals();
+    result = keep(scanned, compileTerm(term, context), graph, deadline);
+    trace?.push({ ...(kind === undefined ? {} : { kind }), candidates: scanned.length, matched: result.length });
     sorted = false;
     if (part.sort || part.limit) {
       sortOrdinals(result, part.sort ?? [], context);
       sorted = true;
       if (part.limit) result = result.slice(part.limit.offset, part.limit.offset + part.limit.count);
     }
-    if (part.navigation) candidates = traverse(result, part.navigation, graph, deadline);
+    if (part.navigation) {
+      walker ??= new Walker(graph, deadline);
+      candidates = walker.walk(result, part.navigation);
+    }
   }
-  if (!sorted && options.ordered !== false) sortOrdinals(result, [], context);
-  const nodes: InventoryNode[] = new Array(result.length);
-  for (let i = 0; i < result.length; i += 1) nodes[i] = graph.nodeAt(result[i] as number) as InventoryNode;
+  return { ordinals: result, sorted };
+}
+
+export function nodesAt(graph: InventoryGraph, ordinals: readonly number[]): InventoryNode[] {
+  const nodes: InventoryNode[] = new Array(ordinals.length);
+  for (let i = 0; i < ordinals.length; i += 1) nodes[i] = graph.nodeAt(ordinals[i] as number) as InventoryNode;
   return nodes;
 }
 
 /** The ordinals of the candidates that pass, in the candidates' order. */
-function select(candidates: ArrayLike<number>, test: NodeTest, graph: InventoryGraph, deadline?: Deadline): number[] {
+function keep(candidates: ArrayLike<number>, test: NodeTest, graph: InventoryGraph, deadline?: Deadline): number[] {
   const result: number[] = [];
   for (let i = 0; i < candidates.length; i += 1) {
     if (deadline) deadline.step();

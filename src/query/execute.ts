@@ -2,10 +2,11 @@ import type { InventoryGraph } from '../inventory/graph';
 import { accountResolver, flagForCleanup, protect, unprotect } from '../inventory/flags';
 import type { InventoryNode } from '../inventory/model';
 import type { NodeUpdate } from '../inventory/store';
-import type { Command, Query } from './ast';
+import { Query, TRAVERSAL_COMMANDS, TraversalCommand } from './ast';
 import { count, dump, list } from './commands';
 import type { Deadline } from './deadline';
-import { evaluate } from './evaluate';
+import { compileTerm, nodesAt, select, Walker } from './evaluate';
+import { sortOrdinals } from './order';
 import type { SearchOutput } from './output';
 import { parse } from './parser';
 import type { EvaluationContext } from './properties';
@@ -38,28 +39,50 @@ export interface SearchResult {
  */
 export function executeSearch(search: string | Query, options: SearchOptions): SearchResult {
   const query = typeof search === 'string' ? parse(search) : search;
-  const { deadline } = options;
-  const context: EvaluationContext = { graph: options.graph, now: options.now.getTime(), ...(deadline ? { deadline } : {}) };
-  let nodes = evaluate(query, options.graph, options.now, { ordered: needsOrder(query.commands), ...(deadline ? { deadline } : {}) });
-  const matched = nodes.length;
+  const { graph, deadline } = options;
+  const context: EvaluationContext = { graph, now: options.now.getTime(), ...(deadline ? { deadline } : {}) };
+  let { ordinals, sorted } = select(query, context);
+  const matched = ordinals.length;
+  /** Head, tail, limit and what prints rows need the result in order; count and clean do not. */
+  const inOrder = (): number[] => {
+    if (!sorted) sortOrdinals(ordinals, [], context);
+    sorted = true;
+    return ordinals;
+  };
   const pending = new PendingUpdates();
   let output: SearchOutput | undefined;
   let flagged = 0;
-  const accountOf = accountResolver(options.graph);
+  const accountOf = accountResolver(graph);
+  let walker: Walker | undefined;
 
   for (const command of query.commands) {
     deadline?.check();
+    output = undefined;
     switch (command.name) {
       case 'head':
-        nodes = nodes.slice(0, command.count);
-        output = undefined;
+        ordinals = inOrder().slice(0, command.count);
         break;
       case 'tail':
-        nodes = command.count === 0 ? [] : nodes.slice(-command.count);
-        output = undefined;
+        ordinals = command.count === 0 ? [] : inOrder().slice(-command.count);
+        break;
+      case 'sort':
+        ordinals = sortOrdinals(ordinals, command.keys, context);
+        sorted = true;
+        break;
+      case 'limit':
+        ordinals = inOrder().slice(command.limit.offset, command.limit.offset + command.limit.count);
+        break;
+      case 'ancestors':
+      case 'descendants':
+      case 'predecessors':
+      case 'successors':
+        walker ??= new Walker(graph, deadline);
+        ordinals = traverseCommand(command, ordinals, walker, context);
+        sorted = false;
         break;
       case 'clean': {
         const reason = command.reason ?? options.reason;
+        const nodes = nodesAt(graph, ordinals);
         const updates = flagForCleanup(pending.appliedTo(nodes), {
           flaggedBy: options.flaggedBy ?? 'cli',
           at: options.now.toISOString(),
@@ -74,29 +97,33 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
       case 'protect':
       case 'unprotect': {
         const change = command.name === 'protect' ? protect : unprotect;
+        const nodes = nodesAt(graph, ordinals);
         const updates = change(pending.appliedTo(nodes), { accountOf });
         pending.record(updates);
         output = { type: command.name, matched: nodes.length, changed: updates.length };
         break;
       }
       case 'count':
-        output = count(nodes, command.path, context);
+        output = count(nodesAt(graph, ordinals), command.path, context);
         break;
       case 'list':
-        output = list(nodes, command.columns, command.format, context);
+        output = list(nodesAt(graph, inOrder()), command.columns, command.format, context);
         break;
       case 'dump':
-        output = dump(nodes, context);
+        output = dump(nodesAt(graph, inOrder()), context);
         break;
     }
   }
   deadline?.check();
-  return { query, output: output ?? list(nodes, [], 'table', context), updates: pending.values(), matched, flagged };
+  return { query, output: output ?? list(nodesAt(graph, inOrder()), [], 'table', context), updates: pending.values(), matched, flagged };
 }
 
-function needsOrder(commands: readonly Command[]): boolean {
-  const last = commands[commands.length - 1];
-  return !last || commands.some((command) => ['head', 'tail', 'list', 'dump'].includes(command.name));
+/** `| predecessors`, `| ancestors --with-origin user`: the distinct nodes reached, of the kind if one is given. */
+function traverseCommand(command: TraversalCommand, ordinals: readonly number[], walker: Walker, context: EvaluationContext): number[] {
+  const reached = walker.walk(ordinals, { ...TRAVERSAL_COMMANDS[command.name], start: command.withOrigin ? 0 : 1 });
+  if (command.kind === undefined) return reached;
+  const isKind = compileTerm({ type: 'is', kinds: [command.kind] }, context);
+  return reached.filter((ordinal) => isKind(context.graph.nodeAt(ordinal) as InventoryNode, ordinal));
 }
 
 /**

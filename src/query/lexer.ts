@@ -16,7 +16,6 @@ export type Token =
 /** Unquoted words: the SPEC's `[A-Za-z0-9_\-:/.]`, plus `@` and `+` for e-mail tags and time zones. */
 const WORD_CHAR = /[A-Za-z0-9_\-:/.@+]/;
 const OPERATORS = ['==', '!=', '>=', '<=', '=~', '!~', '=', '>', '<', '~'];
-const RANGE_ARROW = /(<?)-\[\s*(\d+)\s*(?:(:)\s*(\d*)\s*)?\](-(>?))?/y;
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -52,7 +51,6 @@ export function tokenize(text: string): Token[] {
     }
     if (WORD_CHAR.test(char)) {
       let end = i + 1;
-      // A word ends where an arrow begins: `is(user)-->all` and `a-[1:2]->b` read as expected.
       while (end < text.length && WORD_CHAR.test(text[end] as string) && !startsArrow(text, end)) end += 1;
       tokens.push({ type: 'word', text: text.slice(i, end), pos: i });
       i = end;
@@ -64,41 +62,74 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** Where a word stops: before a traversal, as in `is(user)-->all` and `a-[1:2]->b`. */
 function startsArrow(text: string, i: number): boolean {
-  return text.startsWith('-->', i) || text.startsWith('-[', i);
+  return text[i] === '-' && readArrow(text, i) !== undefined;
 }
 
+/** The edge types cloudsweep's graph has: Fix Inventory's `default` (the ownership tree) and no other. */
+export const EDGE_TYPES: readonly string[] = ['default'];
+
+const EDGE_TYPE_LIST = /[A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*/y;
+const RANGE = /\[\s*(\d+)\s*(?:(:|,|\.\.)\s*(\d*)\s*)?\]/y;
+
+/**
+ * Reads a traversal as Fix Inventory's parser defines them: `-->`, `<--`, `<-->`, a depth range
+ * (`-[1:2]->`, `[1,2]`, `[1..2]`, `[1:]`, `[1]`) and edge types before or after it (`-default->`,
+ * `<-default[0:2]-`, `-[1:]default->`; both ways, inbound types before and outbound after:
+ * `<-default[0:1]default->`). Undefined where there is none: `-90d`, `in-use`, `<-5`.
+ */
 function readArrow(text: string, i: number): Token | undefined {
-  const fixed: [string, Navigation][] = [
-    ['<-->', { direction: 'inout', start: 1, until: 1 }],
-    ['<--', { direction: 'in', start: 1, until: 1 }],
-    ['-->', { direction: 'out', start: 1, until: 1 }],
-  ];
-  for (const [arrow, navigation] of fixed) {
-    if (text.startsWith(arrow, i)) return { type: 'arrow', navigation, text: arrow, pos: i };
+  const inbound = text.startsWith('<-', i);
+  if (!inbound && text[i] !== '-') return undefined;
+  let at = i + (inbound ? 2 : 1);
+  const before = edgeTypesAt(text, at);
+  at += before.length;
+  const range = text[at] === '[' ? depthRange(text, at, i) : undefined;
+  at = range?.end ?? at;
+  if (text[at] === '{') throw new ParseError('expected the end of the traversal: edge filters {...} are not supported, cloudsweep\'s edges have no properties', text, at + 1);
+  const after = edgeTypesAt(text, at);
+  at += after.length;
+  const outbound = text.startsWith('->', at);
+  if (!outbound && !(inbound && text[at] === '-')) {
+    if (range) throw new ParseError(`expected ${inbound ? '- or ->' : '->'} to close the traversal`, text, at + 1);
+    return undefined;
   }
-  if (!text.startsWith('-[', i) && !text.startsWith('<-[', i)) return undefined;
-  RANGE_ARROW.lastIndex = i;
-  const match = RANGE_ARROW.exec(text);
-  if (!match) {
-    throw new ParseError('expected a traversal such as -[1:2]->, <-[0:]- or <-[1]->', text, i + 1);
+  if (before !== '' && after !== '' && !(inbound && outbound)) {
+    throw new ParseError('edge types go before or after the depth range, not both', text, at - after.length + 1);
   }
-  const [whole, inbound, start, colon, until, tail, outbound] = match;
-  if (tail === undefined || (!inbound && !outbound)) {
-    throw new ParseError(`expected ${inbound ? ']- or ]->' : ']->'} to close the traversal`, text, i + whole.length + 1);
-  }
-  const from = Number(start);
-  const to = colon ? (until === '' || until === undefined ? undefined : Number(until)) : from;
-  if (to !== undefined && to < from) {
-    throw new ParseError(`traversal depth ${from}:${to} ends before it starts`, text, i + 1);
-  }
+  checkEdgeTypes(text, i + (inbound ? 2 : 1), before);
+  checkEdgeTypes(text, at - after.length, after);
+  const end = at + (outbound ? 2 : 1);
   const direction = inbound && outbound ? 'inout' : inbound ? 'in' : 'out';
-  return {
-    type: 'arrow',
-    navigation: { direction, start: from, ...(to === undefined ? {} : { until: to }) },
-    text: whole,
-    pos: i,
-  };
+  const { start, until } = range ?? { start: 1, until: 1 };
+  return { type: 'arrow', navigation: { direction, start, ...(until === undefined ? {} : { until }) }, text: text.slice(i, end), pos: i };
+}
+
+function edgeTypesAt(text: string, at: number): string {
+  EDGE_TYPE_LIST.lastIndex = at;
+  return EDGE_TYPE_LIST.exec(text)?.[0] ?? '';
+}
+
+function checkEdgeTypes(text: string, at: number, list: string): void {
+  let pos = at;
+  for (const type of list === '' ? [] : list.split(',')) {
+    if (!EDGE_TYPES.includes(type)) {
+      throw new ParseError(`unknown edge type ${JSON.stringify(type)}; cloudsweep's graph has one edge type: ${EDGE_TYPES.join(', ')}`, text, pos + 1);
+    }
+    pos += type.length + 1;
+  }
+}
+
+function depthRange(text: string, at: number, arrowAt: number): { start: number; until?: number; end: number } {
+  RANGE.lastIndex = at;
+  const match = RANGE.exec(text);
+  if (!match) throw new ParseError('expected a depth range such as [1:2], [0:] or [1] in the traversal', text, at + 1);
+  const [whole, first, separator, last] = match;
+  const start = Number(first);
+  const until = separator === undefined ? start : last === '' || last === undefined ? undefined : Number(last);
+  if (until !== undefined && until < start) throw new ParseError(`traversal depth ${start}:${until} ends before it starts`, text, arrowAt + 1);
+  return { start, ...(until === undefined ? {} : { until }), end: at + whole.length };
 }
 
 function readString(text: string, start: number): [string, number] {

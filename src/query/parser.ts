@@ -1,9 +1,9 @@
 import { ALL_KIND_NAMES } from '../inventory/model';
-import type { ArrayModifier, Column, Command, CommandName, Navigation, Operator, Part, Path, Query, SortKey, Term, Value } from './ast';
+import type { ArrayModifier, Column, Command, CommandName, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value } from './ast';
 import { COMMAND_NAMES } from './ast';
 import { parseDuration } from './durations';
 import { ParseError } from './errors';
-import { sourceColumn, Token, tokenize } from './lexer';
+import { EDGE_TYPES, sourceColumn, Token, tokenize } from './lexer';
 import { isDurationPath, readPath } from './paths';
 import { compilePattern } from './regex';
 
@@ -67,21 +67,31 @@ class Parser {
   private sortAndLimit(part: Part): void {
     if (this.isWord('sort')) {
       this.index += 1;
-      const keys: SortKey[] = [];
-      do {
-        const path = this.path('a property to sort by');
-        let order: SortKey['order'] = 'asc';
-        if (this.isWord('asc') || this.isWord('desc')) order = this.next().text as SortKey['order'];
-        keys.push({ path, order });
-      } while (this.acceptPunct(','));
-      part.sort = keys;
+      part.sort = this.sortKeys();
     }
     if (this.isWord('limit')) {
       this.index += 1;
-      const first = this.integer('a number of results after limit');
-      if (this.acceptPunct(',')) part.limit = { offset: first, count: this.integer('how many results after the offset') };
-      else part.limit = { offset: 0, count: first };
+      part.limit = this.limit();
     }
+  }
+
+  /** `name asc, age desc`: after `sort`, in a part or as a command. */
+  private sortKeys(): SortKey[] {
+    const keys: SortKey[] = [];
+    do {
+      const path = this.path('a property to sort by');
+      let order: SortKey['order'] = 'asc';
+      if (this.isWord('asc') || this.isWord('desc')) order = this.next().text as SortKey['order'];
+      keys.push({ path, order });
+    } while (this.acceptPunct(','));
+    return keys;
+  }
+
+  /** `10` or `5, 10` (skip 5, take 10): after `limit`, in a part or as a command. */
+  private limit(): Limit {
+    const first = this.integer('a number of results after limit');
+    if (this.acceptPunct(',')) return { offset: first, count: this.integer('how many results after the offset') };
+    return { offset: 0, count: first };
   }
 
   // --- terms ---------------------------------------------------------------------------------------
@@ -314,6 +324,15 @@ class Parser {
         const reason = this.reason();
         return reason === undefined ? { name } : { name, reason };
       }
+      case 'sort':
+        return { name, keys: this.sortKeys() };
+      case 'limit':
+        return { name, limit: this.limit() };
+      case 'ancestors':
+      case 'descendants':
+      case 'predecessors':
+      case 'successors':
+        return this.traversalCommand(name);
       default:
         return { name };
     }
@@ -340,6 +359,24 @@ class Parser {
       }
     }
     return { name: 'list', columns, format };
+  }
+
+  /** `[--with-origin] [edge_type] [kind]`, in any order: Fix Inventory's arguments, and a kind to keep. */
+  private traversalCommand(name: TraversalCommandName): TraversalCommand {
+    const command: TraversalCommand = { name, withOrigin: false };
+    let edgeType = false;
+    while (!this.atCommandEnd()) {
+      const token = this.peek();
+      const text = token.type === 'word' || token.type === 'string' ? token.text : '';
+      if (text === '--with-origin' && !command.withOrigin) command.withOrigin = true;
+      else if (EDGE_TYPES.includes(text) && !edgeType) edgeType = true;
+      else if (ALL_KIND_NAMES.includes(text) && command.kind === undefined) command.kind = text;
+      else {
+        this.fail(`expected --with-origin, the edge type (${EDGE_TYPES.join(', ')}) or a kind (${ALL_KIND_NAMES.join(', ')}) after ${name}, each at most once`);
+      }
+      this.index += 1;
+    }
+    return command;
   }
 
   private rows(name: string): number {

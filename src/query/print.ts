@@ -1,4 +1,4 @@
-import type { Command, Navigation, Part, Query, Term, Value } from './ast';
+import type { Command, Limit, Navigation, Part, Query, SortKey, Term, Value } from './ast';
 import { formatPath } from './paths';
 
 /**
@@ -12,10 +12,18 @@ export function format(query: Query): string {
 
 function formatPart(part: Part): string {
   const pieces = [formatTerm(part.term)];
-  if (part.sort) pieces.push(`sort ${part.sort.map((key) => `${formatPath(key.path)} ${key.order}`).join(', ')}`);
-  if (part.limit) pieces.push(part.limit.offset === 0 ? `limit ${part.limit.count}` : `limit ${part.limit.offset}, ${part.limit.count}`);
+  if (part.sort) pieces.push(formatSort(part.sort));
+  if (part.limit) pieces.push(formatLimit(part.limit));
   if (part.navigation) pieces.push(formatNavigation(part.navigation));
   return pieces.join(' ');
+}
+
+function formatSort(keys: readonly SortKey[]): string {
+  return `sort ${keys.map((key) => `${formatPath(key.path)} ${key.order}`).join(', ')}`;
+}
+
+function formatLimit(limit: Limit): string {
+  return limit.offset === 0 ? `limit ${limit.count}` : `limit ${limit.offset}, ${limit.count}`;
 }
 
 export function formatNavigation(navigation: Navigation): string {
@@ -90,6 +98,15 @@ function formatCommand(command: Command): string {
       return `${command.name} ${command.count}`;
     case 'clean':
       return command.reason === undefined ? 'clean' : `clean ${JSON.stringify(command.reason)}`;
+    case 'sort':
+      return formatSort(command.keys);
+    case 'limit':
+      return formatLimit(command.limit);
+    case 'ancestors':
+    case 'descendants':
+    case 'predecessors':
+    case 'successors':
+      return [command.name, command.withOrigin ? '--with-origin' : '', command.kind ?? ''].filter(Boolean).join(' ');
     default:
       return command.name;
   }

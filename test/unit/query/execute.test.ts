@@ -102,6 +102,41 @@ describe('list, head, tail, dump', () => {
   });
 });
 
+describe('sort, limit and the traversal commands', () => {
+  const rows = (text: string) => {
+    const output = run(text).result.output;
+    return output.type === 'list' ? output.rows : [];
+  };
+
+  it('sorts and limits after the query as the in-query forms do', () => {
+    expect(rows('is(user) | sort name desc | limit 3 | list name, id')).toEqual(rows('is(user) sort name desc limit 3 | list name, id'));
+    expect(rows('is(account) | limit 2, 3 | list name')).toEqual([['staging'], ['team-10'], ['team-11']]);
+    expect(rows('is(account) | sort name desc | head 1 | list name')).toEqual([['team-9']]);
+  });
+
+  it('lists the owners of the stale keys with predecessors, each once', () => {
+    const owners = run('is(access_key) and last_access > 90days | predecessors | count').result.output;
+    const viaArrow = run('is(access_key) and last_access > 90days <-- | count').result.output;
+    expect(owners).toEqual(viaArrow);
+    expect(owners).toMatchObject({ total_matched: 29 });
+  });
+
+  it('walks all the way with ancestors and descendants, keeping the origin with --with-origin and filtering by kind', () => {
+    expect(rows('id(AKIA0000000000000001) | ancestors | list kind, name')).toEqual([['aws_account', 'prod'], ['aws_iam_user', 'ccm-sa']]);
+    expect(rows('id(AKIA0000000000000001) | ancestors account | list name')).toEqual([['prod']]);
+    expect(rows('id(AKIA0000000000000001) | ancestors --with-origin | list kind')).toEqual([['aws_account'], ['aws_iam_access_key'], ['aws_iam_user']]);
+    expect(run('id(100000000001) | descendants access_key | count').result.output).toEqual(run('is(access_key) and account = prod | count').result.output);
+    expect(rows('id(AIDANANCY01) | successors --with-origin | list kind')).toEqual([['aws_iam_access_key'], ['aws_iam_user']]);
+  });
+
+  it('cleans what a traversal command reached', () => {
+    const { result } = run('id(AIDANANCY01) | successors | clean');
+    const keys = rows('id(AIDANANCY01) --> | list id').map(([id]) => id);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(result.updates.map((update) => update.id).sort()).toEqual(keys.sort());
+  });
+});
+
 describe('clean, protect, unprotect', () => {
   it('flags the seed\'s keys for cleanup as updates, changing nothing in the graph', () => {
     const { seed, result } = run('is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean', { flaggedBy: 'clean_outdated_access_keys' });

@@ -116,6 +116,36 @@ describe('parse: traversals, sort and limit', () => {
     expect(parse(`is(account) ${arrow} is(user)`).parts[0]?.navigation).toEqual(navigation);
   });
 
+  it.each([
+    ['-default->', { direction: 'out', start: 1, until: 1 }],
+    ['<-default-', { direction: 'in', start: 1, until: 1 }],
+    ['<-default->', { direction: 'inout', start: 1, until: 1 }],
+    ['-default[0:2]->', { direction: 'out', start: 0, until: 2 }],
+    ['-[0:2]default->', { direction: 'out', start: 0, until: 2 }],
+    ['<-default[1:]-', { direction: 'in', start: 1 }],
+    ['<-default[2]-', { direction: 'in', start: 2, until: 2 }],
+    ['<-default[0:1]default->', { direction: 'inout', start: 0, until: 1 }],
+    ['-default,default->', { direction: 'out', start: 1, until: 1 }],
+    ['-[0,2]->', { direction: 'out', start: 0, until: 2 }],
+    ['-[0..2]->', { direction: 'out', start: 0, until: 2 }],
+    ['<-[1..]-', { direction: 'in', start: 1 }],
+  ])('reads Fix Inventory\'s edge type form %s', (arrow, navigation) => {
+    expect(parse(`is(account) ${arrow} is(user)`).parts[0]?.navigation).toEqual(navigation);
+    expect(parse(`is(account)${arrow}is(user)`).parts[0]?.navigation).toEqual(navigation);
+  });
+
+  it('reads the query Fix Inventory prints back as the one it was given', () => {
+    expect(parse('is("aws_iam_access_key") and last_access > "90d" <-default- is("aws_iam_user")')).toEqual(parse('is(aws_iam_access_key) and last_access > 90d <-- is(aws_iam_user)'));
+    expect(parse('id(x) -default[0:]-> all')).toEqual(parse('id(x) -[0:]->'));
+  });
+
+  it('still reads words with dashes and negative durations as values', () => {
+    expect(term('x = in-use-default')).toMatchObject({ value: 'in-use-default' });
+    expect(term('ctime < -default')).toMatchObject({ op: '<', value: '-default' });
+    expect(term('x = a-b')).toMatchObject({ value: 'a-b' });
+    expect(term('ctime <-90d')).toMatchObject({ op: '<', value: '-90d' });
+  });
+
   it('reads an arrow glued to its terms', () => {
     expect(parse('is(account)-->is(user)').parts).toHaveLength(2);
     expect(parse('is(account)-[1:2]->all').parts[0]?.navigation).toEqual({ direction: 'out', start: 1, until: 2 });
@@ -150,6 +180,23 @@ describe('parse: commands', () => {
     expect(parse('all | clean "unused > 90 days"').commands).toEqual([{ name: 'clean', reason: 'unused > 90 days' }]);
     expect(parse('all | clean unused for a quarter').commands).toEqual([{ name: 'clean', reason: 'unused for a quarter' }]);
     expect(parse('all | protect | unprotect').commands).toEqual([{ name: 'protect' }, { name: 'unprotect' }]);
+  });
+
+  it('reads sort and limit as commands, as Fix Inventory\'s docs teach', () => {
+    expect(parse('is(user) | sort name desc, age | limit 10').commands).toEqual([
+      { name: 'sort', keys: [{ path: name, order: 'desc' }, { path: { type: 'property', section: 'reported', keys: ['age'] }, order: 'asc' }] },
+      { name: 'limit', limit: { offset: 0, count: 10 } },
+    ]);
+    expect(parse('is(user) | limit 2, 3').commands).toEqual([{ name: 'limit', limit: { offset: 2, count: 3 } }]);
+  });
+
+  it('reads ancestors, descendants, predecessors and successors with --with-origin, the edge type and a kind', () => {
+    expect(parse('is(access_key) | predecessors').commands).toEqual([{ name: 'predecessors', withOrigin: false }]);
+    expect(parse('is(access_key) | ancestors --with-origin default account').commands).toEqual([{ name: 'ancestors', withOrigin: true, kind: 'account' }]);
+    expect(parse('is(account) | descendants access_key | successors --with-origin').commands).toEqual([
+      { name: 'descendants', withOrigin: false, kind: 'access_key' },
+      { name: 'successors', withOrigin: true },
+    ]);
   });
 
   it('keeps a | inside a quoted string', () => {
@@ -191,7 +238,15 @@ describe('parse errors', () => {
     ['name = "open', 8, /unterminated string/],
     ['name = x ; y', 10, /unexpected character ";"/],
     ['is(user) -[2:1]-> all', 10, /ends before it starts/],
-    ['is(user) -[1:2]- all', 17, /expected \]-> to close the traversal/],
+    ['is(user) -[1:2]- all', 16, /expected -> to close the traversal/],
+    ['is(user) -delete-> all', 11, /unknown edge type "delete"; cloudsweep's graph has one edge type: default/],
+    ['is(user) <-default,iam- all', 20, /unknown edge type "iam"/],
+    ['is(user) -default[1:2]default-> all', 23, /edge types go before or after the depth range, not both/],
+    ['is(user) -default{name = x}-> all', 18, /edge filters \{...\} are not supported/],
+    ['is(user) | predecessors delete', 25, /expected --with-origin, the edge type \(default\) or a kind/],
+    ['is(user) | ancestors user user', 27, /each at most once/],
+    ['is(user) | sort', 16, /expected a property to sort by/],
+    ['is(user) | limit x', 18, /expected a number of results after limit/],
     ['is(user) | count | list', 18, /count prints the result: it must be the last command/],
     ['is(user) | head five', 17, /expected how many results head keeps/],
     ['', 1, /expected a term/],

@@ -38,14 +38,21 @@ const { term } = fc.letrec<{ term: string; leaf: string }>((tie) => ({
     tie('term').map((t) => `(${t})`),
   ),
 }));
-const arrow = fc.constantFrom('-->', '<--', '<-->', '-[0:2]->', '-[1:]->', '<-[2]-', '<-[0:1]->');
+const arrow = fc.constantFrom(
+  '-->', '<--', '<-->', '-[0:2]->', '-[1:]->', '<-[2]-', '<-[0:1]->',
+  '-default->', '<-default-', '<-default->', '-default[0:2]->', '-[1:]default->', '<-default[2]-', '<-default[0:1]default->', '-[0..2]->', '<-[1,2]-',
+);
 const sortLimit = fc.constantFrom('', ' sort name', ' sort age desc, name asc', ' limit 5', ' sort account limit 2, 3');
 const part = fc.tuple(term, sortLimit).map(([t, s]) => `${t}${s}`);
-const command = fc.constantFrom('count', 'count name', 'count /ancestors.account.reported.name', 'list', 'list name, age as "a b" --csv', 'list --json', 'head 5', 'tail', 'tail -3', 'dump', 'clean', 'clean "x y"', 'clean unused keys', 'protect', 'unprotect');
+const command = fc.constantFrom(
+  'count', 'count name', 'count /ancestors.account.reported.name', 'list', 'list name, age as "a b" --csv', 'list --json', 'head 5', 'tail', 'tail -3', 'dump', 'clean', 'clean "x y"', 'clean unused keys', 'protect', 'unprotect',
+  'sort name desc, age', 'limit 5', 'limit 2, 3', 'predecessors', 'successors --with-origin', 'ancestors default account', 'descendants --with-origin access_key',
+);
 const query = fc
   .tuple(fc.boolean(), fc.array(part, { minLength: 1, maxLength: 3 }), fc.array(arrow, { minLength: 2, maxLength: 2 }), fc.array(command, { maxLength: 3 }), fc.boolean())
   .map(([search, parts, arrows, commands, trailingArrow]) => {
-    let text = parts.map((p, i) => (i === 0 ? p : `${arrows[i % 2]} ${p}`)).join(' ');
+    // An empty part between two arrows: `id(4) --> <--`.
+    let text = parts.map((p, i) => (i === 0 ? p : `${arrows[i % 2]} ${p === 'all' ? '' : p}`)).join(' ');
     if (trailingArrow) text += ` ${arrows[0]}`;
     return `${search ? 'search ' : ''}${[text, ...commands].join(' | ')}`;
   });
