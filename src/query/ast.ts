@@ -12,6 +12,8 @@ export interface Query {
 /** A filter over a set of nodes, optionally sorted and limited, and how to move on from it. */
 export interface Part {
   term: Term;
+  /** `with(empty, --> is(access_key))`: keeps the nodes whose neighbourhood passes the count. */
+  with?: WithClause;
   sort?: SortKey[];
   limit?: Limit;
   /** The traversal to the next part; absent on the last part. */
@@ -27,6 +29,20 @@ export interface Navigation {
   /** Undefined: no upper bound. */
   until?: number;
 }
+
+/**
+ * Fix Inventory's `with(empty|any|count OP N, <traversal> [term] [with(...)])`: for each node, the
+ * nodes the traversal reaches from it that match the term (and their own with clause) are
+ * counted, and the node stays when the count passes. `empty` is `count = 0`, `any` is `count > 0`.
+ */
+export interface WithClause {
+  count: { op: CountOperator; value: number };
+  navigation: Navigation;
+  term?: Term;
+  with?: WithClause;
+}
+
+export type CountOperator = '=' | '!=' | '>' | '>=' | '<' | '<=';
 
 export interface SortKey {
   path: Path;

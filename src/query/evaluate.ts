@@ -1,6 +1,6 @@
 import type { Adjacency, InventoryGraph } from '../inventory/graph';
 import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
-import type { Navigation, Query, Term } from './ast';
+import type { CountOperator, Navigation, Query, Term, WithClause } from './ast';
 import { NodeTest, predicateTest } from './compare';
 import type { Deadline } from './deadline';
 import { sortOrdinals } from './order';
@@ -65,7 +65,8 @@ export function select(query: Query, context: EvaluationContext, trace?: PartTra
       }
     }
     const scanned = candidates ?? graph.nodeOrdinals();
-    result = keep(scanned, compileTerm(term, context), graph, deadline);
+    walker ??= part.with || part.navigation ? new Walker(graph, deadline) : undefined;
+    result = keep(scanned, compilePart(term, part.with, context, walker), graph, deadline);
     trace?.push({ ...(kind === undefined ? {} : { kind }), candidates: scanned.length, matched: result.length });
     sorted = false;
     if (part.sort || part.limit) {
@@ -73,10 +74,7 @@ export function select(query: Query, context: EvaluationContext, trace?: PartTra
       sorted = true;
       if (part.limit) result = result.slice(part.limit.offset, part.limit.offset + part.limit.count);
     }
-    if (part.navigation) {
-      walker ??= new Walker(graph, deadline);
-      candidates = walker.walk(result, part.navigation);
-    }
+    if (part.navigation) candidates = (walker as Walker).walk(result, part.navigation);
   }
   return { ordinals: result, sorted };
 }
@@ -153,6 +151,55 @@ function kindsOf(term: Term): Set<Kind> | undefined {
 
 function concreteKinds(names: readonly string[]): Set<Kind> {
   return new Set((Object.keys(KINDS) as Kind[]).filter((kind) => names.some((name) => kindIsA(kind, name))));
+}
+
+/** A part's term, then its with clause: the walks are made only for the nodes the term keeps. */
+function compilePart(term: Term, clause: WithClause | undefined, context: EvaluationContext, walker: Walker | undefined): NodeTest {
+  const test = compileTerm(term, context);
+  if (!clause) return test;
+  const passes = withTest(clause, context, walker as Walker);
+  return (node, ordinal = context.graph.ordinalOf(node.id)) => test(node, ordinal) && passes(ordinal);
+}
+
+/**
+ * `with(count >= 2, --> is(access_key) and access_key_status = Active)`: from the node alone,
+ * walks the traversal and counts the nodes reached that match the term and their own with
+ * clause. One walker serves every node (and the nested clauses: each walk ends before the next).
+ */
+function withTest(clause: WithClause, context: EvaluationContext, walker: Walker): (ordinal: number) => boolean {
+  const { graph } = context;
+  const term = clause.term ? compileTerm(clause.term, context) : undefined;
+  const inner = clause.with ? withTest(clause.with, context, walker) : undefined;
+  const passes = countTest(clause.count.op, clause.count.value);
+  const origin = [0];
+  return (ordinal) => {
+    origin[0] = ordinal;
+    const reached = walker.walk(origin, clause.navigation);
+    let count = 0;
+    for (const other of reached) {
+      if (term && !term(graph.nodeAt(other) as InventoryNode, other)) continue;
+      if (inner && !inner(other)) continue;
+      count += 1;
+    }
+    return passes(count);
+  };
+}
+
+function countTest(op: CountOperator, value: number): (count: number) => boolean {
+  switch (op) {
+    case '=':
+      return (count) => count === value;
+    case '!=':
+      return (count) => count !== value;
+    case '>':
+      return (count) => count > value;
+    case '>=':
+      return (count) => count >= value;
+    case '<':
+      return (count) => count < value;
+    case '<=':
+      return (count) => count <= value;
+  }
 }
 
 export function compileTerm(term: Term, context: EvaluationContext): NodeTest {

@@ -1,5 +1,5 @@
 import { ALL_KIND_NAMES } from '../inventory/model';
-import type { ArrayModifier, Column, Command, CommandName, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value } from './ast';
+import type { ArrayModifier, Column, Command, CommandName, CountOperator, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value, WithClause } from './ast';
 import { COMMAND_NAMES } from './ast';
 import { parseDuration } from './durations';
 import { ParseError } from './errors';
@@ -17,6 +17,7 @@ export function parse(text: string): Query {
 
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const MODIFIERS: readonly string[] = ['any', 'all', 'none'];
+const COUNT_OPERATORS: readonly string[] = ['=', '==', '!=', '>', '>=', '<', '<='];
 const DEFAULT_ROWS = 100;
 const TERM_START = 'a term: is(kind), id(x), all, has_key(path, "key"), a path with an operator (name = x), "text", not or (';
 
@@ -44,13 +45,15 @@ class Parser {
     let afterArrow = false;
     for (;;) {
       // After an arrow the term may be left out: `is(user) --> sort name` and `id(4) --> <--` filter nothing there.
-      const implied = afterArrow && (this.peek().type === 'arrow' || ((this.isWord('sort') || this.isWord('limit')) && !this.isOperatorAt(this.index + 1)));
+      const implied =
+        (afterArrow && (this.peek().type === 'arrow' || ((this.isWord('sort') || this.isWord('limit')) && !this.isOperatorAt(this.index + 1)))) || this.atWith();
       const part: Part = { term: implied ? { type: 'all' } : this.or() };
+      if (this.atWith()) part.with = this.withClause();
       this.sortAndLimit(part);
       parts.push(part);
       const next = this.peek();
       if (next.type !== 'arrow') {
-        if (!this.atEnd()) this.fail('expected and, or, sort, limit, a traversal (-->, <--, -[1:2]->), | or the end of the query');
+        if (!this.atEnd()) this.fail('expected and, or, with(, sort, limit, a traversal (-->, <--, -[1:2]->), | or the end of the query');
         return parts;
       }
       this.index += 1;
@@ -62,6 +65,37 @@ class Parser {
         return parts;
       }
     }
+  }
+
+  private atWith(): boolean {
+    return this.isWord('with') && this.isPunctAt(this.index + 1, '(');
+  }
+
+  /** `with(empty|any|count OP N, <traversal> [term] [with(...)])`, as Fix Inventory writes it. */
+  private withClause(): WithClause {
+    this.index += 2;
+    let count: WithClause['count'];
+    if (this.isWord('empty') || this.isWord('any')) {
+      count = this.next().text === 'empty' ? { op: '=', value: 0 } : { op: '>', value: 0 };
+    } else if (this.isWord('count')) {
+      this.index += 1;
+      const token = this.peek();
+      if (token.type !== 'op' || !COUNT_OPERATORS.includes(token.text)) this.fail('expected a comparison after count: =, ==, !=, >, >=, < or <=');
+      this.index += 1;
+      const op = (token.text === '==' ? '=' : token.text) as CountOperator;
+      count = { op, value: this.integer('a number of nodes to compare the count with') };
+    } else {
+      return this.fail('expected empty, any or count OP N first in with(');
+    }
+    this.expectPunct(',', 'expected , and a traversal after the count in with(');
+    const arrow = this.peek();
+    if (arrow.type !== 'arrow') return this.fail('expected a traversal such as -->, <-- or -[1:2]-> in with(');
+    this.index += 1;
+    const clause: WithClause = { count, navigation: arrow.navigation };
+    if (!this.isPunctAt(this.index, ')') && !this.atWith()) clause.term = this.or();
+    if (this.atWith()) clause.with = this.withClause();
+    this.expectPunct(')', 'expected ) to close with(');
+    return clause;
   }
 
   private sortAndLimit(part: Part): void {

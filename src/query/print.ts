@@ -1,4 +1,4 @@
-import type { Command, Limit, Navigation, Part, Query, SortKey, Term, Value } from './ast';
+import type { Command, Limit, Navigation, Part, Query, SortKey, Term, Value, WithClause } from './ast';
 import { formatPath } from './paths';
 
 /**
@@ -12,10 +12,18 @@ export function format(query: Query): string {
 
 function formatPart(part: Part): string {
   const pieces = [formatTerm(part.term)];
+  if (part.with) pieces.push(formatWith(part.with));
   if (part.sort) pieces.push(formatSort(part.sort));
   if (part.limit) pieces.push(formatLimit(part.limit));
   if (part.navigation) pieces.push(formatNavigation(part.navigation));
   return pieces.join(' ');
+}
+
+function formatWith(clause: WithClause): string {
+  const { op, value } = clause.count;
+  const count = value === 0 && op === '=' ? 'empty' : value === 0 && op === '>' ? 'any' : `count ${op} ${value}`;
+  const rest = [formatNavigation(clause.navigation), clause.term ? formatTerm(clause.term) : '', clause.with ? formatWith(clause.with) : ''];
+  return `with(${count}, ${rest.filter(Boolean).join(' ')})`;
 }
 
 function formatSort(keys: readonly SortKey[]): string {
@@ -64,7 +72,7 @@ function wrap(term: Term, level: number): string {
 }
 
 const UNQUOTED = /^[A-Za-z0-9_\-:/.@+]+$/;
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null', 'sort', 'limit', 'all', 'any', 'none', 'asc', 'desc', 'as', 'search']);
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null', 'sort', 'limit', 'all', 'any', 'none', 'asc', 'desc', 'as', 'search', 'with']);
 
 /** A string bare when it reads back as the same string, else JSON-quoted. */
 function formatWord(text: string): string {

@@ -229,6 +229,45 @@ describe('evaluate: traversals', () => {
   });
 });
 
+describe('evaluate: with clauses', () => {
+  it('finds users with no keys', () => {
+    expect(names(search('is(user) with(empty, --> is(access_key))'))).toEqual(['dave']);
+    expect(search('is(user) with(count < 1, -->)')).toEqual(search('is(user) with(empty, --> is(access_key))'));
+  });
+
+  it('finds users with two active keys', () => {
+    const users = search('is(user) with(count == 2, --> is(access_key) and access_key_status = Active)');
+    expect(users.map((user) => [user.reported.name, user.id])).toEqual([['db-runner', 'AIDADBRUNNER01'], ['test-max', 'AIDATESTMAX01']]);
+    expect(search('is(user) with(count >= 2, -default->)')).toEqual(users);
+    expect(search('is(user) with(count > 2, -->)')).toEqual([]);
+  });
+
+  it('finds users none of whose keys were used in the last 90 days', () => {
+    const idle = names(search('is(user) with(empty, --> is(access_key) and last_access < 90days)'));
+    expect(idle).toHaveLength(34 - 3);
+    expect(idle).not.toContain('alice');
+    expect(idle).not.toContain('eve');
+    expect(idle).toContain('carol'); // last used exactly 90 days ago
+    expect(idle.filter((name) => name === 'test-max')).toHaveLength(11); // prod's test-max has a key in use
+  });
+
+  it('nests with clauses: accounts with a user without keys', () => {
+    expect(names(search('is(account) with(any, --> is(user) with(empty, --> is(access_key)))'))).toEqual(['prod']);
+  });
+
+  it('applies the clause after the term, before sort and limit, also right after a traversal', () => {
+    expect(names(search('is(user) with(count = 2, -->) sort name desc limit 1'))).toEqual(['test-max']);
+    expect(names(search('is(account) and name = prod --> with(empty, -->)'))).toEqual(['dave']);
+    expect(names(search('is(access_key) with(any, <-- is(user) and name = nancy) <--'))).toEqual(['nancy']);
+  });
+
+  it('walks depth ranges and both ways from each node', () => {
+    expect(names(search('is(account) with(count > 5, -[2]-> is(access_key))'))).toEqual(['prod']);
+    expect(search('is(access_key) with(any, <-[2]- is(account) and name = dev)')).toEqual(search('is(access_key) and account = dev'));
+    expect(names(search('is(user) and account = prod with(count = 2, <-[0:1]-> is(access_key))'))).toEqual(['db-runner', 'test-max']);
+  });
+});
+
 describe('evaluate: sort and limit', () => {
   it('sorts by several keys, missing values last, and limits with an offset', () => {
     const unused = 'is(access_key) and last_access > 90days';

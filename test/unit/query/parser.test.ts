@@ -146,6 +146,22 @@ describe('parse: traversals, sort and limit', () => {
     expect(term('ctime <-90d')).toMatchObject({ op: '<', value: '-90d' });
   });
 
+  it('reads with clauses after a term, as Fix Inventory writes and prints them', () => {
+    const keys = { type: 'is', kinds: ['access_key'] };
+    expect(parse('is(user) with(empty, --> is(access_key)) sort name').parts[0]).toEqual({
+      term: { type: 'is', kinds: ['user'] },
+      with: { count: { op: '=', value: 0 }, navigation: { direction: 'out', start: 1, until: 1 }, term: keys },
+      sort: [{ path: name, order: 'asc' }],
+    });
+    expect(parse('is(user) with(any, -->)').parts[0]?.with).toEqual({ count: { op: '>', value: 0 }, navigation: { direction: 'out', start: 1, until: 1 } });
+    expect(parse('is("aws_iam_user") with(count==2, -default-> is("access_key"))').parts[0]?.with).toMatchObject({ count: { op: '=', value: 2 }, term: keys });
+    expect(parse('is(account) with(any, --> is(user) with(empty, -->))').parts[0]?.with).toMatchObject({
+      term: { type: 'is', kinds: ['user'] },
+      with: { count: { op: '=', value: 0 } },
+    });
+    expect(parse('with(empty, -->)').parts[0]).toMatchObject({ term: { type: 'all' } });
+  });
+
   it('reads an arrow glued to its terms', () => {
     expect(parse('is(account)-->is(user)').parts).toHaveLength(2);
     expect(parse('is(account)-[1:2]->all').parts[0]?.navigation).toEqual({ direction: 'out', start: 1, until: 2 });
@@ -227,7 +243,7 @@ describe('parse errors', () => {
     ['/ancestors.group.reported.name = x', 12, /unknown ancestor kind "group"; kinds: /],
     ['/ancestors.user.name = x', 17, /unknown section "name" after \/ancestors.user; sections: reported, metadata, desired/],
     ['is(user) | counts', 12, /unknown command "counts"; commands: count, list, head, tail, dump, clean, protect, unprotect/],
-    ['is(user) name = x', 10, /expected and, or, sort, limit, a traversal/],
+    ['is(user) name = x', 10, /expected and, or, with\(, sort, limit, a traversal/],
     ['name jenkins', 6, /expected an operator: =, !=, >, >=, <, <=, ~, !~, in or not in, got "jenkins"/],
     ['(is(user)', 10, /expected \) to close the group, got the end of the query/],
     ['name in jenkins', 9, /expected a list such as \[a, b\] after in/],
@@ -246,6 +262,12 @@ describe('parse errors', () => {
     ['is(user) | predecessors delete', 25, /expected --with-origin, the edge type \(default\) or a kind/],
     ['is(user) | ancestors user user', 27, /each at most once/],
     ['is(user) | sort', 16, /expected a property to sort by/],
+    ['is(user) with(some, -->)', 15, /expected empty, any or count OP N first in with\(/],
+    ['is(user) with(count ~ 2, -->)', 21, /expected a comparison after count/],
+    ['is(user) with(count = x, -->)', 23, /expected a number of nodes to compare the count with/],
+    ['is(user) with(empty is(access_key))', 21, /expected , and a traversal after the count in with\(/],
+    ['is(user) with(empty, is(access_key))', 22, /expected a traversal such as -->/],
+    ['is(user) with(empty, --> is(access_key)', 40, /expected \) to close with\(/],
     ['is(user) | limit x', 18, /expected a number of results after limit/],
     ['is(user) | count | list', 18, /count prints the result: it must be the last command/],
     ['is(user) | head five', 17, /expected how many results head keeps/],

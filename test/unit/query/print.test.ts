@@ -43,7 +43,13 @@ const arrow = fc.constantFrom(
   '-default->', '<-default-', '<-default->', '-default[0:2]->', '-[1:]default->', '<-default[2]-', '<-default[0:1]default->', '-[0..2]->', '<-[1,2]-',
 );
 const sortLimit = fc.constantFrom('', ' sort name', ' sort age desc, name asc', ' limit 5', ' sort account limit 2, 3');
-const part = fc.tuple(term, sortLimit).map(([t, s]) => `${t}${s}`);
+const withCount = fc.constantFrom('empty', 'any', 'count == 2', 'count>=1', 'count != 0', 'count < 3');
+const { withClause } = fc.letrec<{ withClause: string }>((tie) => ({
+  withClause: fc
+    .tuple(withCount, arrow, fc.option(term, { nil: '' }), fc.option(tie('withClause'), { nil: '', depthSize: 'small' }))
+    .map(([count, a, t, inner]) => `with(${count}, ${[a, t, inner].filter(Boolean).join(' ')})`),
+}));
+const part = fc.tuple(term, fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: withClause }), sortLimit).map(([t, w, s]) => `${t}${w ? ` ${w}` : ''}${s}`);
 const command = fc.constantFrom(
   'count', 'count name', 'count /ancestors.account.reported.name', 'list', 'list name, age as "a b" --csv', 'list --json', 'head 5', 'tail', 'tail -3', 'dump', 'clean', 'clean "x y"', 'clean unused keys', 'protect', 'unprotect',
   'sort name desc, age', 'limit 5', 'limit 2, 3', 'predecessors', 'successors --with-origin', 'ancestors default account', 'descendants --with-origin access_key',
@@ -96,6 +102,9 @@ describe('format', () => {
     expect(format(parse('(a=1 or b=2) and not (c=3 and d=4) or e==true'))).toBe('(a = 1 or b = 2) and not (c = 3 and d = 4) or e = true');
     expect(format(parse('a = 1 and (b = 2 and c = 3)'))).toBe('a = 1 and (b = 2 and c = 3)');
     expect(format(parse('name = "and" and x = "12" and y = "a b" | clean unused'))).toBe('name = "and" and x = "12" and y = "a b" | clean "unused"');
+    expect(format(parse('is(user) with(count==2, -default-> is(access_key) with(empty, <-default[0:2]default->)) | predecessors --with-origin default'))).toBe(
+      'is(user) with(count = 2, --> is(access_key) with(empty, <-[0:2]->)) | predecessors --with-origin',
+    );
   });
 });
 
