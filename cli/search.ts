@@ -11,8 +11,8 @@ Examples:
   $ cloudsweep search 'is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean'
 
 Commands after |: count [path], list [paths] [--csv|--json], head [N], tail [N], sort, limit,
-predecessors, successors, ancestors, descendants [--with-origin] [kind], dump, clean [reason],
-protect, unprotect. The language is described in docs/search-language.md.`;
+predecessors, successors, ancestors, descendants [--with-origin] [kind], aggregate, dump,
+clean [reason], protect, unprotect. The language is described in docs/search-language.md.`;
 
 interface SearchFlags {
   now?: string;

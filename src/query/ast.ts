@@ -128,6 +128,7 @@ export type Command =
   | { name: 'sort'; keys: SortKey[] }
   | { name: 'limit'; limit: Limit }
   | TraversalCommand
+  | AggregateCommand
   | { name: 'list'; columns: Column[]; format: 'table' | 'csv' | 'json' }
   | { name: 'head'; count: number }
   | { name: 'tail'; count: number }
@@ -149,6 +150,31 @@ export interface TraversalCommand {
   kind?: string;
 }
 
+/**
+ * Fix Inventory's `aggregate group, ...: fn(path) as name, ...` (or `aggregate(...):` before the
+ * query): one row per distinct combination of the group values, with each function over its nodes.
+ */
+export interface AggregateCommand {
+  name: 'aggregate';
+  groups: AggregateGroup[];
+  functions: AggregateFunction[];
+}
+
+export interface AggregateGroup {
+  path: Path;
+  name?: string;
+}
+
+export type AggregateFunctionName = 'sum' | 'count' | 'min' | 'max' | 'avg';
+export const AGGREGATE_FUNCTIONS: readonly AggregateFunctionName[] = ['sum', 'count', 'min', 'max', 'avg'];
+
+export interface AggregateFunction {
+  fn: AggregateFunctionName;
+  /** A path, or a number counted for every node (`sum(1)`). */
+  of: Path | number;
+  name?: string;
+}
+
 export type TraversalCommandName = 'ancestors' | 'descendants' | 'predecessors' | 'successors';
 
 export const TRAVERSAL_COMMANDS: Readonly<Record<TraversalCommandName, Omit<Navigation, 'start'>>> = {
@@ -165,8 +191,11 @@ export interface Column {
 }
 
 export const COMMAND_NAMES: readonly CommandName[] = [
-  'count', 'list', 'head', 'tail', 'dump', 'clean', 'protect', 'unprotect', 'sort', 'limit', 'ancestors', 'descendants', 'predecessors', 'successors',
+  'count', 'list', 'head', 'tail', 'dump', 'clean', 'protect', 'unprotect', 'sort', 'limit', 'ancestors', 'descendants', 'predecessors', 'successors', 'aggregate',
 ];
+
+/** Commands that print the result: they come last. */
+export const PRINTING_COMMANDS: readonly CommandName[] = ['count', 'list', 'dump', 'aggregate'];
 
 /** Commands that change the inventory: refused on a snapshot, written through the store otherwise. */
 export const MUTATING_COMMANDS: readonly CommandName[] = ['clean', 'protect', 'unprotect'];

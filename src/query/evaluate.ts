@@ -293,10 +293,26 @@ export class Walker {
     // Out and in follow a tree (or DAG) and end at its leaves; the cap only guards a cyclic graph.
     const last = until ?? this.graph.size;
     const result: number[] = [];
-    if (direction !== 'in') this.collect(start, this.graph.outbound(), from, last, result);
-    if (direction !== 'out') this.collect(start, this.graph.inbound(), from, last, result);
+    if (start.length === 1 && from === 1 && last === 1 && direction !== 'inout') {
+      // One node's neighbours (a with() clause's usual walk): no levels to keep apart.
+      this.neighbours(start[0] as number, direction === 'out' ? this.graph.outbound() : this.graph.inbound(), result);
+    } else {
+      if (direction !== 'in') this.collect(start, this.graph.outbound(), from, last, result);
+      if (direction !== 'out') this.collect(start, this.graph.inbound(), from, last, result);
+    }
     for (const ordinal of result) this.inResult[ordinal] = 0;
     return result;
+  }
+
+  private neighbours(ordinal: number, { offsets, targets }: Adjacency, result: number[]): void {
+    const { inResult, graph, deadline } = this;
+    for (let i = offsets[ordinal] as number, end = offsets[ordinal + 1] as number; i < end; i += 1) {
+      if (deadline) deadline.step();
+      const target = targets[i] as number;
+      if (inResult[target] === 1 || graph.nodeAt(target) === undefined) continue;
+      inResult[target] = 1;
+      result.push(target);
+    }
   }
 
   /** Adds to `result` the nodes reached one way at depths from..last, level by level. */

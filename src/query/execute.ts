@@ -3,7 +3,7 @@ import { accountResolver, flagForCleanup, protect, unprotect } from '../inventor
 import type { InventoryNode } from '../inventory/model';
 import type { NodeUpdate } from '../inventory/store';
 import { Query, TRAVERSAL_COMMANDS, TraversalCommand } from './ast';
-import { count, dump, list } from './commands';
+import { aggregate, count, dump, list } from './commands';
 import type { Deadline } from './deadline';
 import { compileTerm, nodesAt, select, Walker } from './evaluate';
 import { sortOrdinals } from './order';
@@ -111,6 +111,9 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         break;
       case 'dump':
         output = dump(nodesAt(graph, inOrder()), context);
+        break;
+      case 'aggregate':
+        output = aggregate(ordinals, command, context);
         break;
     }
   }

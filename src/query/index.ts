@@ -13,5 +13,5 @@ export type { EvaluateOptions } from './evaluate';
 export { executeSearch } from './execute';
 export type { SearchOptions, SearchResult } from './execute';
 export { render } from './output';
-export type { SearchOutput, CountOutput, ListOutput, DumpOutput, CleanOutput, ProtectOutput, RenderFormat, Cell } from './output';
+export type { SearchOutput, CountOutput, ListOutput, DumpOutput, CleanOutput, ProtectOutput, AggregateOutput, RenderFormat, Cell } from './output';
 export { parseDuration, parseDatetime, formatDuration } from './durations';

@@ -10,7 +10,8 @@ export type Token =
   | { type: 'string'; text: string; pos: number }
   | { type: 'op'; text: string; pos: number }
   | { type: 'arrow'; navigation: Navigation; text: string; pos: number }
-  | { type: 'punct'; text: '(' | ')' | '[' | ']' | ',' | '|'; pos: number }
+  // `:` only where the parser splits it off a word: `aggregate(kind: sum(1))`.
+  | { type: 'punct'; text: '(' | ')' | '[' | ']' | ',' | '|' | ':'; pos: number }
   | { type: 'eof'; text: ''; pos: number };
 
 /** Unquoted words: the SPEC's `[A-Za-z0-9_\-:/.]`, plus `@` and `+` for e-mail tags and time zones. */

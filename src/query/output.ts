@@ -2,7 +2,7 @@
  * What a search prints, as data: the CLI renders it as text or JSON, a job stores its summary,
  * tests assert on it without parsing text.
  */
-export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | ProtectOutput;
+export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | ProtectOutput | AggregateOutput;
 
 export interface CountOutput {
   type: 'count';
@@ -22,6 +22,14 @@ export interface ListOutput {
   format: 'table' | 'csv' | 'json';
   columns: string[];
   rows: Cell[][];
+}
+
+/** `aggregate`: the group and function names, and per group its values and the functions' results. */
+export interface AggregateOutput {
+  type: 'aggregate';
+  groups: string[];
+  functions: string[];
+  rows: { group: Cell[]; values: Cell[] }[];
 }
 
 export interface DumpedNode {
@@ -56,6 +64,7 @@ export type RenderFormat = 'text' | 'json';
 /** The text a user sees, without a trailing newline; empty for an empty table. JSON is two-space indented, as every verb prints it. */
 export function render(output: SearchOutput, format: RenderFormat = 'text'): string {
   if (output.type === 'list') return renderList(output, format === 'json' ? 'json' : output.format);
+  if (output.type === 'aggregate') return format === 'json' ? JSON.stringify(aggregateRows(output), null, 2) : renderList(aggregateTable(output), 'table');
   if (format === 'json') {
     return JSON.stringify(output.type === 'dump' ? output.nodes : withoutType(output), null, 2);
   }
@@ -71,6 +80,18 @@ export function render(output: SearchOutput, format: RenderFormat = 'text'): str
     case 'unprotect':
       return `unprotected ${output.changed} (${output.matched} matched, ${output.matched - output.changed} were not protected)`;
   }
+}
+
+/** Fix Inventory's shape: `{"group": {"account": "prod"}, "keys": 12}`, without `group` when nothing is grouped. */
+function aggregateRows(output: AggregateOutput): Record<string, unknown>[] {
+  return output.rows.map(({ group, values }) => ({
+    ...(output.groups.length > 0 ? { group: Object.fromEntries(output.groups.map((name, i) => [name, group[i] ?? null])) } : {}),
+    ...Object.fromEntries(output.functions.map((name, i) => [name, values[i] ?? null])),
+  }));
+}
+
+function aggregateTable(output: AggregateOutput): ListOutput {
+  return { type: 'list', format: 'table', columns: [...output.groups, ...output.functions], rows: output.rows.map(({ group, values }) => [...group, ...values]) };
 }
 
 function withoutType<T extends { type: string }>(output: T): Omit<T, 'type'> {

@@ -1,6 +1,6 @@
 import { ALL_KIND_NAMES } from '../inventory/model';
-import type { ArrayModifier, Column, Command, CommandName, CountOperator, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value, WithClause } from './ast';
-import { COMMAND_NAMES } from './ast';
+import type { AggregateCommand, AggregateFunction, AggregateFunctionName, AggregateGroup, ArrayModifier, Column, Command, CommandName, CountOperator, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value, WithClause } from './ast';
+import { AGGREGATE_FUNCTIONS, COMMAND_NAMES, PRINTING_COMMANDS } from './ast';
 import { parseDuration } from './durations';
 import { ParseError } from './errors';
 import { EDGE_TYPES, sourceColumn, Token, tokenize } from './lexer';
@@ -32,10 +32,101 @@ class Parser {
   query(): Query {
     const first = this.peek();
     if (first.type === 'word' && first.text === 'search' && !this.isOperatorAt(this.index + 1)) this.index += 1;
+    const aggregate = this.aggregatePreamble();
     if (this.atEnd()) this.fail(`expected ${TERM_START}`);
     const parts = this.parts();
     const commands = this.commands();
+    if (aggregate) {
+      if (commands.length > 0) this.fail('aggregate(...): prints the result: no command may follow it; write it as | aggregate ... after the commands', this.tokens[this.index - 1]);
+      commands.push(aggregate);
+    }
     return { parts, commands };
+  }
+
+  /** Fix Inventory's form before the query: `aggregate(kind: sum(1) as n): is(access_key)`. */
+  private aggregatePreamble(): AggregateCommand | undefined {
+    if (!this.isWord('aggregate') || !this.isPunctAt(this.index + 1, '(')) return undefined;
+    this.index += 2;
+    const spec = this.aggregateSpec();
+    this.expectPunct(')', 'expected , or ) to close aggregate(');
+    this.splitColon();
+    this.expectPunct(':', 'expected : and the query after aggregate(...)');
+    return spec;
+  }
+
+  /** `group [as name], ...: fn(path) [as name], ...`, the groups optional. */
+  private aggregateSpec(): AggregateCommand {
+    const groups: AggregateGroup[] = [];
+    if (!this.atAggregateFunction()) {
+      do {
+        this.splitColon();
+        const path = this.path('a property to group by, or a function: sum(...), count(...), min(...), max(...) or avg(...)');
+        this.splitColon();
+        const name = this.alias(true);
+        groups.push(name === undefined ? { path } : { path, name });
+      } while (this.acceptPunct(','));
+      this.expectPunct(':', 'expected , or : between the groups and the functions');
+    }
+    const functions: AggregateFunction[] = [];
+    do functions.push(this.aggregateFunction());
+    while (this.acceptPunct(','));
+    return { name: 'aggregate', groups, functions };
+  }
+
+  private aggregateFunction(): AggregateFunction {
+    if (!this.atAggregateFunction()) this.fail(`expected a function: ${AGGREGATE_FUNCTIONS.map((fn) => `${fn}(path)`).join(', ')}`);
+    const fn = this.next().text as AggregateFunctionName;
+    this.index += 1;
+    const token = this.peek();
+    let of: Path | number;
+    if (token.type === 'word' && NUMBER.test(token.text)) {
+      this.index += 1;
+      of = Number(token.text);
+    } else {
+      of = this.path('a property or a number, such as sum(1)');
+    }
+    const after = this.peek();
+    if (after.type === 'op' || (after.type === 'word' && /^[-+*/%]/.test(after.text))) this.fail('arithmetic in aggregate functions is not supported: use a property or a number');
+    this.expectPunct(')', `expected ) to close ${fn}(`);
+    this.splitColon();
+    const name = this.alias(true);
+    return name === undefined ? { fn, of } : { fn, of, name };
+  }
+
+  private atAggregateFunction(): boolean {
+    const token = this.peek();
+    return token.type === 'word' && (AGGREGATE_FUNCTIONS as readonly string[]).includes(token.text) && this.isPunctAt(this.index + 1, '(');
+  }
+
+  /** `as name` after a column, group or function: a word or a string (in an aggregate, `name:` ends it). */
+  private alias(inAggregate = false): string | undefined {
+    if (!this.isWord('as')) return undefined;
+    this.index += 1;
+    if (inAggregate) this.splitColon();
+    const alias = this.peek();
+    if (alias.type !== 'word' && alias.type !== 'string') this.fail('expected a name after as');
+    this.index += 1;
+    if (inAggregate) this.splitColon();
+    return alias.text;
+  }
+
+  /**
+   * `:` is a word character (ARNs, times), but in an aggregate it separates groups from functions:
+   * splits `kind:`, `:is` and `kind:sum` followed by `(` into the word, `:` and the rest.
+   */
+  private splitColon(): void {
+    const token = this.peek();
+    if (token.type !== 'word') return;
+    const at = token.text.endsWith(':') ? token.text.length - 1 : token.text.startsWith(':') ? 0 : token.text.lastIndexOf(':');
+    if (at < 0) return;
+    const rest = token.text.slice(at + 1);
+    const splits = at === token.text.length - 1 || at === 0 || ((AGGREGATE_FUNCTIONS as readonly string[]).includes(rest) && this.isPunctAt(this.index + 1, '('));
+    if (!splits) return;
+    const pieces: Token[] = [];
+    if (at > 0) pieces.push({ type: 'word', text: token.text.slice(0, at), pos: token.pos });
+    pieces.push({ type: 'punct', text: ':', pos: token.pos + at });
+    if (rest !== '') pieces.push({ type: 'word', text: rest, pos: token.pos + at + 1 });
+    this.tokens.splice(this.index, 1, ...pieces);
   }
 
   // --- parts and traversals ----------------------------------------------------------------------
@@ -326,7 +417,7 @@ class Parser {
     const commands: Command[] = [];
     while (this.acceptPunct('|')) {
       const previous = commands[commands.length - 1];
-      if (previous && (previous.name === 'count' || previous.name === 'list' || previous.name === 'dump')) {
+      if (previous && PRINTING_COMMANDS.includes(previous.name)) {
         this.fail(`${previous.name} prints the result: it must be the last command`, this.tokens[this.index - 1]);
       }
       commands.push(this.command());
@@ -367,6 +458,8 @@ class Parser {
       case 'predecessors':
       case 'successors':
         return this.traversalCommand(name);
+      case 'aggregate':
+        return this.aggregateSpec();
       default:
         return { name };
     }
@@ -382,15 +475,8 @@ class Parser {
       }
       if (columns.length > 0) this.expectPunct(',', 'expected , between the columns, --csv or --json');
       const path = this.path('a property to list, --csv or --json');
-      if (this.isWord('as')) {
-        this.index += 1;
-        const alias = this.peek();
-        if (alias.type !== 'word' && alias.type !== 'string') this.fail('expected a column name after as');
-        this.index += 1;
-        columns.push({ path, name: alias.text });
-      } else {
-        columns.push({ path });
-      }
+      const name = this.alias();
+      columns.push(name === undefined ? { path } : { path, name });
     }
     return { name: 'list', columns, format };
   }

@@ -86,6 +86,11 @@ function formatWord(text: string): string {
   return bare ? text : JSON.stringify(text);
 }
 
+/** A column or aggregate name after `as`: bare when it is a plain identifier, else quoted (`"a b"`, `"x:"`). */
+function formatName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) && !KEYWORDS.has(name) ? name : JSON.stringify(name);
+}
+
 export function formatValue(value: Value): string {
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   if (typeof value === 'string') return formatWord(value);
@@ -98,7 +103,7 @@ function formatCommand(command: Command): string {
     case 'count':
       return command.path ? `count ${formatPath(command.path)}` : 'count';
     case 'list': {
-      const columns = command.columns.map((column) => (column.name === undefined ? formatPath(column.path) : `${formatPath(column.path)} as ${formatWord(column.name)}`));
+      const columns = command.columns.map((column) => (column.name === undefined ? formatPath(column.path) : `${formatPath(column.path)} as ${formatName(column.name)}`));
       return ['list', columns.join(', '), command.format === 'table' ? '' : `--${command.format}`].filter(Boolean).join(' ');
     }
     case 'head':
@@ -115,6 +120,12 @@ function formatCommand(command: Command): string {
     case 'predecessors':
     case 'successors':
       return [command.name, command.withOrigin ? '--with-origin' : '', command.kind ?? ''].filter(Boolean).join(' ');
+    case 'aggregate': {
+      const named = (text: string, name: string | undefined) => (name === undefined ? text : `${text} as ${formatName(name)}`);
+      const groups = command.groups.map((group) => named(formatPath(group.path), group.name));
+      const functions = command.functions.map((f) => named(`${f.fn}(${typeof f.of === 'number' ? formatValue(f.of) : formatPath(f.of)})`, f.name));
+      return `aggregate ${groups.length > 0 ? `${groups.join(', ')}: ` : ''}${functions.join(', ')}`;
+    }
     default:
       return command.name;
   }

@@ -137,6 +137,47 @@ describe('sort, limit and the traversal commands', () => {
   });
 });
 
+describe('aggregate', () => {
+  it('counts stale keys per account and status in one search, as text and as Fix Inventory\'s JSON', () => {
+    const { result } = run('is(access_key) and last_access > 90days and account in [prod, staging] | aggregate /ancestors.account.reported.name as account, access_key_status: sum(1) as keys, max(last_access) as oldest');
+    expect(result.output).toEqual({
+      type: 'aggregate',
+      groups: ['account', 'access_key_status'],
+      functions: ['keys', 'oldest'],
+      rows: [
+        { group: ['prod', 'Active'], values: [8, '200d'] },
+        { group: ['staging', 'Active'], values: [4, '121d'] },
+      ],
+    });
+    expect(render(result.output)).toBe(['account  access_key_status  keys  oldest', 'prod     Active             8     200d', 'staging  Active             4     121d'].join('\n'));
+    expect(JSON.parse(render(result.output, 'json'))).toEqual([
+      { group: { account: 'prod', access_key_status: 'Active' }, keys: 8, oldest: '200d' },
+      { group: { account: 'staging', access_key_status: 'Active' }, keys: 4, oldest: '121d' },
+    ]);
+  });
+
+  it('reads Fix Inventory\'s form before the query the same as the command', () => {
+    const before = run('aggregate(/ancestors.account.reported.name as account: sum(1) as keys): is(access_key) and account = dev').result.output;
+    expect(before).toEqual(run('is(access_key) and account = dev | aggregate /ancestors.account.reported.name as account: sum(1) as keys').result.output);
+    expect(before).toMatchObject({ rows: [{ group: ['dev'], values: [4] }] });
+  });
+
+  it('sums, counts, averages and takes min and max without a group, naming unnamed functions', () => {
+    const output = run('is(user) and name = nancy or name = ccm-sa --> | aggregate count(atime), count(1), min(ctime), max(id), avg(last_access), sum(name)').result.output;
+    expect(output).toMatchObject({
+      groups: [],
+      functions: ['count_of_atime', 'count_of_1', 'min_of_ctime', 'max_of_id', 'avg_of_last_access', 'sum_of_name'],
+    });
+    expect(output.type === 'aggregate' && output.rows).toEqual([{ group: [], values: [2, 2, expect.stringMatching(/^20\d\d-/), 'AKIA0000000000000002', '120d', 0] }]);
+    expect(JSON.parse(render(output, 'json'))).toEqual([expect.objectContaining({ count_of_1: 2 })]);
+  });
+
+  it('groups a missing value as null, last', () => {
+    const output = run('is(user) | aggregate tags.owner: sum(1) as users').result.output;
+    expect(output.type === 'aggregate' && output.rows.map((row) => [...row.group, ...row.values])).toEqual([['nancy@example.com', 1], ['platform', 1], [null, 32]]);
+  });
+});
+
 describe('clean, protect, unprotect', () => {
   it('flags the seed\'s keys for cleanup as updates, changing nothing in the graph', () => {
     const { seed, result } = run('is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean', { flaggedBy: 'clean_outdated_access_keys' });

@@ -215,6 +215,20 @@ describe('parse: commands', () => {
     ]);
   });
 
+  it('reads aggregate with groups, functions and names, as a command and before the query', () => {
+    const account = { type: 'property', ancestor: 'account', section: 'reported', keys: ['name'] };
+    const expected = {
+      name: 'aggregate',
+      groups: [{ path: account, name: 'account' }, { path: { type: 'property', section: 'reported', keys: ['access_key_status'] } }],
+      functions: [{ fn: 'sum', of: 1, name: 'keys' }, { fn: 'max', of: { type: 'property', section: 'reported', keys: ['last_access'] } }],
+    };
+    expect(parse('is(access_key) | aggregate /ancestors.account.reported.name as account, access_key_status: sum(1) as keys, max(last_access)').commands).toEqual([expected]);
+    expect(parse('aggregate(/ancestors.account.reported.name as account, access_key_status: sum(1) as keys, max(last_access)): is(access_key)').commands).toEqual([expected]);
+    expect(parse('aggregate(/ancestors.account.reported.name as account,access_key_status:sum(1) as keys,max(last_access)):is(access_key)').commands).toEqual([expected]);
+    expect(parse('all | aggregate count(name) as n').commands).toEqual([{ name: 'aggregate', groups: [], functions: [{ fn: 'count', of: name, name: 'n' }] }]);
+    expect(parse('all | aggregate kind : avg(age)').commands).toMatchObject([{ groups: [{ path: { keys: ['kind'] } }], functions: [{ fn: 'avg' }] }]);
+  });
+
   it('keeps a | inside a quoted string', () => {
     expect(parse('name = "a|b" | count').commands).toEqual([{ name: 'count' }]);
   });
@@ -262,6 +276,12 @@ describe('parse errors', () => {
     ['is(user) | predecessors delete', 25, /expected --with-origin, the edge type \(default\) or a kind/],
     ['is(user) | ancestors user user', 27, /each at most once/],
     ['is(user) | sort', 16, /expected a property to sort by/],
+    ['is(user) | aggregate kind', 26, /expected , or : between the groups and the functions/],
+    ['is(user) | aggregate kind: total(x)', 28, /expected a function: sum\(path\), count\(path\), min\(path\), max\(path\), avg\(path\)/],
+    ['is(user) | aggregate sum(size + 2)', 31, /arithmetic in aggregate functions is not supported/],
+    ['is(user) | aggregate sum(1) | count', 29, /aggregate prints the result: it must be the last command/],
+    ['aggregate(sum(1)): is(user) | count', 31, /no command may follow it/],
+    ['aggregate(sum(1)) is(user)', 19, /expected : and the query after aggregate/],
     ['is(user) with(some, -->)', 15, /expected empty, any or count OP N first in with\(/],
     ['is(user) with(count ~ 2, -->)', 21, /expected a comparison after count/],
     ['is(user) with(count = x, -->)', 23, /expected a number of nodes to compare the count with/],

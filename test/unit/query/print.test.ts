@@ -53,14 +53,17 @@ const part = fc.tuple(term, fc.oneof({ weight: 4, arbitrary: fc.constant('') }, 
 const command = fc.constantFrom(
   'count', 'count name', 'count /ancestors.account.reported.name', 'list', 'list name, age as "a b" --csv', 'list --json', 'head 5', 'tail', 'tail -3', 'dump', 'clean', 'clean "x y"', 'clean unused keys', 'protect', 'unprotect',
   'sort name desc, age', 'limit 5', 'limit 2, 3', 'predecessors', 'successors --with-origin', 'ancestors default account', 'descendants --with-origin access_key',
+  'aggregate sum(1)', 'aggregate /ancestors.account.reported.name as account, access_key_status: sum(1) as keys, max(last_access)', 'aggregate kind:count(name) as "a b"', 'aggregate account as "x:": avg(age), min(-1.5)',
 );
 const query = fc
-  .tuple(fc.boolean(), fc.array(part, { minLength: 1, maxLength: 3 }), fc.array(arrow, { minLength: 2, maxLength: 2 }), fc.array(command, { maxLength: 3 }), fc.boolean())
-  .map(([search, parts, arrows, commands, trailingArrow]) => {
+  .tuple(fc.boolean(), fc.array(part, { minLength: 1, maxLength: 3 }), fc.array(arrow, { minLength: 2, maxLength: 2 }), fc.array(command, { maxLength: 3 }), fc.boolean(), fc.boolean())
+  .map(([search, parts, arrows, commands, trailingArrow, withPreamble]) => {
+    const aggregate = withPreamble && commands.length === 0;
     // An empty part between two arrows: `id(4) --> <--`.
     let text = parts.map((p, i) => (i === 0 ? p : `${arrows[i % 2]} ${p === 'all' ? '' : p}`)).join(' ');
     if (trailingArrow) text += ` ${arrows[0]}`;
-    return `${search ? 'search ' : ''}${[text, ...commands].join(' | ')}`;
+    const preamble = aggregate ? 'aggregate(kind as k, /ancestors.user.reported.name: sum(1) as n, max(age)): ' : '';
+    return `${search ? 'search ' : ''}${preamble}${[text, ...commands].join(' | ')}`;
   });
 
 /** Parses, or throws ParseError; anything else fails the property. */
