@@ -10,6 +10,7 @@ Examples:
   $ cloudsweep search --snapshot inventory.json 'is(access_key) and ctime < -1yr | head 10'
   $ cloudsweep search 'is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean'
 
+--explain prints the query as read and what each part scanned and matched, without running its commands.
 Commands after |: count [path], list [paths] [--csv|--json], head [N], tail [N], sort, limit,
 predecessors, successors, ancestors, descendants [--with-origin] [kind], aggregate, dump,
 clean [reason], protect, unprotect. The language is described in docs/search-language.md.`;
@@ -17,6 +18,7 @@ clean [reason], protect, unprotect. The language is described in docs/search-lan
 interface SearchFlags {
   now?: string;
   snapshot?: string;
+  explain?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export const register: RegisterVerb = (program, context) => {
     .argument('<query...>', 'the search; words are joined with spaces, a leading "search" is accepted')
     .option('--now <iso>', 'the instant ages are measured from (default: the current time)')
     .option('--snapshot <file>', 'search this snapshot file (cloudsweep export) instead of the stored inventory; read-only')
+    .option('--explain', 'print the query as read (canonical form), and per part the kinds and nodes it scanned and matched; commands are not run, nothing is written')
     .addHelpText('after', EXAMPLES)
     .action(async (words: string[], flags: SearchFlags, command: Command) => {
       const output = globalOptions(command).output as string;
@@ -38,19 +41,20 @@ export const register: RegisterVerb = (program, context) => {
       const now = await instant(flags.now);
       const { isMutating } = await import('../src/query/ast');
       const query = parse(words.join(' '));
-      const { executeSearch } = await import('../src/query/execute');
+      const { executeSearch, explainSearch } = await import('../src/query/execute');
       const { render } = await import('../src/query/output');
+      const explain = flags.explain === true;
       let result;
       if (flags.snapshot !== undefined) {
-        if (isMutating(query)) {
+        if (isMutating(query) && !explain) {
           const name = query.commands.find((c) => ['clean', 'protect', 'unprotect'].includes(c.name))?.name;
           throw new ValidationError(`${name} changes the inventory, and a snapshot (--snapshot ${flags.snapshot}) is read-only: run the search without --snapshot to change the stored inventory`);
         }
         const { readSnapshotFile } = await import('../src/inventory/snapshot');
         const { graph } = await readSnapshotFile(flags.snapshot);
-        result = executeSearch(query, { graph, now });
+        result = explain ? { output: explainSearch(query, { graph, now }) } : executeSearch(query, { graph, now });
       } else {
-        result = await searchStoredInventory(command, context, query, now);
+        result = await searchStoredInventory(command, context, query, now, explain);
       }
       if (output === 'csv' && result.output.type !== 'list') {
         throw new ValidationError('--output csv applies to list results only; use --output text or json');
@@ -60,11 +64,11 @@ export const register: RegisterVerb = (program, context) => {
     });
 };
 
-/** Loads every account's inventory from DynamoDB, runs the search and writes its changes back. */
-async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date) {
+/** Loads every account's inventory from DynamoDB, runs the search and writes its changes back (explained: writes nothing). */
+async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, explain: boolean) {
   const { resolveRuntime, explainAwsError } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
-  const { executeSearch } = await import('../src/query/execute');
+  const { executeSearch, explainSearch } = await import('../src/query/execute');
   const { RuntimeError } = await import('../src/errors');
   const runtime = await resolveRuntime(command, context);
   const table = runtime.names.inventoryTable;
@@ -76,6 +80,7 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
   const loaded = await store.loadGraph().catch((error: unknown) => {
     throw storeError(error, 'loading the inventory');
   });
+  if (explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
   const result = executeSearch(query, { graph: loaded.graph, now, flaggedBy: 'cli' });
   if (result.updates.length > 0) {
     await store.updateNodes(result.updates).catch((error: unknown) => {

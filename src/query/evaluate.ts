@@ -36,10 +36,14 @@ export interface Selection {
 
 /** How one part of a query went: what it looked at and what it kept (for `--explain`). */
 export interface PartTrace {
-  /** The one kind the first part scanned, when its term names one; undefined: every node, or the nodes reached. */
-  kind?: string;
+  /** The nodes the part tested: every node, the one kind its term names, or what the traversal before it reached. */
+  scanned: 'all' | 'kind' | 'reached';
+  /** The kinds of the nodes it tested, in the graph's order of kinds. */
+  kinds: string[];
   candidates: number;
   matched: number;
+  /** What its traversal reached, when it has one. */
+  reached?: number;
 }
 
 /**
@@ -67,16 +71,26 @@ export function select(query: Query, context: EvaluationContext, trace?: PartTra
     const scanned = candidates ?? graph.nodeOrdinals();
     walker ??= part.with || part.navigation ? new Walker(graph, deadline) : undefined;
     result = keep(scanned, compilePart(term, part.with, context, walker), graph, deadline);
-    trace?.push({ ...(kind === undefined ? {} : { kind }), candidates: scanned.length, matched: result.length });
+    const step: PartTrace | undefined = trace && { scanned: kind !== undefined ? 'kind' : candidates ? 'reached' : 'all', kinds: kindsAt(graph, scanned), candidates: scanned.length, matched: result.length };
+    if (step) trace?.push(step);
     sorted = false;
     if (part.sort || part.limit) {
       sortOrdinals(result, part.sort ?? [], context);
       sorted = true;
       if (part.limit) result = result.slice(part.limit.offset, part.limit.offset + part.limit.count);
     }
-    if (part.navigation) candidates = (walker as Walker).walk(result, part.navigation);
+    if (part.navigation) {
+      candidates = (walker as Walker).walk(result, part.navigation);
+      if (step) step.reached = candidates.length;
+    }
   }
   return { ordinals: result, sorted };
+}
+
+function kindsAt(graph: InventoryGraph, ordinals: ArrayLike<number>): string[] {
+  const kinds = new Set<string>();
+  for (let i = 0; i < ordinals.length; i += 1) kinds.add(graph.kindAt(ordinals[i] as number) as string);
+  return [...kinds];
 }
 
 export function nodesAt(graph: InventoryGraph, ordinals: readonly number[]): InventoryNode[] {

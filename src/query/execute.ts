@@ -5,10 +5,11 @@ import type { NodeUpdate } from '../inventory/store';
 import { Query, TRAVERSAL_COMMANDS, TraversalCommand } from './ast';
 import { aggregate, count, dump, list } from './commands';
 import type { Deadline } from './deadline';
-import { compileTerm, nodesAt, select, Walker } from './evaluate';
+import { compileTerm, nodesAt, PartTrace, select, Walker } from './evaluate';
 import { sortOrdinals } from './order';
-import type { SearchOutput } from './output';
+import type { ExplainOutput, SearchOutput } from './output';
 import { parse } from './parser';
+import { format, formatCommand, formatNavigation, formatPart } from './print';
 import type { EvaluationContext } from './properties';
 
 export interface SearchOptions {
@@ -119,6 +120,35 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
   }
   deadline?.check();
   return { query, output: output ?? list(nodesAt(graph, inOrder()), [], 'table', context), updates: pending.values(), matched, flagged };
+}
+
+/**
+ * `search --explain`: the query as cloudsweep read it (canonical form), and per part the nodes it
+ * scanned (which kinds, how many), how many it matched and what its traversal reached. The
+ * query is evaluated; its commands are not run, so nothing is flagged or written.
+ */
+export function explainSearch(search: string | Query, options: Pick<SearchOptions, 'graph' | 'now' | 'deadline'>): ExplainOutput {
+  const query = typeof search === 'string' ? parse(search) : search;
+  const { graph, deadline } = options;
+  const context: EvaluationContext = { graph, now: options.now.getTime(), ...(deadline ? { deadline } : {}) };
+  const trace: PartTrace[] = [];
+  select(query, context, trace);
+  return {
+    type: 'explain',
+    query: format(query),
+    parts: query.parts.map(({ navigation, ...part }, i) => {
+      const step = trace[i] as PartTrace;
+      return {
+        term: formatPart(part),
+        scanned: step.scanned,
+        kinds: step.kinds,
+        candidates: step.candidates,
+        matched: step.matched,
+        ...(navigation ? { traversal: formatNavigation(navigation), reached: step.reached ?? 0 } : {}),
+      };
+    }),
+    commands: query.commands.map(formatCommand),
+  };
 }
 
 /** `| predecessors`, `| ancestors --with-origin user`: the distinct nodes reached, of the kind if one is given. */

@@ -2,7 +2,7 @@
  * What a search prints, as data: the CLI renders it as text or JSON, a job stores its summary,
  * tests assert on it without parsing text.
  */
-export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | ProtectOutput | AggregateOutput;
+export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | ProtectOutput | AggregateOutput | ExplainOutput;
 
 export interface CountOutput {
   type: 'count';
@@ -30,6 +30,24 @@ export interface AggregateOutput {
   groups: string[];
   functions: string[];
   rows: { group: Cell[]; values: Cell[] }[];
+}
+
+/** `search --explain`: the canonical query, and what each part scanned and matched. */
+export interface ExplainOutput {
+  type: 'explain';
+  query: string;
+  parts: {
+    term: string;
+    /** every node, the one kind the term names, or the nodes the previous traversal reached */
+    scanned: 'all' | 'kind' | 'reached';
+    kinds: string[];
+    candidates: number;
+    matched: number;
+    traversal?: string;
+    reached?: number;
+  }[];
+  /** Printed back, not run. */
+  commands: string[];
 }
 
 export interface DumpedNode {
@@ -77,6 +95,8 @@ export function render(output: SearchOutput, format: RenderFormat = 'text'): str
       return `flagged ${output.flagged} for cleanup (${output.matched} matched, ${output.already_flagged} already flagged)`;
     case 'protect':
       return `protected ${output.changed} (${output.matched} matched, ${output.matched - output.changed} already protected)`;
+    case 'explain':
+      return renderExplain(output);
     case 'unprotect':
       return `unprotected ${output.changed} (${output.matched} matched, ${output.matched - output.changed} were not protected)`;
   }
@@ -92,6 +112,18 @@ function aggregateRows(output: AggregateOutput): Record<string, unknown>[] {
 
 function aggregateTable(output: AggregateOutput): ListOutput {
   return { type: 'list', format: 'table', columns: [...output.groups, ...output.functions], rows: output.rows.map(({ group, values }) => [...group, ...values]) };
+}
+
+function renderExplain(output: ExplainOutput): string {
+  const lines = [`query: ${output.query}`];
+  output.parts.forEach((part, i) => {
+    const scanned = { all: 'every node', kind: 'one kind', reached: `the nodes reached by ${output.parts[i - 1]?.traversal ?? ''}` }[part.scanned];
+    lines.push(`part ${i + 1}: ${part.term}`);
+    lines.push(`  scanned ${part.candidates} nodes (${scanned}; kinds: ${part.kinds.join(', ') || 'none'}), matched ${part.matched}`);
+    if (part.traversal !== undefined) lines.push(`  then ${part.traversal}: reached ${part.reached ?? 0} nodes`);
+  });
+  lines.push(output.commands.length > 0 ? `commands (not run): ${output.commands.join(' | ')}` : 'commands: none (the result is listed)');
+  return lines.join('\n');
 }
 
 function withoutType<T extends { type: string }>(output: T): Omit<T, 'type'> {

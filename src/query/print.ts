@@ -10,7 +10,7 @@ export function format(query: Query): string {
   return [parts, ...query.commands.map(formatCommand)].join(' | ');
 }
 
-function formatPart(part: Part): string {
+export function formatPart(part: Part): string {
   const pieces = [formatTerm(part.term)];
   if (part.with) pieces.push(formatWith(part.with));
   if (part.sort) pieces.push(formatSort(part.sort));
@@ -98,7 +98,7 @@ export function formatValue(value: Value): string {
   return JSON.stringify(value);
 }
 
-function formatCommand(command: Command): string {
+export function formatCommand(command: Command): string {
   switch (command.name) {
     case 'count':
       return command.path ? `count ${formatPath(command.path)}` : 'count';

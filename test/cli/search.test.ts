@@ -43,6 +43,24 @@ describe('cloudsweep search --snapshot', () => {
     });
   });
 
+  it('explains a search: its canonical form, what each part scanned and matched, the commands not run', async () => {
+    const run = await search('--explain', 'is(access_key) and last_access > 90days <-default- is(user) and name not in [jenkins, ci] | clean');
+    expect(run).toEqual({
+      code: 0,
+      stdout: [
+        'query: is(access_key) and last_access > 90days <-- is(user) and name not in [jenkins, ci] | clean',
+        'part 1: is(access_key) and last_access > 90days',
+        '  scanned 35 nodes (one kind; kinds: aws_iam_access_key), matched 30',
+        '  then <--: reached 29 nodes',
+        'part 2: is(user) and name not in [jenkins, ci]',
+        '  scanned 29 nodes (the nodes reached by <--; kinds: aws_iam_user), matched 26',
+        'commands (not run): clean',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+  });
+
   it('joins the query words with spaces and prints JSON with --output json', async () => {
     const run = await cloudsweep(['--output', 'json', 'search', '--snapshot', snapshot, 'is(account)', 'and', 'name', '=', 'prod', '|', 'count', 'name']);
     expect(run.code).toBe(0);

@@ -1,7 +1,7 @@
 import { InventoryGraph } from '../../../src/inventory/graph';
 import { accountNode } from '../../../src/inventory/model';
 import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
-import { executeSearch } from '../../../src/query/execute';
+import { executeSearch, explainSearch } from '../../../src/query/execute';
 import { render } from '../../../src/query/output';
 import { parse } from '../../../src/query/parser';
 import { seedInventory } from '../../fixtures/seed-inventory';
@@ -175,6 +175,30 @@ describe('aggregate', () => {
   it('groups a missing value as null, last', () => {
     const output = run('is(user) | aggregate tags.owner: sum(1) as users').result.output;
     expect(output.type === 'aggregate' && output.rows.map((row) => [...row.group, ...row.values])).toEqual([['nancy@example.com', 1], ['platform', 1], [null, 32]]);
+  });
+});
+
+describe('explainSearch', () => {
+  it('reports the canonical query, the kinds and nodes each part scanned and matched, and runs no command', () => {
+    const seed = seedInventory();
+    const output = explainSearch('search aggregate(kind: sum(1)): all <-default- is(account) -[1:]-> is(user) with(empty, -->)', { graph: seed.graph, now: seed.now });
+    expect(output).toEqual({
+      type: 'explain',
+      query: 'all <-- is(account) -[1:]-> is(user) with(empty, -->) | aggregate kind: sum(1)',
+      parts: [
+        { term: 'all', scanned: 'all', kinds: ['aws_account', 'aws_iam_user', 'aws_iam_access_key'], candidates: seed.graph.size, matched: seed.graph.size, traversal: '<--', reached: 12 + 33 }, // users with keys: dave has none
+        { term: 'is(account)', scanned: 'reached', kinds: ['aws_account', 'aws_iam_user'], candidates: 45, matched: 12, traversal: '-[1:]->', reached: seed.graph.size - 12 },
+        { term: 'is(user) with(empty, -->)', scanned: 'reached', kinds: ['aws_iam_user', 'aws_iam_access_key'], candidates: seed.graph.size - 12, matched: 1 },
+      ],
+      commands: ['aggregate kind: sum(1)'],
+    });
+    expect(JSON.parse(render(output, 'json'))).toMatchObject({ query: output.query, commands: output.commands });
+  });
+
+  it('changes nothing for a mutating search', () => {
+    const seed = seedInventory();
+    expect(explainSearch('is(access_key) | clean', { graph: seed.graph, now: seed.now })).toMatchObject({ commands: ['clean'] });
+    expect([...seed.graph.nodes()].some((node) => node.desired.clean)).toBe(false);
   });
 });
 
