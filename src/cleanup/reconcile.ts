@@ -74,7 +74,9 @@ async function settle(context: RunContext, intent: AuditEntry): Promise<boolean>
   } else if (intent.action === 'deactivate' && status === 'Inactive') {
     final = { ...intent, result: 'deactivated', reason: `${intent.reason}; key inactive after the interrupted deactivate (${settledBy})` };
     if (key && typeof key.node.metadata.deactivated_at !== 'string') {
-      const update = markDeactivated(key, intent.account, intent.run_id, intent.at);
+      // When IAM applied it is unknown (between the intent and now): the grace starts when this
+      // settle saw the key inactive, so the key is never deleted before a whole grace has passed.
+      const update = markDeactivated(key, intent.account, intent.run_id, now);
       await context.updateInventory([update]);
       applyLocally(key, update);
     }

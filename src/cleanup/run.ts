@@ -236,9 +236,13 @@ class CleanupRun {
       this.writes += 1;
       this.deps.afterIamWrite?.(this.writes);
     }
+    // The grace runs from when IAM applied the deactivation, not from the decision: a throttled
+    // write can take minutes, and the key must stay inactive for the whole grace before its delete.
     // Inventory first, then the audit: a crash in between leaves the intent, which the next run settles.
     const update =
-      outcome === 'deactivated' ? markDeactivated(key, accountId, this.ref.run_id, at) : markCleaned(key, accountId, this.ref.run_id, at, outcome);
+      outcome === 'deactivated'
+        ? markDeactivated(key, accountId, this.ref.run_id, this.context.now())
+        : markCleaned(key, accountId, this.ref.run_id, at, outcome);
     await this.mark(key, update);
     const final: AuditEntry = { ...intent, result: outcome, reason: outcome === 'already_absent' ? `${decision.reason}; IAM answered NoSuchEntity` : decision.reason };
     await this.deps.audit.resolveIntent(final);

@@ -19,6 +19,8 @@ export interface FaultProxyOptions {
   target: string;
   /** Share of requests (0..1) answered with a throttling error instead of being forwarded. */
   throttleRate?: number;
+  /** Throttle only these operations (`iam:UpdateAccessKey`); default every operation. */
+  throttleOperations?: string[];
   /** Delay added before each affected request is answered or forwarded. */
   latencyMs?: number;
   /** Share of requests (0..1) that get the latency; default all. */
@@ -72,6 +74,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const latencyMs = options.latencyMs ?? 0;
   if (!(latencyMs >= 0 && latencyMs <= 60_000)) throw new ValidationError(`fault proxy: latencyMs: expected 0..60000, got ${latencyMs}`);
   const maxThrottles = options.maxThrottlesPerCall ?? 3;
+  const throttled = options.throttleOperations ? new Set(options.throttleOperations) : undefined;
   const random = mulberry32(options.seed ?? 1);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -90,7 +93,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
       // Both draws happen for every request so one option does not shift the other's sequence.
       const delay = random() < latencyRate ? latencyMs : 0;
-      const throttle = random() < throttleRate && attemptOf(req) <= maxThrottles;
+      const throttle = random() < throttleRate && attemptOf(req) <= maxThrottles && (throttled?.has(operation) ?? true);
       if (delay > 0) {
         stats.delayed += 1;
         await new Promise((resolve) => setTimeout(resolve, delay));

@@ -1,0 +1,87 @@
+import { StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { runCleanup } from '../../src/cleanup/run';
+import type { Clock } from '../../src/cleanup/deps';
+import { startFaultProxy } from '../../src/emulator/fault-proxy';
+import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { cleanupDeps, enabledConfig, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';
+
+const MINUTE = 60_000;
+const ref = (run_id: string) => ({ workflow: 'cleanup' as const, run_id });
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('cleanup at the edges', () => {
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.stop());
+
+  async function flaggedKey(name: string, account: string) {
+    const scenario = await Scenario.create(emulator, name);
+    const user = await scenario.user(account, 'test-max');
+    const key = await scenario.key(account, user, 200);
+    await scenario.collect();
+    await scenario.flag([key]);
+    return { scenario, user, key };
+  }
+
+  describe('the grace period', () => {
+    it('runs from when IAM applied a throttled deactivation, not from the decision', async () => {
+      const { scenario, user, key } = await flaggedKey('late', MEMBER_B);
+      const proxy = await startFaultProxy({ target: emulator.endpoint, throttleRate: 1, throttleOperations: ['iam:UpdateAccessKey'], maxThrottlesPerCall: 2 });
+      const start = Date.now();
+      // Time moves ten minutes with each throttled attempt, and only then: no test waits on a real clock.
+      const clock: Clock = { now: () => new Date(start + proxy.stats().throttled * 10 * MINUTE) };
+      const config = enabledConfig({ deactivate_grace: '30m' });
+      try {
+        const first = await runCleanup(cleanupDeps({ ...scenario.settings, endpoint: proxy.endpoint }, { clock }), config, ref('late-1'));
+
+        expect(first).toMatchObject({ deactivated: 1, failed: 0 });
+        expect(proxy.stats().throttled).toBe(2);
+      } finally {
+        await proxy.stop();
+      }
+      const appliedAt = start + 20 * MINUTE;
+      expect((await scenario.node(key))?.metadata.deactivated_at).toBe(iso(appliedAt));
+
+      // 45 minutes after the decision, but only 25 after IAM deactivated the key: it waits.
+      const early = await runCleanup(scenario.deps({ clock: scenario.clockAt(new Date(start + 45 * MINUTE)) }), config, ref('late-2'));
+      expect(early).toMatchObject({ waiting: 1, deleted: 0 });
+      expect(await scenario.keysOf(MEMBER_B, user)).toEqual({ [key]: 'Inactive' });
+
+      const due = await runCleanup(scenario.deps({ clock: scenario.clockAt(new Date(appliedAt + 31 * MINUTE)) }), config, ref('late-3'));
+      expect(due).toMatchObject({ deleted: 1 });
+      expect((await scenario.audit.query({ runId: 'late-3' }))[0]?.reason).toContain(`inactive since ${iso(appliedAt)}`);
+    });
+
+    it('runs from when a settle saw the key inactive after a crashed deactivation', async () => {
+      const { scenario, user, key } = await flaggedKey('settle', MEMBER_A);
+      const crashedAt = Date.now() - 60 * MINUTE;
+      await scenario.audit.recordIntent({
+        run_id: 'settle-1',
+        at: iso(crashedAt),
+        account: MEMBER_A,
+        user_name: user,
+        access_key_id: key,
+        action: 'deactivate',
+        result: 'pending',
+        dry_run: false,
+        job_id: 'clean_outdated_access_keys',
+        reason: 'flagged by clean_outdated_access_keys',
+      });
+      const { iam } = await scenario.iamIn(MEMBER_A);
+      await iam.send(new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: key, Status: StatusType.Inactive }));
+      const config = enabledConfig({ deactivate_grace: '30m' });
+      const settledAt = crashedAt + 60 * MINUTE;
+
+      const settle = await runCleanup(scenario.deps({ clock: scenario.clockAt(new Date(settledAt)) }), config, ref('settle-2'));
+
+      expect(settle).toMatchObject({ reconciled: 1, waiting: 1, deleted: 0 });
+      expect((await scenario.node(key))?.metadata.deactivated_at).toBe(iso(settledAt));
+      const early = await runCleanup(scenario.deps({ clock: scenario.clockAt(new Date(settledAt + 20 * MINUTE)) }), config, ref('settle-3'));
+      expect(early).toMatchObject({ waiting: 1, deleted: 0 });
+      expect(await scenario.keysOf(MEMBER_A, user)).toEqual({ [key]: 'Inactive' });
+    });
+  });
+});
