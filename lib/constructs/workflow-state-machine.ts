@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
-import { StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
+import { incompleteError, StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
 import { ExecutionEndedInput, UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/contracts';
 import { EXECUTION_LEASE_RETRY } from '../../src/workflow/lease';
 
@@ -175,9 +175,24 @@ export class WorkflowStateMachine extends Construct {
       payload: { action: 'run_jobs', ...this.runRef(), event: step.event },
       resultPath: `$.jobs.${step.event}`,
     });
-    return sfn.Chain.start(this.guard(publish, onError))
-      .next(this.guard(runJobs, onError))
-      .next(step.action ? this.action(step.action, onError, next) : next);
+    const afterJobs = step.action ? this.action(step.action, onError, next) : this.failWhenIncomplete(step, next, onError);
+    return sfn.Chain.start(this.guard(publish, onError)).next(this.guard(runJobs, onError)).next(afterJobs);
+  }
+
+  /**
+   * After a step that fails when its reported summary is incomplete (post_cleanup): the event is
+   * published and its jobs ran with the summary, then the execution takes the failure path, so the
+   * failed-execution alarm sees a cleanup that could not enter an account.
+   */
+  private failWhenIncomplete(step: WorkflowStep, next: sfn.IChainable, onError: sfn.IChainable): sfn.IChainable {
+    const error = incompleteError(step);
+    if (error === undefined || !step.reports) return next;
+    const incomplete = `${SUMMARY_PATH[step.reports]}.incomplete`;
+    const fail = new sfn.Pass(this, `${step.event} incomplete`, {
+      parameters: { Error: error, Cause: sfn.JsonPath.stringAt(incomplete) },
+      resultPath: '$.error',
+    }).next(onError);
+    return new sfn.Choice(this, `Complete at ${step.event}?`).when(sfn.Condition.isPresent(incomplete), fail).otherwise(next);
   }
 
   /** The step's action, followed by `next`. */

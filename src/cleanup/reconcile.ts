@@ -10,6 +10,8 @@ export interface Reconciliation {
   reconciled: number;
   /** Keys whose intent could not be settled now: not acted on in this run. */
   unsettled: Set<string>;
+  /** Accounts that could not be entered to settle, with why. */
+  unreachable: Map<string, string>;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface Reconciliation {
  */
 export async function reconcileIntents(context: RunContext, poolSize: number): Promise<Reconciliation> {
   const intents = (await context.deps.audit.pendingIntents()).filter((intent) => intent.run_id !== context.ref.run_id);
-  const result: Reconciliation = { reconciled: 0, unsettled: new Set() };
+  const result: Reconciliation = { reconciled: 0, unsettled: new Set(), unreachable: new Map() };
   if (intents.length === 0) return result;
   context.log.warn('settling cleanup intents left by an interrupted run', { run_id: context.ref.run_id, intents: intents.length });
   let failure: unknown;
@@ -30,7 +32,7 @@ export async function reconcileIntents(context: RunContext, poolSize: number): P
     poolSize,
     async (intent) => {
       try {
-        if (await settle(context, intent)) result.reconciled += 1;
+        if (await settle(context, intent, result.unreachable)) result.reconciled += 1;
         else result.unsettled.add(intent.access_key_id);
       } catch (error) {
         failure ??= error;
@@ -42,12 +44,18 @@ export async function reconcileIntents(context: RunContext, poolSize: number): P
   return result;
 }
 
-async function settle(context: RunContext, intent: AuditEntry): Promise<boolean> {
+async function settle(context: RunContext, intent: AuditEntry, unreachable: Map<string, string>): Promise<boolean> {
   const { deps, ref, graph, log } = context;
   const accountName = graph.node(intent.account)?.reported.name;
   let status;
   try {
-    const clients = await context.sessions.clientsFor(intent.account, typeof accountName === 'string' ? accountName : intent.account);
+    let clients;
+    try {
+      clients = await context.sessions.clientsFor(intent.account, typeof accountName === 'string' ? accountName : intent.account);
+    } catch (error) {
+      unreachable.set(intent.account, errorText(error));
+      throw error;
+    }
     status = await listedStatus(clients.iam, intent.user_name, intent.access_key_id, context.call);
   } catch (error) {
     log.error('cannot settle a cleanup intent now; the key is left alone this run', {

@@ -20,7 +20,7 @@ import { forEachPooled } from './pool';
 import { reconcileIntents } from './reconcile';
 import { DEFAULT_RETRY, retryThrottled } from './retry';
 import { errorText, RunContext } from './run-context';
-import { CleanupRunSummary, emptyRunSummary } from './summary';
+import { CleanupRunSummary, emptyRunSummary, incompleteText, noteAccountFailure } from './summary';
 import { inspectKey } from './verification';
 
 export interface CleanupProgress {
@@ -105,10 +105,12 @@ class CleanupRun {
     }
 
     let unsettled = new Set<string>();
+    let unreachable = new Map<string, string>();
     if (!this.dryRun) {
       const reconciliation = await reconcileIntents(context, fixworker.cleanup_pool_size);
       this.summary.reconciled = reconciliation.reconciled;
       unsettled = reconciliation.unsettled;
+      unreachable = reconciliation.unreachable;
       if (reconciliation.reconciled > 0) selection = this.select();
     } else {
       const pending = await deps.audit.pendingIntents();
@@ -120,6 +122,8 @@ class CleanupRun {
     // Protected keys are audited as skips but counted under `protected`, not `skipped`.
     for (const { key, reason } of selection.protected) await this.record(key, 'skip', 'skipped', `protected: ${reason}`, false, undefined, false);
     for (const key of selection.candidates.filter((candidate) => unsettled.has(candidate.accessKeyId))) {
+      const cannotEnter = key.accountId === undefined ? undefined : unreachable.get(key.accountId);
+      if (key.accountId !== undefined && cannotEnter !== undefined) noteAccountFailure(this.summary, key.accountId, key.accountName ?? key.accountId, cannotEnter);
       await this.record(key, intendedAction(key, this.grace), 'failed', 'not acted on: an earlier run\'s intent for this key could not be settled', false);
     }
     for (const { key, until } of selection.waiting) {
@@ -138,6 +142,11 @@ class CleanupRun {
         `cleanup stopped: ${errorText(this.fatal)}. ${left} keys were not processed; nothing was written to IAM without an audit intent, and the next run settles and resumes.`,
         this.summary,
       );
+    }
+    const incomplete = incompleteText(this.summary.account_failures);
+    if (incomplete !== undefined) {
+      this.summary.incomplete = incomplete;
+      log.error('cleanup incomplete: accounts could not be entered', { run_id: ref.run_id, failed_accounts: this.summary.failed_accounts });
     }
     log.info('cleanup finished', { ...this.summary });
     return this.summary;
@@ -188,7 +197,7 @@ class CleanupRun {
     try {
       clients = await this.context.sessions.clientsFor(key.accountId, key.accountName);
     } catch (error) {
-      if (!this.summary.failed_accounts.includes(key.accountId)) this.summary.failed_accounts.push(key.accountId);
+      noteAccountFailure(this.summary, key.accountId, key.accountName ?? key.accountId, errorText(error));
       return this.record(key, intended, 'failed', `cannot enter account ${key.accountId}: ${errorText(error)}`, false);
     }
     let decision: Decision;

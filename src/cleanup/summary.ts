@@ -1,4 +1,4 @@
-import type { CleanupSummary, PlanSummary } from '../workflow/contracts';
+import type { AccountFailure, CleanupSummary, PlanSummary } from '../workflow/contracts';
 
 /**
  * The cleanup step's summary: the contract's fields plus what explains them. Every candidate ends
@@ -17,8 +17,6 @@ export interface CleanupRunSummary extends CleanupSummary {
   would_deactivate: number;
   /** Intents of an interrupted earlier run settled by this one. */
   reconciled: number;
-  /** Accounts that could not be entered; their keys are counted as failed. */
-  failed_accounts: string[];
   duration_ms: number;
 }
 
@@ -45,8 +43,27 @@ export function emptyRunSummary(runId: string, cleanupEnabled: boolean, dryRun: 
     would_deactivate: 0,
     reconciled: 0,
     failed_accounts: [],
+    account_failures: [],
     dry_run: dryRun,
     cleanup_enabled: cleanupEnabled,
     duration_ms: 0,
   };
+}
+
+/** Counts one key of an account cleanup could not enter, naming the account and why once. */
+export function noteAccountFailure(summary: CleanupRunSummary, accountId: string, accountName: string, error: string): void {
+  let failure = summary.account_failures.find((known) => known.account_id === accountId);
+  if (!failure) {
+    failure = { account_id: accountId, account_name: accountName, error, keys: 0 };
+    summary.account_failures.push(failure);
+    summary.failed_accounts.push(accountId);
+  }
+  failure.keys += 1;
+}
+
+/** What fails the run after `post_cleanup` is published: each account cleanup could not enter, and why. */
+export function incompleteText(failures: readonly AccountFailure[]): string | undefined {
+  if (failures.length === 0) return undefined;
+  const named = failures.map((f) => `${f.account_id} (${f.account_name}): ${f.error} [${f.keys} key${f.keys === 1 ? '' : 's'} left]`);
+  return `cleanup could not enter ${failures.length} account${failures.length === 1 ? '' : 's'}: ${named.join('; ')}. The other accounts' keys were cleaned.`;
 }

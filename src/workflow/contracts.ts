@@ -164,4 +164,21 @@ export interface CleanupSummary {
   cleanup_enabled: boolean;
   /** Set when the circuit breaker refused the run before any write. */
   refused?: string;
+  /** Accounts cleanup could not enter (AssumeRole denied, ...): their keys are counted as failed. */
+  failed_accounts: string[];
+  /** Each failed account, named, with why and how many of its keys were left. */
+  account_failures: AccountFailure[];
+  /**
+   * Set when the step did the work it could but not all of it (an account it could not enter):
+   * the run publishes `post_cleanup` with this summary, then fails with this text.
+   */
+  incomplete?: string;
+}
+
+export interface AccountFailure {
+  account_id: string;
+  account_name: string;
+  error: string;
+  /** The account's keys this run could not act on. */
+  keys: number;
 }

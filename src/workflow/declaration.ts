@@ -5,7 +5,8 @@
  * At each event a workflow, in this order:
  *   1. publishes the event on the bus (detail `{workflow, run_id, summary}`),
  *   2. runs the active jobs subscribed to it, to completion,
- *   3. performs the event's action, if it has one.
+ *   3. performs the event's action, if it has one,
+ *   4. fails, if the step says so, when the summary it reported is `incomplete`.
  * So jobs subscribed to an event always finish before the workflow's next step, and the jobs of
  * `cleanup_plan` flag keys before the plan is drawn up.
  */
@@ -32,6 +33,12 @@ export interface WorkflowStep {
   action?: StepAction;
   /** The event whose summary this one carries (`post_collect` carries the collect summary). */
   reports?: StepAction;
+  /**
+   * Once this event is published and its jobs have run, the run fails when the reported summary
+   * says `incomplete` (cleanup could not enter an account): the work that could be done is kept
+   * and reported first, then the failure is visible (`workflow_failed`, a failed execution).
+   */
+  failsWhenIncomplete?: boolean;
 }
 
 export const WORKFLOW_STEPS: readonly WorkflowStep[] = [
@@ -43,7 +50,7 @@ export const WORKFLOW_STEPS: readonly WorkflowStep[] = [
   { event: 'post_cleanup_plan', reports: 'plan' },
   { event: 'pre_cleanup' },
   { event: 'cleanup', action: 'cleanup' },
-  { event: 'post_cleanup', reports: 'cleanup' },
+  { event: 'post_cleanup', reports: 'cleanup', failsWhenIncomplete: true },
 ];
 
 export const WORKFLOWS = {
@@ -73,4 +80,10 @@ export function stepsOf(workflow: WorkflowName): WorkflowStep[] {
     const at = WORKFLOW_EVENTS.indexOf(step.event);
     return at >= from && at <= to;
   });
+}
+
+/** The error a run fails with after a step whose reported summary is incomplete. */
+export function incompleteError(step: WorkflowStep): string | undefined {
+  if (!step.failsWhenIncomplete || !step.reports) return undefined;
+  return `${step.reports.charAt(0).toUpperCase()}${step.reports.slice(1)}Incomplete`;
 }

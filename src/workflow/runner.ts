@@ -106,6 +106,8 @@ async function runStep(
     await deps.publisher.publish(step.event, { workflow: ref.workflow, run_id: ref.run_id, summary });
     record.jobs = (await deps.runJobs(step.event, ref)).jobs;
     notify({ type: 'jobs_finished', step, jobs: record.jobs });
+    const incomplete = step.failsWhenIncomplete ? summary.incomplete : undefined;
+    if (typeof incomplete === 'string') throw new Error(incomplete);
     if (step.action) {
       const progress = (line: string) => notify({ type: 'action_progress', step, line });
       const result = (await deps.actions[step.action](ref, progress)) as unknown as Record<string, unknown>;

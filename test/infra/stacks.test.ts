@@ -221,7 +221,19 @@ describe('the central stack', () => {
       expect(states['After post_collect']).toMatchObject({ Choices: [{ StringEquals: 'collect', Next: 'Release lease' }] });
       expect(states['After post_cleanup']).toBeUndefined();
       const leaving = Object.entries(states).filter(([, state]) => state.Next === 'Release lease').map(([name]) => name);
-      expect(leaving).toEqual(['Run jobs post_cleanup']);
+      expect(leaving).toEqual([]);
+      // After post_cleanup's jobs: a complete cleanup releases the lease; an incomplete one fails.
+      expect(states['Run jobs post_cleanup']?.Next).toBe('Complete at post_cleanup?');
+      expect(states['Complete at post_cleanup?']).toMatchObject({
+        Type: 'Choice',
+        Choices: [{ Variable: '$.summaries.cleanup.incomplete', IsPresent: true, Next: 'post_cleanup incomplete' }],
+        Default: 'Release lease',
+      });
+      expect(states['post_cleanup incomplete']).toMatchObject({
+        Parameters: { Error: 'CleanupIncomplete', 'Cause.$': '$.summaries.cleanup.incomplete' },
+        ResultPath: '$.error',
+        Next: 'Failed during post_cleanup',
+      });
       expect(states['Release lease']?.Catch).toEqual([expect.objectContaining({ Next: 'Failed during release_lease' })]);
 
       // workflow_failed, then release (even when publishing failed), then fail with $.error, which neither overwrites.

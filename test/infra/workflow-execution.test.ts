@@ -187,7 +187,10 @@ describe('the state machine in moto', () => {
   ];
   const { summary: collectSummary } = collectResults(accounts);
   const planSummary: PlanSummary = { flagged: 2, protected: 1, candidates: 1, cleanup_enabled: true, dry_run: false };
-  const cleanupSummary: CleanupSummary = { flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true };
+  const cleanupSummary: CleanupSummary = {
+    flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true,
+    failed_accounts: [], account_failures: [],
+  };
 
   const leaseTaken = (workflow: WorkflowName): LeaseTaken => ({ holder: 'run', workflow, where: 'step-functions:run', acquired_at: '2026-11-24T10:00:00.000Z', expires_at: 1795528800 });
   const leaseReleased: LeaseRelease = { holder: 'run', released: true };
@@ -272,6 +275,38 @@ describe('the state machine in moto', () => {
     expect(failure?.summary.cause).toEqual(expect.stringContaining('Response payload size exceeded'));
     expect(states.slice(-4)).toEqual(['Failed during cleanup', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
     expect(states).not.toContain('Release lease');
+  });
+
+  it('publishes post_cleanup with the accounts cleanup could not enter, then fails so the alarm sees it', async () => {
+    const incomplete: CleanupSummary = {
+      ...cleanupSummary,
+      failed: 2,
+      failed_accounts: ['222222222222'],
+      account_failures: [{ account_id: '222222222222', account_name: 'prod', error: 'AccessDenied: not authorized to perform sts:AssumeRole', keys: 2 }],
+      incomplete: 'cleanup could not enter 1 account: 222222222222 (prod): AccessDenied: not authorized to perform sts:AssumeRole [2 keys left]',
+    };
+    const results = stepResults('cleanup');
+    results[results.indexOf(cleanupSummary)] = incomplete;
+    await queueResults([leaseTaken('cleanup'), ...results, leaseReleased]);
+
+    const { execution, states, lease } = await execute({ workflow: 'cleanup' });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('CleanupIncomplete');
+    expect(execution.cause).toBe(incomplete.incomplete);
+    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
+    const events = await published();
+    expect(events.map((e) => e.detailType)).toEqual([...WORKFLOW_EVENTS.slice(3), WORKFLOW_FAILED]);
+    expect(events.find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(incomplete);
+    expect(events.at(-1)?.detail.summary).toEqual({ step: 'post_cleanup', error: 'CleanupIncomplete', cause: incomplete.incomplete });
+    expect(states.slice(-6)).toEqual([
+      'Complete at post_cleanup?',
+      'post_cleanup incomplete',
+      'Failed during post_cleanup',
+      'Publish workflow_failed',
+      'Release lease after failure',
+      'Workflow failed',
+    ]);
   });
 
   it('fails without running a step when the lease cannot be taken, and still fails when releasing fails', async () => {

@@ -7,7 +7,10 @@ import { MemoryRunStore } from '../../../src/workflow/runs';
 
 const COLLECTED: CollectSummary = { accounts: 1, users: 3, keys: 5, calls: 4, failed_accounts: [], duration_ms: 10 };
 const PLANNED: PlanSummary = { flagged: 2, protected: 0, candidates: 2, cleanup_enabled: false, dry_run: true };
-const CLEANED: CleanupSummary = { flagged: 2, protected: 0, skipped: 0, deleted: 0, deactivated: 0, already_absent: 0, failed: 0, dry_run: true, cleanup_enabled: false };
+const CLEANED: CleanupSummary = {
+  flagged: 2, protected: 0, skipped: 0, deleted: 0, deactivated: 0, already_absent: 0, failed: 0, dry_run: true, cleanup_enabled: false,
+  failed_accounts: [], account_failures: [],
+};
 
 function setup(overrides: Partial<StepActions> = {}) {
   const trace: string[] = [];
@@ -67,6 +70,18 @@ describe('the in-process workflow runner', () => {
     expect(publisher.published.map((p) => p.event)).toEqual(['pre_collect', 'collect', 'post_collect']);
     expect(publisher.published[0]?.detail).toEqual({ workflow: 'collect', run_id: 'run-1', summary: {} });
     expect(publisher.published[2]?.detail).toEqual({ workflow: 'collect', run_id: 'run-1', summary: COLLECTED });
+  });
+
+  it('publishes post_cleanup and runs its jobs before failing a cleanup that could not enter an account', async () => {
+    const incomplete = 'cleanup could not enter 1 account: 222222222222 (prod): AccessDenied [2 keys left]';
+    const { deps, trace, publisher } = setup({ cleanup: async () => (trace.push('action cleanup'), { ...CLEANED, failed_accounts: ['222222222222'], incomplete }) });
+
+    const run = await runWorkflow(deps, 'cleanup');
+
+    expect(run).toMatchObject({ status: 'failed', error: `post_cleanup: ${incomplete}` });
+    expect(trace.slice(-4)).toEqual(['action cleanup', 'publish post_cleanup', 'jobs post_cleanup', 'publish workflow_failed']);
+    expect(publisher.published.find((p) => p.event === 'post_cleanup')?.detail.summary).toMatchObject({ failed_accounts: ['222222222222'], incomplete });
+    expect(run.steps.at(-1)).toMatchObject({ event: 'post_cleanup', status: 'failed', error: incomplete });
   });
 
   it('records a failed job on its step and goes on', async () => {
