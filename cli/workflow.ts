@@ -142,6 +142,10 @@ export function progressLines(progress: RunProgress, context: Pick<CliContext, '
   switch (progress.type) {
     case 'run_started':
       return [`Workflow ${progress.run.workflow} started: run ${progress.run.run_id}`];
+    case 'runs_abandoned':
+      return progress.runs.map(
+        (run) => `Marked run ${run.run_id} (${run.workflow}, started ${run.started_at}) abandoned: it was still running, but its process had ended without recording an end.`,
+      );
     case 'step_started':
       return [paint(context, 'bold', `[${progress.index + 1}/${progress.total}] ${progress.step.event}`)];
     case 'jobs_finished':

@@ -5,6 +5,7 @@ import { runJobById, runJobsForEvent } from '../../src/jobs/run';
 import { createJobStore } from '../../src/jobs/store';
 import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
 import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
+import { abandonStaleRuns, DynamoRunStore } from '../../src/workflow/runs';
 import { parsePlanEvent } from '../shared/events';
 import { addRunMetrics, planMetrics } from '../shared/metrics';
 import { invoke, lambdaRuntime } from '../shared/runtime';
@@ -15,6 +16,7 @@ const inventory = createInventoryStore(aws, names.inventoryTable);
 const jobs = createJobStore(aws, names.jobsTable);
 const config = createConfigStore(aws, names.configTable);
 const lease = new DynamoLease(aws, names.runsTable, clock);
+const runs = new DynamoRunStore(aws, names.runsTable);
 
 /**
  * Jobs of a workflow event, one scheduled job (EventBridge Scheduler), the cleanup plan, and the
@@ -35,7 +37,10 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
       }
       case 'acquire_lease': {
         const holder = { holder: request.run_id, workflow: request.workflow, where: `step-functions:${request.run_id}`, acquired_at: clock().toISOString() };
-        return acquireRunLease(lease, holder, request.ttl_seconds, EXECUTION_LEASE_ADVICE);
+        const taken = await acquireRunLease(lease, holder, request.ttl_seconds, EXECUTION_LEASE_ADVICE);
+        const abandoned = await abandonStaleRuns(runs, request.run_id, clock());
+        if (abandoned.length > 0) runtime.logger.warn('marked runs left running abandoned', { abandoned: abandoned.map((run) => run.run_id) });
+        return taken;
       }
       case 'release_lease':
       case 'execution_ended':

@@ -3,7 +3,7 @@ import type { CleanupSummary, CollectSummary, JobRunResult, JobsSummary, PlanSum
 import { StepAction, stepsOf, WorkflowEvent, WorkflowName, WorkflowStep } from './declaration';
 import { DEFAULT_LEASE_TIMING, holdLease, Lease, LeaseTiming } from './lease';
 import type { EventPublisher } from './publisher';
-import { newRunId, RunRecord, RunStore, StepRecord } from './runs';
+import { abandonStaleRuns, newRunId, RunRecord, RunStore, StepRecord } from './runs';
 
 /**
  * The in-process workflow runner: follows the declaration (src/workflow/declaration.ts) step by
@@ -21,6 +21,8 @@ export interface StepActions {
 
 export type RunProgress =
   | { type: 'run_started'; run: RunRecord }
+  /** Runs left `running` by a process that was killed, marked abandoned by this run. */
+  | { type: 'runs_abandoned'; runs: RunRecord[] }
   | { type: 'step_started'; step: WorkflowStep; index: number; total: number }
   | { type: 'jobs_finished'; step: WorkflowStep; jobs: JobRunResult[] }
   | { type: 'action_progress'; step: WorkflowStep; line: string }
@@ -54,6 +56,8 @@ export async function runWorkflow(deps: RunnerDeps, workflow: WorkflowName): Pro
   try {
     await deps.runs.save(run);
     notify({ type: 'run_started', run });
+    const abandoned = await abandonStaleRuns(deps.runs, ref.run_id, startedAt);
+    if (abandoned.length > 0) notify({ type: 'runs_abandoned', runs: abandoned });
     const steps = stepsOf(workflow);
     const summaries: Partial<Record<StepAction, Record<string, unknown>>> = {};
     for (const [index, step] of steps.entries()) {

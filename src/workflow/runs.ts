@@ -8,13 +8,16 @@ export interface RunRecord {
   run_id: string;
   workflow: WorkflowName;
   mode: 'in-process' | 'deployed';
-  status: 'running' | 'succeeded' | 'failed';
+  /** `abandoned`: found still `running` by a later run that took the lease (killed outright, no handler ran). */
+  status: 'running' | 'succeeded' | 'failed' | 'abandoned';
   started_at: string;
   finished_at?: string;
   duration_ms?: number;
   steps: StepRecord[];
   /** Why the run failed: the failing step and its error. */
   error?: string;
+  /** When a later run found it `running` and marked it abandoned. */
+  abandoned_at?: string;
 }
 
 export interface StepRecord {
@@ -44,6 +47,25 @@ export function newRunId(now: Date, random: () => number = Math.random): string 
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const tail = Math.floor(random() * 0xffffff).toString(16).padStart(6, '0');
   return `${stamp}-${tail}`;
+}
+
+/** How far back a run that takes the lease looks for runs left `running`. */
+export const ABANDONED_LOOKBACK = 100;
+
+/**
+ * Marks `abandoned` the runs still `running` that the run `by`, which has just taken the lease,
+ * finds: the lease is one run's at a time, so none of them is under way; their process ended
+ * without recording an end (SIGKILL, a crash, a lost machine). Gives back the runs it marked.
+ */
+export async function abandonStaleRuns(runs: RunStore, by: string, now: Date, lookback = ABANDONED_LOOKBACK): Promise<RunRecord[]> {
+  const stale = (await runs.list(lookback)).filter((run) => run.status === 'running' && run.run_id !== by && run.mode === 'in-process');
+  for (const run of stale) {
+    run.status = 'abandoned';
+    run.abandoned_at = now.toISOString();
+    run.error = `abandoned: still running when run ${by} took the workflow lease at ${run.abandoned_at}; its process ended without recording an end (killed?)`;
+    await runs.save(run);
+  }
+  return stale;
 }
 
 /** Item layout in the runs table: `pk = "run"`, `sk = <run id>`; the lease lives beside them. */

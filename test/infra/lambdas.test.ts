@@ -7,6 +7,7 @@ import { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { DEFAULT_RESOURCE_NAMES, RESOURCE_BINDINGS } from '../../src/resources';
+import { DynamoRunStore } from '../../src/workflow/runs';
 import { parseCleanupEvent, parseCollectEvent, parsePlanEvent } from '../../lambdas/shared/events';
 
 const FUNCTIONS: FunctionName[] = ['collect', 'plan', 'cleanup'];
@@ -62,13 +63,14 @@ const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_NAMESPACE: 'C
 describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
   let emulator: Emulator;
   let handler: (event: unknown) => Promise<unknown>;
+  let aws: AwsClients;
   const ref = (run: string) => ({ workflow: 'collect_and_cleanup', run_id: run });
 
   beforeAll(async () => {
     emulator = await startEmulator();
     mkdirSync(OUT, { recursive: true });
     Object.assign(process.env, ENV, QUIET, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
-    const aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     await ensureResources(aws, { ...DEFAULT_RESOURCE_NAMES, runsTable: String(ENV[RESOURCE_BINDINGS.runsTable.env]), eventBus: 'default' });
     const { errors, bundle } = await buildBundle('plan', 'plan-lease.js');
     expect(errors).toEqual([]);
@@ -100,6 +102,19 @@ describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
     expect(await handler({ action: 'release_lease', ...ref('exec-a') })).toEqual({ holder: 'exec-a', released: false });
     expect(await handler({ action: 'acquire_lease', ...ref('exec-b'), ttl_seconds: 60 })).toMatchObject({ holder: 'exec-b' });
     expect(await handler({ action: 'release_lease', ...ref('exec-b') })).toMatchObject({ released: true });
+  });
+
+  it('marks in-process runs a killed process left running abandoned when an execution takes the lease', async () => {
+    const runs = new DynamoRunStore(aws, String(ENV[RESOURCE_BINDINGS.runsTable.env]));
+    await runs.save({ run_id: '20261126T090000Z-dead02', workflow: 'cleanup', mode: 'in-process', status: 'running', started_at: '2026-11-26T09:00:00.000Z', steps: [] });
+
+    await handler({ action: 'acquire_lease', ...ref('exec-after-kill'), ttl_seconds: 60 });
+    await handler({ action: 'release_lease', ...ref('exec-after-kill') });
+
+    expect(await runs.get('20261126T090000Z-dead02')).toMatchObject({
+      status: 'abandoned',
+      error: expect.stringContaining('still running when run exec-after-kill took the workflow lease'),
+    });
   });
 
   it('releases the lease of an execution that ended without releasing it, and only of that one', async () => {

@@ -102,4 +102,20 @@ describe('workflow runs at the edges (moto)', () => {
     const [run] = await new DynamoRunStore(aws, names.runsTable).list(1);
     expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining(`post_cleanup: cleanup could not enter 1 account: ${denied}`) });
   }, 120_000);
+
+  it('marks a run left running by a killed process abandoned when the next run takes the lease, and says so', async () => {
+    // What a SIGKILLed run leaves: its record `running`, its lease expired (no handler could run).
+    const runs = new DynamoRunStore(aws, names.runsTable);
+    const killed = { run_id: '20261126T090000Z-dead01', workflow: 'collect' as const, mode: 'in-process' as const, status: 'running' as const, started_at: '2026-11-26T09:00:00.000Z', steps: [] };
+    await runs.save(killed);
+
+    const next = await cli('workflow', 'run', 'cleanup', '--in-process');
+
+    expect(next.out).toContain(`Marked run ${killed.run_id} (collect, started ${killed.started_at}) abandoned`);
+    const stored = await runs.get(killed.run_id);
+    expect(stored).toMatchObject({ status: 'abandoned', abandoned_at: expect.any(String), error: expect.stringContaining('abandoned: still running when run') });
+    expect(Date.parse(stored?.abandoned_at ?? '')).toBeGreaterThan(Date.parse(killed.started_at));
+    expect((await cli('workflow', 'show', killed.run_id)).out).toContain('status:   abandoned');
+    expect((await cli('workflow', 'list')).out).toMatch(new RegExp(`${killed.run_id}.*abandoned`));
+  }, 120_000);
 });
