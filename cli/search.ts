@@ -81,7 +81,7 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     throw storeError(error, 'loading the inventory');
   });
   if (explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
-  const result = executeSearch(query, { graph: loaded.graph, now, flaggedBy: 'cli' });
+  const result = executeSearch(query, { graph: loaded.graph, now });
   if (result.updates.length > 0) {
     await store.updateNodes(result.updates).catch((error: unknown) => {
       throw storeError(error, 'writing the changes to the inventory');

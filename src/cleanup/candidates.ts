@@ -1,3 +1,4 @@
+import { INTERACTIVE_FLAGGER } from '../inventory/flags';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryNode } from '../inventory/model';
 import { protectionOf } from './protection';
@@ -11,8 +12,10 @@ export interface FlaggedKey {
   /** Undefined when the inventory has no account above the key: such a key is never acted on. */
   accountId: string | undefined;
   accountName: string | undefined;
-  /** The job that flagged it (`metadata.flagged_by`). */
+  /** The job that flagged it (`metadata.flagged_by`); null for a user's own search, or unknown. */
   jobId: string | null;
+  /** Flagged by a user's own `search ... | clean`, not by a job. */
+  flaggedInteractively: boolean;
 }
 
 export interface CleanupSelection {
@@ -60,6 +63,8 @@ export function flaggedKey(graph: InventoryGraph, node: InventoryNode): FlaggedK
   const user = graph.ancestor(node.id, 'aws_iam_user');
   const account = graph.accountOf(node.id);
   const reportedUser = node.reported.user_name;
+  const flaggedBy = typeof node.metadata.flagged_by === 'string' ? node.metadata.flagged_by : undefined;
+  const interactive = flaggedBy === INTERACTIVE_FLAGGER;
   return {
     node,
     user,
@@ -67,7 +72,8 @@ export function flaggedKey(graph: InventoryGraph, node: InventoryNode): FlaggedK
     userName: typeof reportedUser === 'string' ? reportedUser : typeof user?.reported.name === 'string' ? user.reported.name : '',
     accountId: account?.id,
     accountName: account && typeof account.reported.name === 'string' ? account.reported.name : account?.id,
-    jobId: typeof node.metadata.flagged_by === 'string' ? node.metadata.flagged_by : null,
+    jobId: interactive ? null : (flaggedBy ?? null),
+    flaggedInteractively: interactive,
   };
 }
 

@@ -89,7 +89,7 @@ export function useSinceFlagged(key: FlaggedKey, lastUsed: Date | null): string 
 }
 
 function describeFlag(key: FlaggedKey): string {
-  const by = key.jobId ? `flagged by ${key.jobId}` : 'flagged';
+  const by = key.jobId ? `flagged by ${key.jobId}` : key.flaggedInteractively ? 'flagged by a search at the CLI' : 'flagged';
   const why = typeof key.node.metadata.clean_reason === 'string' && key.node.metadata.clean_reason !== '' ? `: ${key.node.metadata.clean_reason}` : '';
   return `${by}${why}`;
 }

@@ -11,8 +11,14 @@ import type { NodeUpdate } from './store';
 /** The account id of a node, for NodeUpdate.accountId (the store partitions by account). */
 export type AccountResolver = (node: InventoryNode) => string;
 
+/**
+ * `flagged_by` of a key flagged by a user's own `search ... | clean`: not a job, so its audit
+ * entries say `job_id: null`; no job may take this id.
+ */
+export const INTERACTIVE_FLAGGER = 'cli';
+
 export interface FlagOptions {
-  /** Who flagged: a job id, or `search` for a user at the CLI. */
+  /** Who flagged: a job id, or INTERACTIVE_FLAGGER for a user at the CLI. */
   flaggedBy: string;
   /** ISO 8601 time of the flagging. */
   at: string;

@@ -1,3 +1,4 @@
+import { INTERACTIVE_FLAGGER } from '../inventory/flags';
 import { parseDuration } from '../query/durations';
 import { ValidationError } from '../errors';
 import { isWorkflowEvent, WORKFLOW_EVENTS, WorkflowEvent } from '../workflow/declaration';
@@ -48,6 +49,14 @@ export function checkJobId(id: string): string {
   return id;
 }
 
+/** A new job's id: valid, and not the one that marks a user's own search as the flagger. */
+function checkNewJobId(id: string): string {
+  if (checkJobId(id) === INTERACTIVE_FLAGGER) {
+    throw new ValidationError(`job id ${JSON.stringify(id)} is reserved: it marks keys flagged by a search at the CLI; choose another id`);
+  }
+  return id;
+}
+
 export function checkEvent(event: string): WorkflowEvent {
   if (!isWorkflowEvent(event)) {
     throw new ValidationError(`unknown event ${JSON.stringify(event)}; events: ${WORKFLOW_EVENTS.join(', ')}`);
@@ -78,7 +87,7 @@ export interface JobDefinition {
 
 /** Validates a new job: every field, so nothing invalid is ever stored. */
 export function defineJob(definition: JobDefinition, now: Date): Job {
-  const id = checkJobId(definition.id);
+  const id = checkNewJobId(definition.id);
   const trigger = checkTrigger(definition.event, definition.schedule);
   if (!trigger) throw new ValidationError(`job ${id}: give --wait-for-event EVENT or --schedule CRON`);
   const at = now.toISOString();

@@ -1,5 +1,5 @@
 import type { InventoryGraph } from '../inventory/graph';
-import { accountResolver, flagForCleanup, protect, unprotect } from '../inventory/flags';
+import { accountResolver, flagForCleanup, INTERACTIVE_FLAGGER, protect, unprotect } from '../inventory/flags';
 import type { InventoryNode } from '../inventory/model';
 import type { NodeUpdate } from '../inventory/store';
 import { Query, TRAVERSAL_COMMANDS, TraversalCommand } from './ast';
@@ -85,7 +85,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         const reason = command.reason ?? options.reason;
         const nodes = nodesAt(graph, ordinals);
         const updates = flagForCleanup(pending.appliedTo(nodes), {
-          flaggedBy: options.flaggedBy ?? 'cli',
+          flaggedBy: options.flaggedBy ?? INTERACTIVE_FLAGGER,
           at: options.now.toISOString(),
           accountOf,
           ...(reason === undefined ? {} : { reason }),

@@ -3,6 +3,7 @@ import { runCleanup } from '../../src/cleanup/run';
 import type { Clock } from '../../src/cleanup/deps';
 import { startFaultProxy } from '../../src/emulator/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { executeSearch } from '../../src/query/execute';
 import { cleanupDeps, enabledConfig, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';
 
 const MINUTE = 60_000;
@@ -25,6 +26,27 @@ describe('cleanup at the edges', () => {
     await scenario.flag([key]);
     return { scenario, user, key };
   }
+
+  it('audits a key flagged by a search at the CLI with job_id null, and a job-flagged key with its job', async () => {
+    const scenario = await Scenario.create(emulator, 'interactive');
+    const user = await scenario.user(MEMBER_A, 'packer-ami');
+    const byHand = await scenario.key(MEMBER_A, user, 200);
+    const byJob = await scenario.key(MEMBER_A, user, 200);
+    await scenario.collect();
+    await scenario.flag([byJob]);
+    const { graph } = await scenario.store.loadGraph();
+    // What `cloudsweep search 'id(KEY) | clean'` writes.
+    await scenario.store.updateNodes(executeSearch(`search id(${byHand}) | clean`, { graph, now: new Date() }).updates);
+
+    await runCleanup(scenario.deps(), enabledConfig(), ref('interactive-1'));
+
+    expect((await scenario.node(byHand))?.metadata.flagged_by).toBe('cli');
+    const entries = await scenario.audit.query({ runId: 'interactive-1' });
+    expect(entries.map((entry) => [entry.access_key_id, entry.result, entry.job_id]).sort()).toEqual(
+      [[byHand, 'deleted', null], [byJob, 'deleted', 'clean_outdated_access_keys']].sort(),
+    );
+    expect(entries.find((entry) => entry.access_key_id === byHand)?.reason).toMatch(/^flagged by a search at the CLI/);
+  });
 
   describe('the grace period', () => {
     it('runs from when IAM applied a throttled deactivation, not from the decision', async () => {

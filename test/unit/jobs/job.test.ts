@@ -24,6 +24,7 @@ describe('adding jobs', () => {
     [{ id: 'j', event: 'post_collect', command: 'workflow run cleanup' }, 'job command must be a search pipeline'],
     [{ id: 'j', event: 'post_collect', command: 'search is(nope)' }, 'nope'],
     [{ id: 'bad id!', event: 'post_collect', command: SEED_JOB }, 'invalid job id "bad id!"'],
+    [{ id: 'cli', event: 'post_collect', command: SEED_JOB }, 'job id "cli" is reserved: it marks keys flagged by a search at the CLI'],
     [{ id: 'j', command: SEED_JOB }, 'give --wait-for-event EVENT or --schedule CRON'],
     [{ id: 'j', event: 'post_collect', schedule: '0 * * * *', command: SEED_JOB }, 'not both'],
     [{ id: 'j', schedule: '61 * * * *', command: SEED_JOB }, 'the minute field has 61, outside 0-59'],
