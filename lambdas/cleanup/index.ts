@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { homeAccountId } from '../../src/aws/accounts';
 import { DynamoAuditStore, runCleanup } from '../../src/cleanup';
 import type { CleanupRunSummary } from '../../src/cleanup';
@@ -16,8 +17,11 @@ const config = createConfigStore(aws, names.configTable);
 const publisher = new EventBridgePublisher(aws.eventbridge, names.eventBus);
 let home: Promise<string> | undefined;
 
-/** The cleanup: verify and remove the flagged keys. A refused run throws CleanupRefusedError. */
-export async function handler(event: unknown): Promise<CleanupRunSummary> {
+/**
+ * The cleanup: verify and remove the flagged keys, until the invocation's time runs short (the
+ * summary's `remaining` says how many are left). A refused run throws CleanupRefusedError.
+ */
+export async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CleanupRunSummary> {
   const request = parseCleanupEvent(event);
   return invoke(runtime, request, async () => {
     home ??= homeAccountId(aws);
@@ -30,9 +34,13 @@ export async function handler(event: unknown): Promise<CleanupRunSummary> {
         publish: (name, payload) => publisher.publish(name, { workflow: request.workflow, run_id: request.run_id, summary: payload }),
         homeAccountId: await home,
         logger: decisionLogger(runtime.logger),
+        // Stop taking keys before Lambda ends the invocation; the state machine invokes it again.
+        ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
       },
       await loadFixWorkerConfig(config),
       request,
+      undefined,
+      request.previous,
     );
     addRunMetrics(runtime.metrics, runtime.publishedMetrics, cleanupMetrics(summary));
     return summary;

@@ -3,6 +3,7 @@ import { isWorkflowEvent, isWorkflowName, WorkflowEvent, WorkflowName } from '..
 import type {
   AcquireLeaseInput,
   CleanupInput,
+  CleanupSummary,
   CollectBatchInput,
   DrawPlanInput,
   ExecutionEndedInput,
@@ -60,7 +61,22 @@ export function parsePlanEvent(event: unknown): PlanEvent {
 
 export function parseCleanupEvent(event: unknown): CleanupEvent {
   const fields = object(event, 'event');
-  return { action: oneOf(fields, 'action', ['cleanup'] as const), ...runRef(fields) };
+  const action = oneOf(fields, 'action', ['cleanup'] as const);
+  const previous = fields.previous === undefined ? {} : object(fields.previous, 'event.previous');
+  // `{}` before the run's first invocation (the state machine's `Prepare cleanup`).
+  return { action, ...runRef(fields), ...(Object.keys(previous).length > 0 ? { previous: earlierCleanup(previous) } : {}) };
+}
+
+/** This run's cleanup summary so far: the counts that decide whether, and how, it goes on. */
+function earlierCleanup(fields: Fields): CleanupSummary {
+  for (const key of ['invocations', 'remaining', 'flagged', 'deleted', 'failed']) {
+    const n = fields[key];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new ValidationError(`event.previous.${key}: expected a whole number of at least 0, got ${JSON.stringify(n)}`);
+  }
+  for (const key of ['failed_accounts', 'account_failures']) {
+    if (!Array.isArray(fields[key])) throw new ValidationError(`event.previous.${key}: expected a list, got ${JSON.stringify(fields[key])}`);
+  }
+  return fields as unknown as CleanupSummary;
 }
 
 function runRef(fields: Fields): RunRef {

@@ -175,7 +175,7 @@ export class WorkflowStateMachine extends Construct {
       payload: { action: 'run_jobs', ...this.runRef(), event: step.event },
       resultPath: `$.jobs.${step.event}`,
     });
-    const afterJobs = step.action ? this.action(step.action, onError, next) : this.failWhenIncomplete(step, next, onError);
+    const afterJobs = step.action ? this.action(step, step.action, onError, next) : this.failWhenIncomplete(step, next, onError);
     return sfn.Chain.start(this.guard(publish, onError)).next(this.guard(runJobs, onError)).next(afterJobs);
   }
 
@@ -196,7 +196,7 @@ export class WorkflowStateMachine extends Construct {
   }
 
   /** The step's action, followed by `next`. */
-  private action(action: StepAction, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+  private action(step: WorkflowStep, action: StepAction, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
     switch (action) {
       case 'collect':
         return this.collect(onError).next(next);
@@ -206,13 +206,36 @@ export class WorkflowStateMachine extends Construct {
           onError,
         ).next(next);
       case 'cleanup':
-        // A run the circuit breaker refuses publishes cleanup_refused itself and fails the
-        // function (CleanupRefusedError), so it takes the catch path like any failure.
-        return this.guard(
-          this.invoke('Clean up', this.props.cleanup, { payload: { action: 'cleanup', ...this.runRef() }, resultPath: SUMMARY_PATH.cleanup }),
-          onError,
-        ).next(next);
+        return this.cleanup(step, onError, next);
     }
+  }
+
+  /**
+   * Cleanup, invoked again while it reports keys remaining (it stops before its Lambda's time runs
+   * out), at most `repeatWhileRemaining` times; each invocation gets the run's summary so far and
+   * returns it with its own work added. A run the circuit breaker refuses publishes cleanup_refused
+   * itself and fails the function (CleanupRefusedError), so it takes the catch path like any failure.
+   */
+  private cleanup(step: WorkflowStep, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
+    const summary = SUMMARY_PATH.cleanup;
+    const prepare = new sfn.Pass(this, 'Prepare cleanup', { result: sfn.Result.fromObject({}), resultPath: summary });
+    const clean = this.guard(
+      this.invoke('Clean up', this.props.cleanup, {
+        payload: { action: 'cleanup', ...this.runRef(), previous: sfn.JsonPath.objectAt(summary) },
+        resultPath: summary,
+      }),
+      onError,
+    );
+    const again = new sfn.Choice(this, 'More to clean up?')
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.numberGreaterThan(`${summary}.remaining`, 0),
+          sfn.Condition.numberLessThan(`${summary}.invocations`, step.repeatWhileRemaining ?? 1),
+        ),
+        clean,
+      )
+      .otherwise(next);
+    return sfn.Chain.start(prepare).next(clean).next(again);
   }
 
   /**

@@ -14,6 +14,11 @@ export interface CleanupDeps {
   publish: (event: PublishedEvent, summary: Record<string, unknown>) => Promise<void>;
   homeAccountId: string;
   logger?: CleanupLogger;
+  /**
+   * The time this invocation has left, in ms: Lambda's getRemainingTimeInMillis, or a deadline
+   * injected in-process. Cleanup stops taking new keys TIME_MARGIN_MS before it. Absent: no limit.
+   */
+  remainingMs?: () => number;
   /** Waits between retries; tests make it instant. */
   sleep?: (ms: number) => Promise<void>;
   /** Called after each IAM write that changed a key (deleted or deactivated): tests use it to simulate a crash. */

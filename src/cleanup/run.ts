@@ -4,7 +4,7 @@ import { CLEANUP_REFUSED } from '../events/contracts';
 import { ValidationError } from '../errors';
 import type { InventoryGraph } from '../inventory/graph';
 import type { NodeUpdate } from '../inventory/store';
-import type { RunRef } from '../workflow/contracts';
+import type { CleanupSummary, RunRef } from '../workflow/contracts';
 import { AccountSessions, sessionNameFor } from './account-sessions';
 import { deactivateAccessKey, deleteAccessKey } from './actions';
 import type { AuditAction, AuditEntry, AuditResult } from './audit-entry';
@@ -20,7 +20,7 @@ import { forEachPooled } from './pool';
 import { reconcileIntents } from './reconcile';
 import { DEFAULT_RETRY, retryThrottled } from './retry';
 import { errorText, RunContext } from './run-context';
-import { CleanupRunSummary, emptyRunSummary, incompleteText, noteAccountFailure } from './summary';
+import { CleanupRunSummary, emptyRunSummary, incompleteText, mergeSummaries, noteAccountFailure } from './summary';
 import { inspectKey } from './verification';
 
 export interface CleanupProgress {
@@ -44,18 +44,33 @@ export async function runCleanup(
   config: FixWorkerConfig,
   ref: RunRef,
   onProgress?: (progress: CleanupProgress) => void,
+  previous?: Partial<CleanupSummary>,
 ): Promise<CleanupRunSummary> {
   const started = deps.clock.now().getTime();
   const fixworker = config.fixworker;
   const grace = graceMs(fixworker);
   checkLimits(fixworker);
   const { graph } = await deps.store.loadGraph();
-  const run = new CleanupRun(deps, config, ref, graph, grace, onProgress);
+  const earlier = isEarlierInvocation(previous) ? previous : undefined;
+  const run = new CleanupRun(deps, config, ref, graph, grace, earlier !== undefined, onProgress);
   try {
-    return await run.execute();
+    await run.execute();
   } finally {
     run.summary.duration_ms = deps.clock.now().getTime() - started;
   }
+  return earlier ? mergeSummaries(earlier, run.summary) : run.summary;
+}
+
+/**
+ * Stop taking new keys once the invocation has less than this left: the keys in flight still
+ * finish (each takes seconds, a few calls with the SDK's retries), and the summary is returned
+ * before Lambda ends the invocation. A key cut off anyway leaves its intent, settled by the next run.
+ */
+export const TIME_MARGIN_MS = 60_000;
+
+/** The summary of an earlier invocation of this run (the state machine passes `{}` before the first). */
+function isEarlierInvocation(previous: Partial<CleanupSummary> | undefined): previous is CleanupSummary {
+  return typeof previous?.invocations === 'number';
 }
 
 class CleanupRun {
@@ -63,6 +78,7 @@ class CleanupRun {
   private readonly context: RunContext;
   private readonly dryRun: boolean;
   private fatal: unknown;
+  private taken = 0;
   private writes = 0;
   private done = 0;
   private total = 0;
@@ -73,6 +89,8 @@ class CleanupRun {
     private readonly ref: RunRef,
     graph: InventoryGraph,
     private readonly grace: number,
+    /** A later invocation of the same run: keys an earlier one decided are left alone. */
+    private readonly continuing: boolean,
     private readonly onProgress?: (progress: CleanupProgress) => void,
   ) {
     const fixworker = config.fixworker;
@@ -106,12 +124,18 @@ class CleanupRun {
 
     let unsettled = new Set<string>();
     let unreachable = new Map<string, string>();
-    if (!this.dryRun) {
+    // A later invocation: intents were settled by the first; the keys earlier ones decided are done.
+    const decided = this.continuing ? new Set((await deps.audit.query({ runId: ref.run_id })).map((entry) => entry.access_key_id)) : new Set<string>();
+    if (decided.size > 0) selection = withoutKeys(selection, decided);
+    if (this.continuing) {
+      // nothing to settle: the run's first invocation did
+    } else if (!this.dryRun) {
       const reconciliation = await reconcileIntents(context, fixworker.cleanup_pool_size);
       this.summary.reconciled = reconciliation.reconciled;
       unsettled = reconciliation.unsettled;
       unreachable = reconciliation.unreachable;
       if (reconciliation.reconciled > 0) selection = this.select();
+      if (reconciliation.reconciled > 0 && decided.size > 0) selection = withoutKeys(selection, decided);
     } else {
       const pending = await deps.audit.pendingIntents();
       if (pending.length > 0) log.warn('intents of an interrupted run are pending; the next real run settles them', { pending: pending.length });
@@ -135,7 +159,10 @@ class CleanupRun {
 
     this.total = candidates.length;
     log.info('cleanup starting', { run_id: ref.run_id, candidates: candidates.length, dry_run: this.dryRun, pool: fixworker.cleanup_pool_size });
-    await forEachPooled(candidates, fixworker.cleanup_pool_size, (key) => this.process(key), () => this.fatal !== undefined);
+    // At least one key per invocation, so a run that keeps being invoked always gets through.
+    const stop = () => this.fatal !== undefined || (this.taken > 0 && this.outOfTime());
+    await forEachPooled(candidates, fixworker.cleanup_pool_size, (key) => this.process(key), stop);
+    this.summary.remaining = candidates.length - this.taken;
     if (this.fatal !== undefined) {
       const left = candidates.length - this.done;
       throw new CleanupStoppedError(
@@ -143,13 +170,20 @@ class CleanupRun {
         this.summary,
       );
     }
-    const incomplete = incompleteText(this.summary.account_failures);
+    if (this.summary.remaining > 0) log.warn('cleanup out of time: keys left for the next invocation', { run_id: ref.run_id, remaining: this.summary.remaining });
+    const incomplete = incompleteText(this.summary);
     if (incomplete !== undefined) {
       this.summary.incomplete = incomplete;
-      log.error('cleanup incomplete: accounts could not be entered', { run_id: ref.run_id, failed_accounts: this.summary.failed_accounts });
+      log.error('cleanup incomplete', { run_id: ref.run_id, failed_accounts: this.summary.failed_accounts, remaining: this.summary.remaining });
     }
     log.info('cleanup finished', { ...this.summary });
     return this.summary;
+  }
+
+  /** The invocation's time, less the margin, is spent (never, without a deadline). */
+  private outOfTime(): boolean {
+    const remaining = this.deps.remainingMs?.();
+    return remaining !== undefined && remaining < TIME_MARGIN_MS;
   }
 
   private select(): CleanupSelection {
@@ -178,6 +212,7 @@ class CleanupRun {
 
   /** One key, start to end. Never throws: failures are recorded; a recording failure sets `fatal`. */
   private async process(key: FlaggedKey): Promise<void> {
+    this.taken += 1;
     try {
       const outcome = await this.handle(key);
       this.done += 1;
@@ -356,4 +391,14 @@ function checkLimits(fixworker: FixWorkerConfig['fixworker']): void {
   if (!(fixworker.max_cleanup_percent >= 0 && fixworker.max_cleanup_percent <= 100)) {
     throw new ValidationError(`fixworker.max_cleanup_percent: ${fixworker.max_cleanup_percent} is not between 0 and 100`);
   }
+}
+
+/** The selection without the given keys (decided by an earlier invocation of the run). */
+function withoutKeys(selection: CleanupSelection, keys: Set<string>): CleanupSelection {
+  const keep = (key: FlaggedKey) => !keys.has(key.accessKeyId);
+  return {
+    ...selection,
+    protected: selection.protected.filter(({ key }) => keep(key)),
+    candidates: selection.candidates.filter(keep),
+  };
 }

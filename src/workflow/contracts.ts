@@ -151,6 +151,8 @@ export interface RunJobInput {
 
 export interface CleanupInput extends RunRef {
   action: 'cleanup';
+  /** The summary of this run's earlier cleanup invocations (empty or absent for the first). */
+  previous?: CleanupSummary;
 }
 export interface CleanupSummary {
   flagged: number;
@@ -168,8 +170,13 @@ export interface CleanupSummary {
   failed_accounts: string[];
   /** Each failed account, named, with why and how many of its keys were left. */
   account_failures: AccountFailure[];
+  /** Candidates not taken before the invocation's time ran out: the step runs again for them. */
+  remaining: number;
+  /** Cleanup invocations in this run so far (the step runs again while keys remain, up to a bound). */
+  invocations: number;
   /**
-   * Set when the step did the work it could but not all of it (an account it could not enter):
+   * Set when the step did the work it could but not all of it (an account it could not enter, keys
+   * still remaining after the last invocation allowed):
    * the run publishes `post_cleanup` with this summary, then fails with this text.
    */
   incomplete?: string;

@@ -5,7 +5,7 @@
  * At each event a workflow, in this order:
  *   1. publishes the event on the bus (detail `{workflow, run_id, summary}`),
  *   2. runs the active jobs subscribed to it, to completion,
- *   3. performs the event's action, if it has one,
+ *   3. performs the event's action, if it has one (again while it reports keys remaining, bounded),
  *   4. fails, if the step says so, when the summary it reported is `incomplete`.
  * So jobs subscribed to an event always finish before the workflow's next step, and the jobs of
  * `cleanup_plan` flag keys before the plan is drawn up.
@@ -39,7 +39,19 @@ export interface WorkflowStep {
    * and reported first, then the failure is visible (`workflow_failed`, a failed execution).
    */
   failsWhenIncomplete?: boolean;
+  /**
+   * The action runs again, given its summary so far, while that summary says keys `remaining`
+   * (cleanup stops before its invocation's time runs out), at most this many times in all.
+   */
+  repeatWhileRemaining?: number;
 }
+
+/**
+ * Cleanup invocations in one run at most: each may use a Lambda's 15 minutes, so six fit in the
+ * default workflow timeout (2 hours) with collect before them. Keys still left fail the run
+ * (incomplete) and the next run goes on with them.
+ */
+export const MAX_CLEANUP_INVOCATIONS = 6;
 
 export const WORKFLOW_STEPS: readonly WorkflowStep[] = [
   { event: 'pre_collect' },
@@ -49,7 +61,7 @@ export const WORKFLOW_STEPS: readonly WorkflowStep[] = [
   { event: 'cleanup_plan', action: 'plan' },
   { event: 'post_cleanup_plan', reports: 'plan' },
   { event: 'pre_cleanup' },
-  { event: 'cleanup', action: 'cleanup' },
+  { event: 'cleanup', action: 'cleanup', repeatWhileRemaining: MAX_CLEANUP_INVOCATIONS },
   { event: 'post_cleanup', reports: 'cleanup', failsWhenIncomplete: true },
 ];
 

@@ -58,7 +58,7 @@ export function inProcessActions(aws: AwsClients, names: ResourceNames, publishe
       const config = await loadFixWorkerConfig(configStore);
       return drawCleanupPlan({ store: inventory, clock: { now: clock } }, config);
     },
-    async cleanup(ref, progress) {
+    async cleanup(ref, progress, previous) {
       const config = await loadFixWorkerConfig(configStore);
       return runCleanup(
         {
@@ -72,6 +72,7 @@ export function inProcessActions(aws: AwsClients, names: ResourceNames, publishe
         config,
         ref,
         (step) => progress(`${step.done}/${step.total} ${step.access_key_id}: ${step.result}`),
+        previous,
       );
     },
   };

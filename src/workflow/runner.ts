@@ -16,7 +16,8 @@ import { abandonStaleRuns, newRunId, RunRecord, RunStore, StepRecord } from './r
 export interface StepActions {
   collect(ref: RunRef, progress: (line: string) => void): Promise<CollectSummary>;
   plan(ref: RunRef, progress: (line: string) => void): Promise<PlanSummary>;
-  cleanup(ref: RunRef, progress: (line: string) => void): Promise<CleanupSummary>;
+  /** `previous`: this run's summary of its earlier cleanup invocations, when the step runs again. */
+  cleanup(ref: RunRef, progress: (line: string) => void, previous?: CleanupSummary): Promise<CleanupSummary>;
 }
 
 export type RunProgress =
@@ -114,7 +115,7 @@ async function runStep(
     if (typeof incomplete === 'string') throw new Error(incomplete);
     if (step.action) {
       const progress = (line: string) => notify({ type: 'action_progress', step, line });
-      const result = (await deps.actions[step.action](ref, progress)) as unknown as Record<string, unknown>;
+      const result = (await runAction(deps.actions, step, ref, progress)) as unknown as Record<string, unknown>;
       summaries[step.action] = result;
       record.summary = result;
       // The circuit breaker refused (cleanup already published `cleanup_refused`): fail visibly.
@@ -126,6 +127,18 @@ async function runStep(
   }
   record.duration_ms = Date.now() - startedMs;
   return record;
+}
+
+/** The step's action, run again while it reports keys remaining, as the declaration bounds it. */
+async function runAction(actions: StepActions, step: WorkflowStep, ref: RunRef, progress: (line: string) => void) {
+  if (step.action !== 'cleanup') return step.action === 'collect' ? actions.collect(ref, progress) : actions.plan(ref, progress);
+  let summary = await actions.cleanup(ref, progress);
+  const most = step.repeatWhileRemaining ?? 1;
+  while (summary.remaining > 0 && summary.invocations < most) {
+    progress(`${summary.remaining} keys left: cleanup runs again (invocation ${summary.invocations + 1} of at most ${most})`);
+    summary = await actions.cleanup(ref, progress, summary);
+  }
+  return summary;
 }
 
 /** Publishes `workflow_failed`; a bus that is down must not hide the step's own error, so it is returned. */

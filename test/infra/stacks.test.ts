@@ -2,7 +2,7 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parsePlanEvent } from '../../lambdas/shared/events';
 import { RESOURCE_BINDINGS } from '../../src/resources';
-import { WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
+import { MAX_CLEANUP_INVOCATIONS, WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
 import { executionLeaseWaitSeconds } from '../../src/workflow/lease';
 import { FUNCTION_ROLE_NAMES } from '../../lib/settings';
 import { logicalId, synthApp } from './support/synth';
@@ -278,7 +278,24 @@ describe('the central stack', () => {
       expect(states['List accounts']?.Parameters).toMatchObject({ action: 'list_accounts' });
       expect(states['Summarize collect']?.Parameters).toMatchObject({ action: 'summarize' });
       expect(states['Draw cleanup plan']?.Parameters).toMatchObject({ action: 'plan' });
-      expect(states['Clean up']?.Parameters).toMatchObject({ action: 'cleanup' });
+      expect(states['Clean up']?.Parameters).toMatchObject({ action: 'cleanup', 'previous.$': '$.summaries.cleanup' });
+    });
+
+    it('invokes cleanup again while it reports keys remaining, as often as the declaration allows', () => {
+      expect(states['Prepare cleanup']).toMatchObject({ Type: 'Pass', Result: {}, ResultPath: '$.summaries.cleanup', Next: 'Clean up' });
+      expect(states['Clean up']).toMatchObject({ ResultPath: '$.summaries.cleanup', Next: 'More to clean up?' });
+      expect(states['More to clean up?']).toMatchObject({
+        Choices: [
+          {
+            And: [
+              { Variable: '$.summaries.cleanup.remaining', NumericGreaterThan: 0 },
+              { Variable: '$.summaries.cleanup.invocations', NumericLessThan: MAX_CLEANUP_INVOCATIONS },
+            ],
+            Next: 'Clean up',
+          },
+        ],
+        Default: 'Publish post_cleanup',
+      });
     });
   });
 

@@ -93,7 +93,8 @@ describe('the state machine in moto', () => {
       });
       definition = String(resolved);
     }
-  });
+    // Synthesizing the app takes long on a busy machine.
+  }, 240_000);
   afterAll(async () => {
     sqs?.destroy();
     await emulator?.stop();
@@ -110,7 +111,7 @@ describe('the state machine in moto', () => {
   async function execute(
     input: unknown,
     waitMs = 50_000,
-  ): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[]; history: HistoryEvent[] }> {
+  ): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[]; history: HistoryEvent[]; inputs: Record<string, unknown>[] }> {
     const name = `run-${++runs}`;
     const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));
     try {
@@ -126,7 +127,7 @@ describe('the state machine in moto', () => {
             history.push(...(page.events ?? []));
             token = page.nextToken;
           } while (token);
-          return { execution, states: visitedStates(history), lease: leaseCalls(history), history };
+          return { execution, states: visitedStates(history), lease: leaseCalls(history), history, inputs: lambdaInputs(history) };
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -155,15 +156,21 @@ describe('the state machine in moto', () => {
     return history.flatMap((event) => (event.stateEnteredEventDetails?.name ? [event.stateEnteredEventDetails.name] : []));
   }
 
-  /** The plan function's calls about the lease, in order, with the run they name. */
-  function leaseCalls(history: HistoryEvent[]): string[] {
+  /** The payloads the functions were invoked with, in order. */
+  function lambdaInputs(history: HistoryEvent[]): Record<string, unknown>[] {
     return history.flatMap((event) => {
       const input = event.lambdaFunctionScheduledEventDetails?.input ?? event.taskScheduledEventDetails?.parameters;
       if (!input) return [];
-      const parsed = JSON.parse(input) as { Payload?: { action?: string; run_id?: string } } & { action?: string; run_id?: string };
-      const payload = parsed.Payload ?? parsed;
-      return payload.action === 'acquire_lease' || payload.action === 'release_lease' ? [`${payload.action} ${payload.run_id}`] : [];
+      const parsed = JSON.parse(input) as { Payload?: Record<string, unknown> } & Record<string, unknown>;
+      return [parsed.Payload ?? parsed];
     });
+  }
+
+  /** The plan function's calls about the lease, in order, with the run they name. */
+  function leaseCalls(history: HistoryEvent[]): string[] {
+    return lambdaInputs(history).flatMap((payload) =>
+      payload.action === 'acquire_lease' || payload.action === 'release_lease' ? [`${String(payload.action)} ${String(payload.run_id)}`] : [],
+    );
   }
 
   const jobs = (event: WorkflowEvent): JobsSummary => ({ event, jobs: [] });
@@ -189,7 +196,7 @@ describe('the state machine in moto', () => {
   const planSummary: PlanSummary = { flagged: 2, protected: 1, candidates: 1, cleanup_enabled: true, dry_run: false };
   const cleanupSummary: CleanupSummary = {
     flagged: 2, protected: 1, skipped: 0, deleted: 1, deactivated: 0, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true,
-    failed_accounts: [], account_failures: [],
+    failed_accounts: [], account_failures: [], remaining: 0, invocations: 1,
   };
 
   const leaseTaken = (workflow: WorkflowName): LeaseTaken => ({ holder: 'run', workflow, where: 'step-functions:run', acquired_at: '2026-11-24T10:00:00.000Z', expires_at: 1795528800 });
@@ -307,6 +314,23 @@ describe('the state machine in moto', () => {
       'Release lease after failure',
       'Workflow failed',
     ]);
+  });
+
+  it('invokes cleanup again, with the summary so far, while it reports keys remaining', async () => {
+    const first: CleanupSummary = { ...cleanupSummary, deleted: 1, remaining: 3, invocations: 1, incomplete: '3 keys left when the time of 1 cleanup invocation ran out' };
+    const second: CleanupSummary = { ...cleanupSummary, deleted: 4, remaining: 0, invocations: 2 };
+    const results = stepResults('cleanup');
+    results.splice(results.indexOf(cleanupSummary), 1, first, second);
+    await queueResults([leaseTaken('cleanup'), ...results, leaseReleased]);
+
+    const { execution, states, inputs } = await execute({ workflow: 'cleanup' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(states.filter((s) => s === 'Clean up')).toHaveLength(2);
+    expect(states.filter((s) => s === 'More to clean up?')).toHaveLength(2);
+    const cleanups = inputs.filter((input) => input.action === 'cleanup');
+    expect(cleanups.map((input) => input.previous)).toEqual([{}, first]);
+    expect((await published()).find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(second);
   });
 
   it('fails without running a step when the lease cannot be taken, and still fails when releasing fails', async () => {

@@ -4,7 +4,7 @@ import type { Clock } from '../../src/cleanup/deps';
 import { startFaultProxy } from '../../src/emulator/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { executeSearch } from '../../src/query/execute';
-import { cleanupDeps, enabledConfig, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';
+import { cleanupDeps, enabledConfig, HOME, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';
 
 const MINUTE = 60_000;
 const ref = (run_id: string) => ({ workflow: 'cleanup' as const, run_id });
@@ -46,6 +46,50 @@ describe('cleanup at the edges', () => {
       [[byHand, 'deleted', null], [byJob, 'deleted', 'clean_outdated_access_keys']].sort(),
     );
     expect(entries.find((entry) => entry.access_key_id === byHand)?.reason).toMatch(/^flagged by a search at the CLI/);
+  });
+
+  it('stops taking keys when its time runs short, and later invocations of the run finish the rest, each key decided once', async () => {
+    const scenario = await Scenario.create(emulator, 'budget');
+    const keys: { account: string; user: string; key: string }[] = [];
+    for (const account of [HOME, MEMBER_A]) {
+      for (const name of ['packer-ami', 'test-max']) {
+        const user = await scenario.user(account, name);
+        for (let i = 0; i < 2; i += 1) keys.push({ account, user, key: await scenario.key(account, user, 200) });
+      }
+    }
+    const unreachable = await scenario.user(MEMBER_B, 'ci-bot');
+    const stranded = await scenario.key(MEMBER_B, unreachable, 200);
+    const guarded = await scenario.user(HOME, 'jenkins', { 'cloudsweep:protect': 'true' });
+    const protectedKey = await scenario.key(HOME, guarded, 200);
+    await scenario.collect();
+    await scenario.flag([...keys.map((k) => k.key), stranded, protectedKey]);
+    await emulator.denyAssumeRole([MEMBER_B]);
+    // Each invocation has time for three keys: the first is always taken, then two checks find time left.
+    const invocation = () => {
+      let checks = 0;
+      return () => (++checks <= 2 ? 10 * MINUTE : 0);
+    };
+    const config = enabledConfig({ cleanup_pool_size: 1 });
+    const summaries = [];
+    try {
+      let summary = await runCleanup(scenario.deps({ remainingMs: invocation() }), config, ref('budget-1'));
+      summaries.push(summary);
+      while (summary.remaining > 0 && summaries.length < 10) {
+        summary = await runCleanup(scenario.deps({ remainingMs: invocation() }), config, ref('budget-1'), undefined, summary);
+        summaries.push(summary);
+      }
+    } finally {
+      await emulator.denyAssumeRole([]);
+    }
+
+    expect(summaries.map((s) => [s.invocations, s.remaining])).toEqual([[1, 6], [2, 3], [3, 0]]);
+    expect(summaries.at(-1)).toMatchObject({ flagged: 10, protected: 1, candidates: 9, deleted: 8, failed: 1, failed_accounts: [MEMBER_B] });
+    expect(summaries.at(-1)?.account_failures).toEqual([expect.objectContaining({ account_id: MEMBER_B, keys: 1 })]);
+    expect(summaries[0]?.incomplete).toContain('6 keys left when the time of 1 cleanup invocation ran out');
+    expect(summaries.at(-1)?.incomplete).not.toContain('keys left when');
+    for (const { account, user, key } of keys) expect(await scenario.keysOf(account, user)).not.toHaveProperty(key);
+    const entries = await scenario.audit.query({ runId: 'budget-1' });
+    expect(entries.map((entry) => entry.access_key_id).sort()).toEqual([...keys.map((k) => k.key), stranded, protectedKey].sort());
   });
 
   describe('the grace period', () => {

@@ -13,7 +13,7 @@ function flushed(add: (metrics: Metrics) => void): { names: string[]; dimensions
 
 describe('run metrics', () => {
   const collect = { keys: 20_000, users: 20_000, failed_accounts: ['222222222222'] };
-  const cleanup = { flagged: 3, protected: 1, skipped: 0, deleted: 2, deactivated: 1, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true, failed_accounts: [], account_failures: [] };
+  const cleanup = { flagged: 3, protected: 1, skipped: 0, deleted: 2, deactivated: 1, already_absent: 0, failed: 0, dry_run: false, cleanup_enabled: true, failed_accounts: [], account_failures: [], remaining: 0, invocations: 1 };
 
   it('publishes only the few run-level ones by default, with no account dimension', () => {
     const published = publishedMetrics(false);

@@ -1,5 +1,5 @@
 import type { CleanupSummary, CollectSummary, JobsSummary, PlanSummary, RunRef } from '../../../src/workflow/contracts';
-import type { WorkflowEvent } from '../../../src/workflow/declaration';
+import { MAX_CLEANUP_INVOCATIONS, WorkflowEvent } from '../../../src/workflow/declaration';
 import { LeaseBusyError, MemoryLease } from '../../../src/workflow/lease';
 import { RecordingPublisher } from '../../../src/workflow/publisher';
 import { RunnerDeps, runWorkflow, StepActions } from '../../../src/workflow/runner';
@@ -9,7 +9,7 @@ const COLLECTED: CollectSummary = { accounts: 1, users: 3, keys: 5, calls: 4, fa
 const PLANNED: PlanSummary = { flagged: 2, protected: 0, candidates: 2, cleanup_enabled: false, dry_run: true };
 const CLEANED: CleanupSummary = {
   flagged: 2, protected: 0, skipped: 0, deleted: 0, deactivated: 0, already_absent: 0, failed: 0, dry_run: true, cleanup_enabled: false,
-  failed_accounts: [], account_failures: [],
+  failed_accounts: [], account_failures: [], remaining: 0, invocations: 1,
 };
 
 function setup(overrides: Partial<StepActions> = {}) {
@@ -82,6 +82,24 @@ describe('the in-process workflow runner', () => {
     expect(trace.slice(-4)).toEqual(['action cleanup', 'publish post_cleanup', 'jobs post_cleanup', 'publish workflow_failed']);
     expect(publisher.published.find((p) => p.event === 'post_cleanup')?.detail.summary).toMatchObject({ failed_accounts: ['222222222222'], incomplete });
     expect(run.steps.at(-1)).toMatchObject({ event: 'post_cleanup', status: 'failed', error: incomplete });
+  });
+
+  it('runs cleanup again with its summary so far while keys remain, at most as often as declared', async () => {
+    const previous: (CleanupSummary | undefined)[] = [];
+    const { deps } = setup({
+      cleanup: async (_ref, _progress, earlier) => {
+        previous.push(earlier);
+        const invocations = (earlier?.invocations ?? 0) + 1;
+        return { ...CLEANED, invocations, remaining: 100 - invocations };
+      },
+    });
+
+    const run = await runWorkflow(deps, 'cleanup');
+
+    expect(previous).toHaveLength(MAX_CLEANUP_INVOCATIONS);
+    expect(previous[0]).toBeUndefined();
+    expect(previous[1]).toMatchObject({ invocations: 1 });
+    expect(run.steps.find((s) => s.event === 'cleanup')?.summary).toMatchObject({ invocations: MAX_CLEANUP_INVOCATIONS });
   });
 
   it('records a failed job on its step and goes on', async () => {
