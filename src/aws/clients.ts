@@ -21,8 +21,13 @@ export interface AwsSettings {
   region?: string;
   endpoint?: string;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  /** Attempts per call, throttling and transient errors included (SDK adaptive retry). */
+  /** Attempts per call, throttling and transient errors included. */
   maxAttempts?: number;
+  /**
+   * The SDK's retry mode: `adaptive` (the default) also rate-limits the client after throttling;
+   * `standard` only backs off, exponentially with jitter (cleanup's choice, see docs/cleanup.md).
+   */
+  retryMode?: 'standard' | 'adaptive';
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -50,6 +55,11 @@ export class AwsClients {
    */
   withCredentials(credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider): AwsClients {
     return new AwsClients({ ...this.settings, credentials }, this.transport);
+  }
+
+  /** The same settings and connections with another retry policy: one policy per client. */
+  withRetry(retry: Required<Pick<AwsSettings, 'retryMode' | 'maxAttempts'>>): AwsClients {
+    return new AwsClients({ ...this.settings, ...retry }, this.transport);
   }
 
   get iam(): IAMClient {
@@ -125,14 +135,14 @@ export class AwsClients {
   }
 
   private config() {
-    const { region, endpoint, credentials, maxAttempts } = this.settings;
+    const { region, endpoint, credentials, maxAttempts, retryMode } = this.settings;
     return {
       ...(this.transport.handler ? { requestHandler: this.transport.handler } : {}),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
       maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      retryMode: 'adaptive',
+      retryMode: retryMode ?? 'adaptive',
     };
   }
 }

@@ -19,8 +19,6 @@ export interface CleanupDeps {
    * injected in-process. Cleanup stops taking new keys TIME_MARGIN_MS before it. Absent: no limit.
    */
   remainingMs?: () => number;
-  /** Waits between retries; tests make it instant. */
-  sleep?: (ms: number) => Promise<void>;
   /** Called after each IAM write that changed a key (deleted or deactivated): tests use it to simulate a crash. */
   afterIamWrite?: (count: number) => void;
 }

@@ -12,13 +12,13 @@ import { IntentExistsError } from './audit-store';
 import { breakerRefusal } from './breaker';
 import { CleanupSelection, FlaggedKey, selectCandidates } from './candidates';
 import { decide, Decision, intendedAction } from './decision';
-import { CleanupDeps, realSleep, SILENT_LOGGER } from './deps';
+import { CleanupDeps, SILENT_LOGGER } from './deps';
 import { CleanupRefusedError, CleanupStoppedError } from './errors';
 import { graceMs } from './grace';
 import { applyLocally, markCleaned, markDeactivated, unflag } from './inventory-marks';
 import { forEachPooled } from './pool';
 import { reconcileIntents } from './reconcile';
-import { DEFAULT_RETRY, retryThrottled } from './retry';
+import { CLEANUP_RETRY } from './retry';
 import { errorText, RunContext } from './run-context';
 import { CleanupRunSummary, emptyRunSummary, incompleteText, mergeSummaries, noteAccountFailure } from './summary';
 import { inspectKey } from './verification';
@@ -96,14 +96,13 @@ class CleanupRun {
     const fixworker = config.fixworker;
     this.dryRun = fixworker.cleanup_dry_run;
     this.summary = emptyRunSummary(ref.run_id, fixworker.cleanup, fixworker.cleanup && this.dryRun);
-    const sleep = deps.sleep ?? realSleep;
     const log = deps.logger ?? SILENT_LOGGER;
     this.context = {
       deps,
       ref,
       graph,
-      sessions: new AccountSessions(deps.aws, deps.homeAccountId, config.collector.member_role, sessionNameFor(ref.run_id)),
-      call: (fn) => retryThrottled(fn, { ...DEFAULT_RETRY, sleep }),
+      sessions: new AccountSessions(deps.aws.withRetry(CLEANUP_RETRY), deps.homeAccountId, config.collector.member_role, sessionNameFor(ref.run_id)),
+      call: (fn) => fn(),
       log,
       now: () => deps.clock.now().toISOString(),
       updateInventory: (updates) => this.updateInventory(updates),

@@ -1,6 +1,5 @@
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientsForAccount } from '../../src/aws/accounts';
 import type { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
@@ -10,7 +9,7 @@ import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
 import { inProcessRunner } from '../../src/workflow/in-process';
 import { runWorkflow } from '../../src/workflow/runner';
 import { DynamoRunStore } from '../../src/workflow/runs';
-import { emulatorClients, emulatorEnv, runCli, TEST_CREDENTIALS } from '../support/aws';
+import { emulatorClients, emulatorEnv, runCli, subscribeQueue } from '../support/aws';
 
 const SEED_JOB = 'search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean';
 
@@ -48,11 +47,7 @@ describe('workflow runs at the edges (moto)', () => {
     env = emulatorEnv(emulator);
     await ensureResources(aws, names);
     organization = await seedDemoOrganization(aws, emulator, now);
-    sqs = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'edges-events' }))).QueueUrl ?? '';
-    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    await aws.eventbridge.send(new PutRuleCommand({ Name: 'to-queue', EventBusName: names.eventBus, EventPattern: JSON.stringify({ source: ['cloudsweep'] }) }));
-    await aws.eventbridge.send(new PutTargetsCommand({ Rule: 'to-queue', EventBusName: names.eventBus, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }] }));
+    ({ sqs, queueUrl } = await subscribeQueue(emulator, aws, names.eventBus, 'edges-events'));
     const configured = await cli(
       'config', 'set', 'fix.worker', 'collector.accounts=organization', 'fixworker.cleanup=true', 'fixworker.cleanup_dry_run=false',
       'fixworker.max_cleanup_percent=100', 'fixworker.max_cleanup_per_run=1000',

@@ -1,8 +1,7 @@
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsClients } from '../../src/aws/clients';
-import { emulatorClients, emulatorEnv, runCli, TEST_CREDENTIALS } from '../support/aws';
+import { emulatorClients, emulatorEnv, runCli, subscribeQueue } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
 import { createConfigStore } from '../../src/config/store';
 import { DemoOrganization, keysTheSeedSearchFlags, seedDemoOrganization } from '../../src/demo/organization';
@@ -55,13 +54,7 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
     organization = await seedDemoOrganization(aws, emulator, now);
 
     // A subscriber to the bus, as a user would attach one: a rule on the source, an SQS target.
-    sqs = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'cloudsweep-events' }))).QueueUrl ?? '';
-    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    await aws.eventbridge.send(new PutRuleCommand({ Name: 'to-queue', EventBusName: names.eventBus, EventPattern: JSON.stringify({ source: ['cloudsweep'] }) }));
-    await aws.eventbridge.send(
-      new PutTargetsCommand({ Rule: 'to-queue', EventBusName: names.eventBus, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }] }),
-    );
+    ({ sqs, queueUrl } = await subscribeQueue(emulator, aws, names.eventBus, 'cloudsweep-events'));
 
     const configured = await cli('config', 'set', 'fix.worker', 'collector.accounts=organization');
     expect(configured).toMatchObject({ code: 0, out: 'fix.worker saved (revision 1).' });

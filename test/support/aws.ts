@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { join } from 'node:path';
 import type { CliContext } from '../../cli/context';
 import { run } from '../../cli/main';
@@ -57,4 +59,17 @@ export function spawnCloudsweep(argv: string[], env: NodeJS.ProcessEnv, input = 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input);
   });
+}
+
+/**
+ * A subscriber to a bus, as a user would attach one: a rule on the cloudsweep source with an SQS
+ * queue as its target. Gives the SQS client and the queue's URL.
+ */
+export async function subscribeQueue(emulator: Emulator, aws: AwsClients, bus: string, queueName: string): Promise<{ sqs: SQSClient; queueUrl: string }> {
+  const sqs = new SQSClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl ?? '';
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  await aws.eventbridge.send(new PutRuleCommand({ Name: `to-${queueName}`, EventBusName: bus, EventPattern: JSON.stringify({ source: ['cloudsweep'] }) }));
+  await aws.eventbridge.send(new PutTargetsCommand({ Rule: `to-${queueName}`, EventBusName: bus, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn ?? '' }] }));
+  return { sqs, queueUrl };
 }

@@ -1,6 +1,5 @@
 import { GetAccessKeyLastUsedCommand, IAMClient, ListAccessKeysCommand, ListUserTagsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { isThrottling } from '../../../src/cleanup/retry';
 import { inspectKey } from '../../../src/cleanup/verification';
 
 const iam = mockClient(IAMClient);
@@ -52,21 +51,5 @@ describe('verifying a key in IAM', () => {
 
     expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: true, status: 'Active', lastUsed: null });
     expect(iam.commandCalls(ListAccessKeysCommand)[1]?.args[0].input.Marker).toBe('m1');
-  });
-});
-
-describe('telling throttling from other errors', () => {
-  it('knows the throttling answers of IAM, STS and DynamoDB', () => {
-    expect(isThrottling({ name: 'Throttling' })).toBe(true);
-    expect(isThrottling({ name: 'ThrottlingException' })).toBe(true);
-    expect(isThrottling({ name: 'Whatever', $retryable: { throttling: true } })).toBe(true);
-    expect(isThrottling({ name: 'Whatever', $metadata: { httpStatusCode: 429 } })).toBe(true);
-  });
-
-  it('does not retry IAM quota errors, access denied or missing entities', () => {
-    expect(isThrottling({ name: 'LimitExceeded', $metadata: { httpStatusCode: 409 } })).toBe(false);
-    expect(isThrottling({ name: 'AccessDenied' })).toBe(false);
-    expect(isThrottling({ name: 'NoSuchEntity' })).toBe(false);
-    expect(isThrottling(undefined)).toBe(false);
   });
 });
