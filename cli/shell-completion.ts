@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { defaultFixWorkerConfig, FIX_WORKER } from '../src/config/fix-worker';
-import { ALL_KIND_NAMES } from '../src/inventory/model';
+import { ALL_KIND_NAMES, DESIRED_FIELDS, FieldTypes, METADATA_FIELDS, REPORTED_FIELDS } from '../src/inventory/model';
+import { DURATION_PROPERTIES } from '../src/query/paths';
 import { COMMAND_NAMES } from '../src/query/ast';
 import { WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../src/workflow/declaration';
 import { splitWords, stripPrompt } from './shell-words';
@@ -30,13 +31,15 @@ export function commandTree(program: Command): CommandSpec {
 /** Words the shell understands besides the program's verbs. */
 export const SHELL_WORDS = ['exit', 'quit', 'help'] as const;
 
-/** Reported properties (SPEC section 2) and the synthetic ones, as a search path names them. */
-export const REPORTED_PROPERTIES = [
-  'id', 'name', 'arn', 'path', 'ctime', 'atime', 'tags', 'password_enabled', 'mfa_active',
-  'user_name', 'access_key_status', 'access_key_last_used.last_used', 'access_key_last_used.service_name',
-  'access_key_last_used.region', 'age', 'last_access', 'last_update',
-] as const;
-export const METADATA_KEYS = ['protected', 'cleaned', 'flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at'] as const;
+/** Reported properties (the inventory model's, nested ones dotted) and the synthetic ones, as a search path names them. */
+export const REPORTED_PROPERTIES: readonly string[] = [
+  ...new Set([...Object.values(REPORTED_FIELDS).flatMap((fields) => fieldPaths(fields)), ...DURATION_PROPERTIES]),
+];
+export const METADATA_KEYS: readonly string[] = Object.keys(METADATA_FIELDS);
+
+function fieldPaths(fields: FieldTypes, prefix = ''): string[] {
+  return Object.entries(fields).flatMap(([key, type]) => (typeof type === 'object' ? fieldPaths(type, `${prefix}${key}.`) : [`${prefix}${key}`]));
+}
 const ANCESTOR_KINDS = ['account', 'user'] as const;
 const QUERY_WORDS = ['and', 'or', 'not', 'in', 'all', 'any', 'none', 'is(', 'id(', 'has_key(', 'account', 'sort', 'limit', 'asc', 'desc'];
 
@@ -45,7 +48,7 @@ export function absolutePaths(): string[] {
   const reported = REPORTED_PROPERTIES.map((p) => `/reported.${p}`);
   const metadata = METADATA_KEYS.map((k) => `/metadata.${k}`);
   const ancestors = ANCESTOR_KINDS.flatMap((kind) => REPORTED_PROPERTIES.map((p) => `/ancestors.${kind}.reported.${p}`));
-  return [...reported, ...metadata, '/desired.clean', ...ancestors];
+  return [...reported, ...metadata, ...Object.keys(DESIRED_FIELDS).map((k) => `/desired.${k}`), ...ancestors];
 }
 
 /** readline's completer contract: the candidates and the piece of the line they replace. */

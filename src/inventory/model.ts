@@ -25,6 +25,60 @@ export function kindIsA(kind: Kind, name: string): boolean {
   return kind === name || (KINDS[kind] as readonly string[]).includes(name);
 }
 
+/**
+ * What each kind reports, as a closed model: a search may name only these properties (after
+ * `tags.` anything goes), and a snapshot or stored node must hold values of these types.
+ * `datetime` is an ISO 8601 string; a trailing `?` allows null; `tags` is an object of strings
+ * whose keys are free; a nested object lists its own fields.
+ */
+export type FieldType = 'string' | 'boolean' | 'datetime' | 'string?' | 'datetime?' | 'tags' | FieldTypes;
+export interface FieldTypes {
+  readonly [key: string]: FieldType;
+}
+
+export const REPORTED_FIELDS: Readonly<Record<Kind, FieldTypes>> = {
+  aws_account: { id: 'string', name: 'string' },
+  aws_iam_user: {
+    id: 'string',
+    name: 'string',
+    arn: 'string',
+    path: 'string',
+    ctime: 'datetime',
+    atime: 'datetime?',
+    tags: 'tags',
+    password_enabled: 'boolean',
+    mfa_active: 'boolean',
+  },
+  aws_iam_access_key: {
+    id: 'string',
+    name: 'string',
+    user_name: 'string',
+    ctime: 'datetime',
+    atime: 'datetime?',
+    access_key_status: 'string',
+    access_key_last_used: { last_used: 'datetime?', service_name: 'string?', region: 'string?' },
+  },
+};
+
+/**
+ * cloudsweep's own bookkeeping, the same for every kind. Code that records a new key in
+ * `metadata` or `desired` adds it here, so that searches may name it.
+ */
+export const METADATA_FIELDS: FieldTypes = {
+  protected: 'boolean',
+  cleaned: 'boolean',
+  cleaned_at: 'datetime',
+  cleaned_by: 'string',
+  cleanup_result: 'string',
+  flagged_by: 'string',
+  flagged_at: 'datetime',
+  clean_reason: 'string',
+  deactivated_at: 'datetime',
+  deactivated_by: 'string',
+};
+
+export const DESIRED_FIELDS: FieldTypes = { clean: 'boolean' };
+
 export interface AccountReported {
   id: string;
   name: string;

@@ -144,7 +144,7 @@ const ALL: Term = { type: 'all' };
 const NONE: Term = { type: 'not', term: ALL };
 
 /** The kinds a term can match at most; undefined when it can match any. */
-function kindsOf(term: Term): Set<Kind> | undefined {
+export function kindsOf(term: Term): Set<Kind> | undefined {
   switch (term.type) {
     case 'is':
       return concreteKinds(term.kinds);
@@ -163,7 +163,7 @@ function kindsOf(term: Term): Set<Kind> | undefined {
   }
 }
 
-function concreteKinds(names: readonly string[]): Set<Kind> {
+export function concreteKinds(names: readonly string[]): Set<Kind> {
   return new Set((Object.keys(KINDS) as Kind[]).filter((kind) => names.some((name) => kindIsA(kind, name))));
 }
 

@@ -5,6 +5,7 @@ import { parseDuration } from './durations';
 import { ParseError } from './errors';
 import { EDGE_TYPES, sourceColumn, Token, tokenize } from './lexer';
 import { isDurationPath, readPath } from './paths';
+import { findUnknownPath } from './known-paths';
 import { compilePattern } from './regex';
 
 /**
@@ -24,6 +25,8 @@ const TERM_START = 'a term: is(kind), id(x), all, has_key(path, "key"), a path w
 class Parser {
   private readonly tokens: Token[];
   private index = 0;
+  /** Where each path was written, for errors found once the whole query is read. */
+  private readonly pathTokens = new WeakMap<Path, Token>();
 
   constructor(private readonly text: string) {
     this.tokens = tokenize(text);
@@ -40,7 +43,18 @@ class Parser {
       if (commands.length > 0) this.fail('aggregate(...): prints the result: no command may follow it; write it as | aggregate ... after the commands', this.tokens[this.index - 1]);
       commands.push(aggregate);
     }
-    return { parts, commands };
+    const query = { parts, commands };
+    this.checkPaths(query);
+    return query;
+  }
+
+  /** Refuses a property that no kind the query can reach there has (after `tags.` anything goes). */
+  private checkPaths(query: Query): void {
+    const unknown = findUnknownPath(query);
+    if (!unknown || unknown.path.type === 'account') return;
+    const token = this.pathTokens.get(unknown.path) ?? this.peek();
+    const rest = unknown.path.keys.slice(unknown.key).join('.');
+    this.fail(unknown.problem, token, Math.max(0, token.text.length - rest.length));
   }
 
   /** Fix Inventory's form before the query: `aggregate(kind: sum(1) as n): is(access_key)`. */
@@ -401,6 +415,7 @@ class Parser {
       return this.fail(problem, token, path.offset);
     }
     this.index += 1;
+    this.pathTokens.set(path, token);
     return path;
   }
 

@@ -93,6 +93,15 @@ describe('cloudsweep search --snapshot', () => {
     );
   });
 
+  it('refuses an unknown property and a backtracking regular expression with exit code 2', async () => {
+    const typo = await search('is(access_key) and /ancestors.user.reported.nmae not in [jenkins, ci] | count');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: unknown property "nmae" on user; did you mean name\? \(column 45\)/);
+    const lookahead = await search('is(user) and name ~ "a(?=b)"');
+    expect(lookahead.code).toBe(2);
+    expect(lookahead.stderr).toMatch(/^error: unsupported in regular expressions: lookaround "\(\?=" .* \(column 23\)/);
+  });
+
   it('rejects a bad --now and a missing snapshot with exit code 2', async () => {
     const badNow = await cloudsweep(['search', '--now', 'yesterday', '--snapshot', snapshot, 'all']);
     expect(badNow.code).toBe(2);

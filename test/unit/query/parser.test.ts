@@ -64,21 +64,21 @@ describe('parse: terms', () => {
   });
 
   it('reads JSON literals and unquoted strings', () => {
-    expect(term('x = true')).toMatchObject({ value: true });
-    expect(term('x = false')).toMatchObject({ value: false });
-    expect(term('x = null')).toMatchObject({ value: null });
-    expect(term('x = -1.5e3')).toMatchObject({ value: -1500 });
-    expect(term('x = 42')).toMatchObject({ value: 42 });
-    expect(term('x = in-use')).toMatchObject({ value: 'in-use' });
-    expect(term('x = 2026-01-01')).toMatchObject({ value: '2026-01-01' });
-    expect(term('x = arn:aws:iam::1:user/a.b')).toMatchObject({ value: 'arn:aws:iam::1:user/a.b' });
-    expect(term('x = "a \\"b\\"\\n"')).toMatchObject({ value: 'a "b"\n' });
+    expect(term('tags.x = true')).toMatchObject({ value: true });
+    expect(term('tags.x = false')).toMatchObject({ value: false });
+    expect(term('tags.x = null')).toMatchObject({ value: null });
+    expect(term('tags.x = -1.5e3')).toMatchObject({ value: -1500 });
+    expect(term('tags.x = 42')).toMatchObject({ value: 42 });
+    expect(term('tags.x = in-use')).toMatchObject({ value: 'in-use' });
+    expect(term('tags.x = 2026-01-01')).toMatchObject({ value: '2026-01-01' });
+    expect(term('tags.x = arn:aws:iam::1:user/a.b')).toMatchObject({ value: 'arn:aws:iam::1:user/a.b' });
+    expect(term('tags.x = "a \\"b\\"\\n"')).toMatchObject({ value: 'a "b"\n' });
   });
 
   it('reads array modifiers before the operator', () => {
-    expect(term('groups any = admins')).toMatchObject({ modifier: 'any', op: '=' });
-    expect(term('groups all ~ "^a"')).toMatchObject({ modifier: 'all', op: '~' });
-    expect(term('groups none in [a]')).toMatchObject({ modifier: 'none', op: 'in' });
+    expect(term('tags.groups any = admins')).toMatchObject({ modifier: 'any', op: '=' });
+    expect(term('tags.groups all ~ "^a"')).toMatchObject({ modifier: 'all', op: '~' });
+    expect(term('tags.groups none in [a]')).toMatchObject({ modifier: 'none', op: 'in' });
   });
 
   it('reads relative, absolute, ancestor paths and the account shorthand', () => {
@@ -92,13 +92,13 @@ describe('parse: terms', () => {
   });
 
   it('gives not precedence over and, and and over or', () => {
-    const a = { type: 'predicate', path: { type: 'property', section: 'reported', keys: ['a'] }, op: '=', value: 1 };
-    const b = { ...a, path: { ...a.path, keys: ['b'] } };
-    const c = { ...a, path: { ...a.path, keys: ['c'] } };
-    expect(term('a = 1 or b = 1 and c = 1')).toEqual({ type: 'or', left: a, right: { type: 'and', left: b, right: c } });
-    expect(term('not a = 1 and b = 1')).toEqual({ type: 'and', left: { type: 'not', term: a }, right: b });
-    expect(term('(a = 1 or b = 1) and c = 1')).toEqual({ type: 'and', left: { type: 'or', left: a, right: b }, right: c });
-    expect(term('a = 1 and b = 1 and c = 1')).toEqual({ type: 'and', left: { type: 'and', left: a, right: b }, right: c });
+    const a = { type: 'predicate', path: { type: 'property', section: 'reported', keys: ['id'] }, op: '=', value: 1 };
+    const b = { ...a, path: { ...a.path, keys: ['name'] } };
+    const c = { ...a, path: { ...a.path, keys: ['arn'] } };
+    expect(term('id = 1 or name = 1 and arn = 1')).toEqual({ type: 'or', left: a, right: { type: 'and', left: b, right: c } });
+    expect(term('not id = 1 and name = 1')).toEqual({ type: 'and', left: { type: 'not', term: a }, right: b });
+    expect(term('(id = 1 or name = 1) and arn = 1')).toEqual({ type: 'and', left: { type: 'or', left: a, right: b }, right: c });
+    expect(term('id = 1 and name = 1 and arn = 1')).toEqual({ type: 'and', left: { type: 'and', left: a, right: b }, right: c });
   });
 });
 
@@ -140,9 +140,9 @@ describe('parse: traversals, sort and limit', () => {
   });
 
   it('still reads words with dashes and negative durations as values', () => {
-    expect(term('x = in-use-default')).toMatchObject({ value: 'in-use-default' });
+    expect(term('tags.x = in-use-default')).toMatchObject({ value: 'in-use-default' });
     expect(term('ctime < -default')).toMatchObject({ op: '<', value: '-default' });
-    expect(term('x = a-b')).toMatchObject({ value: 'a-b' });
+    expect(term('tags.x = a-b')).toMatchObject({ value: 'a-b' });
     expect(term('ctime <-90d')).toMatchObject({ op: '<', value: '-90d' });
   });
 

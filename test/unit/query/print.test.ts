@@ -8,7 +8,7 @@ import { format } from '../../../src/query/print';
 const kind = fc.constantFrom(...ALL_KIND_NAMES);
 const path = fc.constantFrom(
   'name', 'age', 'last_access', 'last_update', 'tags.owner', 'access_key_last_used.service_name', 'ctime', 'kind', 'account',
-  '/reported.name', '/metadata.protected', '/desired.clean', '/ancestors.user.reported.name', '/ancestors.account.reported.id', '/reported.all', '/metadata',
+  '/reported.name', '/metadata.protected', '/desired.clean', '/ancestors.user.reported.name', '/ancestors.account.reported.id', '/reported.id', '/metadata',
 );
 const word = fc.constantFrom('jenkins', 'in-use', '90days', '-90d', 'P90D', '1h30m', '2026-01-01', '2026-01-01T10:00:00Z', 'arn:aws:iam::1:user/x', 'not', 'true', 'null', 'false', 'and', 'x@y.z');
 const scalar = fc.oneof(
@@ -102,9 +102,10 @@ describe('format', () => {
     expect(format(parse('search is(access_key) and last_access > 90days <-- is(user) and name not in [jenkins, ci] | count name'))).toBe(
       'is(access_key) and last_access > 90days <-- is(user) and name not in [jenkins, ci] | count name',
     );
-    expect(format(parse('(a=1 or b=2) and not (c=3 and d=4) or e==true'))).toBe('(a = 1 or b = 2) and not (c = 3 and d = 4) or e = true');
-    expect(format(parse('a = 1 and (b = 2 and c = 3)'))).toBe('a = 1 and (b = 2 and c = 3)');
-    expect(format(parse('name = "and" and x = "12" and y = "a b" | clean unused'))).toBe('name = "and" and x = "12" and y = "a b" | clean "unused"');
+    expect(format(parse('(tags.a=1 or tags.b=2) and not (tags.c=3 and tags.d=4) or tags.e==true'))).toBe('(tags.a = 1 or tags.b = 2) and not (tags.c = 3 and tags.d = 4) or tags.e = true');
+    expect(format(parse('tags.a = 1 and (tags.b = 2 and tags.c = 3)'))).toBe('tags.a = 1 and (tags.b = 2 and tags.c = 3)');
+    expect(format(parse('name = "and" and tags.x = "12" and tags.y = "a b" | clean unused'))).toBe('name = "and" and tags.x = "12" and tags.y = "a b" | clean "unused"');
+    expect(format(parse('/reported.id = 1'))).toBe('/reported.id = 1');
     expect(format(parse('is(user) with(count==2, -default-> is(access_key) with(empty, <-default[0:2]default->)) | predecessors --with-origin default'))).toBe(
       'is(user) with(count = 2, --> is(access_key) with(empty, <-[0:2]->)) | predecessors --with-origin',
     );
