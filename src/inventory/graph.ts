@@ -33,6 +33,8 @@ export class InventoryGraph {
   // Built on first use after a change.
   private out: Adjacency | undefined;
   private in: Adjacency | undefined;
+  /** Each node's account, remembered as asked (accountOf); forgotten when the graph changes. */
+  private accounts: ((ordinal: number) => number) | undefined;
 
   constructor(nodes: Iterable<InventoryNode> = [], edges: Iterable<Edge> = []) {
     for (const node of nodes) this.addNode(node);
@@ -56,6 +58,7 @@ export class InventoryGraph {
       this.byKindStale = true;
       this.kindAtOrdinal[ordinal] = node.kind;
     }
+    this.accounts = undefined;
   }
 
   addEdge(from: string, to: string): void {
@@ -67,6 +70,7 @@ export class InventoryGraph {
     this.edgeFrom.push(from);
     this.edgeTo.push(to);
     this.out = this.in = undefined;
+    this.accounts = undefined;
   }
 
   get size(): number {
@@ -117,7 +121,10 @@ export class InventoryGraph {
     const ordinal = this.ordinalOf(id);
     if (ordinal < 0) return undefined;
     const node = this.nodeAtOrdinal[ordinal];
-    return node?.kind === 'aws_account' ? node : this.ancestorAt(ordinal, 'aws_account');
+    if (node?.kind === 'aws_account') return node;
+    this.accounts ??= this.ancestorLookup((kind) => kind === 'aws_account');
+    const found = this.accounts(ordinal);
+    return found < 0 ? undefined : this.nodeAtOrdinal[found];
   }
 
   // --- by ordinal ----------------------------------------------------------------------------
@@ -173,6 +180,52 @@ export class InventoryGraph {
   }
 
   /**
+   * nearestAncestor for many nodes at once: each answer is remembered, and a walk up a chain of
+   * single parents stops where an earlier walk passed, so answering for every node costs time
+   * linear in the nodes, even on a cyclic graph (where each walk would otherwise go round the
+   * whole cycle). Made per search; the graph must not change while it is used.
+   */
+  ancestorLookup(wanted: (kind: string) => boolean): (ordinal: number) => number {
+    const { offsets, targets } = this.inbound();
+    // 0: not known yet; IN_PROGRESS: on the current walk; otherwise the answer + 2 (1: none).
+    const memo = new Int32Array(this.idAt.length);
+    const IN_PROGRESS = -1;
+    const path: number[] = [];
+    return (ordinal) => {
+      const known = memo[ordinal] as number;
+      if (known > 0) return known - 2;
+      let answer = -1;
+      for (let child = ordinal; ; ) {
+        path.push(child);
+        memo[child] = IN_PROGRESS;
+        const first = offsets[child] as number;
+        const end = offsets[child + 1] as number;
+        if (first === end) break;
+        if (end - first > 1) {
+          answer = this.nearestAncestor(child, wanted);
+          break;
+        }
+        const parent = targets[first] as number;
+        const kind = this.kindAtOrdinal[parent];
+        if (kind !== undefined && wanted(kind)) {
+          answer = parent;
+          break;
+        }
+        const parentKnown = memo[parent] as number;
+        if (parentKnown === IN_PROGRESS) break; // round a cycle without meeting the kind
+        if (parentKnown > 0) {
+          answer = parentKnown - 2;
+          break;
+        }
+        child = parent;
+      }
+      for (const walked of path) memo[walked] = answer + 2;
+      path.length = 0;
+      return answer;
+    };
+  }
+
+  /**
    * The ordinal of the nearest node through inbound edges whose kind is `wanted`; -1 when none.
    * Ids without a node are passed through.
    */
@@ -217,6 +270,7 @@ export class InventoryGraph {
       this.nodeAtOrdinal.push(undefined);
       this.kindAtOrdinal.push(undefined);
       this.out = this.in = undefined;
+      this.accounts = undefined;
     }
     return ordinal;
   }

@@ -279,6 +279,9 @@ function containsText(value: unknown, needle: string): boolean {
  * united, as Fix Inventory's engine joins them: it never turns round, so it cannot reach a
  * sibling through its parent.
  */
+/** In Walker.reachedAt: reached at a depth in range, and walked on from there already. */
+const IN_RANGE = -1;
+
 export function traverse(start: readonly number[], navigation: Navigation, graph: InventoryGraph, deadline?: Deadline): number[] {
   return new Walker(graph, deadline).walk(start, navigation);
 }
@@ -332,8 +335,12 @@ export class Walker {
   /** Adds to `result` the nodes reached one way at depths from..last, level by level. */
   private collect(start: readonly number[], { offsets, targets }: Adjacency, from: number, last: number, result: number[]): void {
     const { reachedAt, graph, deadline } = this;
-    if (from === 0) this.add(start, result);
     const touched: number[] = [];
+    if (from === 0) {
+      this.add(start, result);
+      for (const ordinal of start) reachedAt[ordinal] = IN_RANGE;
+      touched.push(...start);
+    }
     let frontier: readonly number[] = start;
     for (let depth = 1; frontier.length > 0 && depth <= last; depth += 1) {
       const next: number[] = [];
@@ -341,8 +348,11 @@ export class Walker {
         for (let i = offsets[ordinal] as number, end = offsets[ordinal + 1] as number; i < end; i += 1) {
           if (deadline) deadline.step();
           const target = targets[i] as number;
-          if (reachedAt[target] === depth) continue;
-          reachedAt[target] = depth;
+          const at = reachedAt[target] as number;
+          // Below `from` a node may be reached again at each depth (a DAG's longer path can end in
+          // range); once reached in range it is walked on once, never again: a cycle costs one round.
+          if (at === depth || at === IN_RANGE) continue;
+          reachedAt[target] = depth >= from ? IN_RANGE : depth;
           touched.push(target);
           if (graph.nodeAt(target) !== undefined) next.push(target);
         }

@@ -139,7 +139,8 @@ export function ancestorFinder(kindName: string, graph: InventoryGraph): Ancesto
   const kinds = new Set<string>((Object.keys(KINDS) as Kind[]).filter((kind) => kindIsA(kind, kindName)));
   const wanted = (kind: string): boolean => kinds.has(kind);
   const self = kinds.size === 1 && kinds.has('aws_account') ? 'aws_account' : undefined;
-  const fromOrdinal = (ordinal: number): number => (self !== undefined && graph.kindAt(ordinal) === self ? ordinal : graph.nearestAncestor(ordinal, wanted));
+  const nearest = graph.ancestorLookup(wanted);
+  const fromOrdinal = (ordinal: number): number => (self !== undefined && graph.kindAt(ordinal) === self ? ordinal : nearest(ordinal));
   const finder = (node: InventoryNode): InventoryNode | undefined => {
     const ordinal = graph.ordinalOf(node.id);
     const found = ordinal < 0 ? -1 : fromOrdinal(ordinal);
