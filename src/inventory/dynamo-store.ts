@@ -15,6 +15,7 @@ import { batchWriteAll, WriteRequest } from './dynamo-batch';
 import { InventoryGraph } from './graph';
 import type { Desired, Edge, InventoryNode, Metadata } from './model';
 import type { InventoryStore, LoadedInventory, NodeUpdate } from './store';
+import { checkTree, reportedProblem } from './shape';
 
 /**
  * The inventory in one DynamoDB table (`pk`/`sk` strings), partitioned by account:
@@ -96,6 +97,8 @@ class DynamoStore implements DynamoInventoryStore {
       const snapshot = await this.snapshotOf(accountId, items);
       if (!snapshot) continue;
       for (const node of snapshot.nodes) {
+        const shape = reportedProblem(node.kind, node.reported);
+        if (shape) throw new ValidationError(`stored inventory of account ${accountId}: node ${node.id}: ${shape}`);
         const flags = snapshot.flags.get(node.id);
         if (flags?.metadata) node.metadata = flags.metadata;
         if (flags?.desired) node.desired = flags.desired;
@@ -104,7 +107,9 @@ class DynamoStore implements DynamoInventoryStore {
       edges.push(...snapshot.edges);
       if (oldest === undefined || snapshot.collectedAt < oldest) oldest = snapshot.collectedAt;
     }
-    return { graph: new InventoryGraph(nodes, edges), ...(oldest ? { collectedAt: oldest } : {}) };
+    const graph = new InventoryGraph(nodes, edges);
+    checkTree(graph, 'stored inventory');
+    return { graph, ...(oldest ? { collectedAt: oldest } : {}) };
   }
 
   async updateNodes(updates: readonly NodeUpdate[]): Promise<void> {

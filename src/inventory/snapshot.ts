@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { ValidationError } from '../errors';
 import { InventoryGraph } from './graph';
-import { Edge, InventoryNode, isKind, KINDS } from './model';
+import { Edge, InventoryNode, isKind, Kind, KINDS } from './model';
+import { checkTree, reportedProblem } from './shape';
 
 /** The snapshot file, version 1 (SPEC section 10). */
 export const SNAPSHOT_FORMAT = 'cloudsweep.snapshot';
@@ -20,11 +21,17 @@ export interface Snapshot {
   graph: InventoryGraph;
 }
 
+/** A larger file is refused before it is read: it would not fit in memory as a graph. */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
+
 export async function readSnapshotFile(path: string): Promise<Snapshot> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_SNAPSHOT_BYTES) throw new ValidationError(`snapshot ${path} is ${Math.round(size / 1e6)} MB; at most ${MAX_SNAPSHOT_BYTES / 1024 / 1024} MB can be searched`);
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof ValidationError) throw error;
     throw new ValidationError(`cannot read snapshot ${path}: ${(error as Error).message}`);
   }
   return parseSnapshot(text, path);
@@ -82,6 +89,8 @@ function loadSnapshot(data: unknown, source: string): Snapshot {
       fail(`nodes[${i}].kind`, `unknown kind ${JSON.stringify(node.kind)} (kinds: ${Object.keys(KINDS).join(', ')})`);
     }
     if (!isObject(node.reported)) fail(`nodes[${i}].reported`, 'expected an object');
+    const shape = reportedProblem(node.kind as Kind, node.reported as Record<string, unknown>);
+    if (shape) fail(`nodes[${i}] (${node.id as string})`, shape);
     if (node.metadata === undefined) node.metadata = {};
     else if (!isObject(node.metadata)) fail(`nodes[${i}].metadata`, 'expected an object');
     if (node.desired === undefined) node.desired = {};
@@ -102,6 +111,7 @@ function loadSnapshot(data: unknown, source: string): Snapshot {
     if (target < 0) fail(`edges[${i}].to`, `no node with id ${JSON.stringify(to)}`);
     graph.addOrdinalEdge(source, target);
   }
+  checkTree(graph, source);
   return { collectedAt: data.collected_at as string, graph };
 }
 

@@ -102,6 +102,17 @@ describe('cloudsweep search --snapshot', () => {
     expect(lookahead.stderr).toMatch(/^error: unsupported in regular expressions: lookaround "\(\?=" .* \(column 23\)/);
   });
 
+  it('refuses a snapshot of the wrong shape with exit code 2, naming the node', async () => {
+    const bad = seedSnapshot();
+    const key = bad.nodes.find((node) => node.kind === 'aws_iam_access_key');
+    if (key) key.reported.ctime = 'yesterday';
+    const file = join(dir, 'bad-shape.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const run = await cloudsweep(['search', '--snapshot', file, 'all | count']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^error: .*bad-shape\\.json: nodes\\[\\d+\\] \\(${key?.id}\\): reported\\.ctime: expected an ISO 8601 date-time, got "yesterday"`));
+  });
+
   it('rejects a bad --now and a missing snapshot with exit code 2', async () => {
     const badNow = await cloudsweep(['search', '--now', 'yesterday', '--snapshot', snapshot, 'all']);
     expect(badNow.code).toBe(2);

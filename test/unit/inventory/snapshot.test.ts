@@ -44,3 +44,61 @@ describe('snapshot file', () => {
     expect(() => parseSnapshot('{"format":"fixinventory","version":1}')).toThrow(/format: expected "cloudsweep.snapshot"/);
   });
 });
+
+describe('snapshot shape', () => {
+  const file = () => toSnapshotFile(smallGraph(), '2026-11-23T10:00:00Z');
+  const refusal = (data: unknown): string => {
+    try {
+      parseSnapshot(JSON.stringify(data), 'inv.json');
+    } catch (error) {
+      if (error instanceof ValidationError) return error.message;
+      throw error;
+    }
+    throw new Error('expected the snapshot to be refused');
+  };
+
+  it('refuses a cycle, naming the node', () => {
+    const data = file();
+    data.edges.push({ from: 'AKIAJENKINS1', to: '111111111111' });
+    expect(refusal(data)).toBe('inv.json: node 111111111111: an account under an access key (AKIAJENKINS1); the inventory is account --> user --> access_key');
+  });
+
+  it('refuses a key under an account and a user under a key', () => {
+    const keyUnderAccount = file();
+    keyUnderAccount.edges = [{ from: '111111111111', to: 'AKIAJENKINS1' }, { from: '111111111111', to: 'AIDAJENKINS' }];
+    expect(refusal(keyUnderAccount)).toMatch(/^inv\.json: node AKIAJENKINS1: an access key under an account \(111111111111\)/);
+    const userUnderKey = file();
+    userUnderKey.edges = [{ from: 'AKIAJENKINS1', to: 'AIDAJENKINS' }];
+    expect(refusal(userUnderKey)).toMatch(/^inv\.json: node AIDAJENKINS: a user under an access key \(AKIAJENKINS1\)/);
+  });
+
+  it('refuses a node with two parents', () => {
+    const data = file();
+    data.nodes.push({ ...data.nodes[1]!, id: 'AIDAOTHER' });
+    data.edges.push({ from: '111111111111', to: 'AIDAOTHER' }, { from: 'AIDAOTHER', to: 'AKIAJENKINS1' });
+    expect(refusal(data)).toMatch(/^inv\.json: node AKIAJENKINS1 has 2 parents \(AIDAJENKINS, AIDAOTHER\)/);
+  });
+
+  it.each([
+    ['ctime', 'yesterday', 'nodes[2] (AKIAJENKINS1): reported.ctime: expected an ISO 8601 date-time, got "yesterday"'],
+    ['access_key_status', 7, 'reported.access_key_status: expected a string, got 7'],
+    ['access_key_last_used', { last_used: 'soon' }, 'reported.access_key_last_used.last_used: expected an ISO 8601 date-time, got "soon"'],
+  ])('refuses a reported %s of the wrong type', (field, value, message) => {
+    const data = file();
+    (data.nodes[2]!.reported as Record<string, unknown>)[field] = value;
+    expect(refusal(data)).toContain(message);
+  });
+
+  it('refuses values nested deeper than the cap', () => {
+    const data = file();
+    let deep: Record<string, unknown> = {};
+    const top = deep;
+    for (let i = 0; i < 20; i += 1) deep = (deep.x = {}) as Record<string, unknown>;
+    (data.nodes[1]!.reported as Record<string, unknown>).tags = top;
+    expect(refusal(data)).toMatch(/reported\.tags(\.x)+: nested deeper than 8 levels/);
+  });
+
+  it('accepts the tree it writes, and keys of a user only', () => {
+    expect(() => parseSnapshot(JSON.stringify(file()))).not.toThrow();
+  });
+});
