@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SafetySettings } from '../src/cleanup/safety-settings';
 import { ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
 import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
 import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
@@ -23,17 +24,21 @@ export const register: RegisterVerb = (program, context) => {
     .option('--in-process', 'run the steps in this process, against the same tables, bus and IAM (the default when no stack is deployed)')
     .option('--no-wait', 'deployed mode: start the execution and return without following it')
     .option('--lease-wait <duration>', 'when another run holds the lease, wait this long for it before refusing', '0s')
+    .option('--minimum-idle-days <days>', 'in-process: the act-time floor, cleanup never writes to a key IAM shows used or created within it (default: CLOUDSWEEP_MINIMUM_IDLE_DAYS, else 30)')
+    .option('--protect-tag <key>', 'in-process: the deploy-time protect tag, always honoured besides fix.worker\'s (default: CLOUDSWEEP_PROTECT_TAG, else cloudsweep:protect)')
     .action(async (name: string, options: RunOptions, command: Command) => {
       const workflowName = checkWorkflow(name);
       const { parseDuration } = await import('../src/query/durations');
       const leaseWaitMs = parseDuration(options.leaseWait);
       if (leaseWaitMs === undefined || leaseWaitMs < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(options.leaseWait)}: give a duration such as 30s or 10m`);
+      const { safetySettingsFromEnv } = await import('../src/cleanup/safety-settings');
+      const safety = safetySettingsFromEnv(process.env, { minimumIdleDays: options.minimumIdleDays, protectTag: options.protectTag });
       const runtime = await resolveRuntime(command, context);
-      if (options.inProcess) return runInProcess(runtime, workflowName, leaseWaitMs, command, context);
+      if (options.inProcess) return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
       if (runtime.stack === undefined && !runtime.names.stateMachineArn) {
         // No stack here (a fresh account, the emulator): the seed's `workflow run cleanup` still works.
         context.err(`No stack ${globalOptions(command).stack} is deployed here: running ${workflowName} in this process (--in-process).`);
-        return runInProcess(runtime, workflowName, leaseWaitMs, command, context);
+        return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
       }
       return runDeployed(runtime, workflowName, options.wait !== false, command, context);
     });
@@ -78,16 +83,25 @@ interface RunOptions {
   inProcess?: boolean;
   wait?: boolean;
   leaseWait: string;
+  minimumIdleDays?: string;
+  protectTag?: string;
 }
 
-async function runInProcess(runtime: Runtime, workflow: WorkflowName, leaseWaitMs: number, command: Command, context: CliContext): Promise<void> {
+async function runInProcess(
+  runtime: Runtime,
+  workflow: WorkflowName,
+  settings: { leaseWaitMs: number; safety: SafetySettings },
+  command: Command,
+  context: CliContext,
+): Promise<void> {
   const json = isJson(command);
   // With --output json, stdout carries only the run record; progress goes to stderr.
   const say = json ? context.err : context.out;
   const { inProcessRunner } = await import('../src/workflow/in-process');
   const { runWorkflow } = await import('../src/workflow/runner');
   const deps = inProcessRunner(runtime.aws, runtime.names, {
-    leaseTiming: { waitMs: leaseWaitMs },
+    leaseTiming: { waitMs: settings.leaseWaitMs },
+    safety: settings.safety,
     onProgress: (progress) => {
       for (const line of progressLines(progress, context)) say(line);
     },

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DETAILED_METRICS_ENV } from '../lambdas/shared/metric-names';
+import { SAFETY_ENV } from '../src/cleanup/safety-settings';
 import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
 import { CloudSweepFunction } from './constructs/cloudsweep-function';
 import { Monitoring } from './constructs/monitoring';
@@ -12,7 +13,7 @@ import { Schedules } from './constructs/schedules';
 import { Tables } from './constructs/tables';
 import { WorkflowStateMachine } from './constructs/workflow-state-machine';
 import { suppressCentralFindings } from './nag-suppressions';
-import { iamReadActions, IAM_WRITE_ACTIONS } from './member-stack';
+import { iamReadActions, IAM_WRITE_ACTIONS, protectedUsersKeepTheirKeys } from './member-stack';
 import { CloudSweepSettings, FUNCTION_ROLE_NAMES } from './settings';
 
 export interface CloudSweepStackProps extends StackProps {
@@ -51,6 +52,9 @@ export class CloudSweepStack extends Stack {
       [RESOURCE_BINDINGS.runsTable.env]: this.tables.runs.tableName,
       [RESOURCE_BINDINGS.eventBus.env]: this.eventBus.eventBusName,
       ...(settings.detailedMetrics ? { [DETAILED_METRICS_ENV]: 'true' } : {}),
+      // Deploy-time guards: the config table cannot change them, only a new deployment.
+      [SAFETY_ENV.minimumIdleDays]: String(settings.safety.minimumIdleDays),
+      [SAFETY_ENV.protectTag]: settings.safety.protectTag,
     };
     const common = { environment, logRetention };
     this.functions = {
@@ -155,13 +159,9 @@ export class CloudSweepStack extends Stack {
     audit.grantReadWriteData(cleanup.role);
     this.eventBus.grantPutEventsTo(cleanup.role);
     cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadIam', actions: iamReadActions(), resources: ['*'] }));
-    cleanup.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'CleanUpAccessKeys',
-        actions: IAM_WRITE_ACTIONS,
-        resources: [this.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' })],
-      }),
-    );
+    const users = this.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' });
+    cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'CleanUpAccessKeys', actions: IAM_WRITE_ACTIONS, resources: [users] }));
+    cleanup.role.addToPolicy(protectedUsersKeepTheirKeys(settings.safety.protectTag, users));
     cleanup.role.addToPolicy(this.enterMemberAccounts(settings));
   }
 

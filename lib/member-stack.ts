@@ -28,6 +28,23 @@ export function iamReadActions(): string[] {
 export const IAM_WRITE_ACTIONS = ['iam:UpdateAccessKey', 'iam:DeleteAccessKey'];
 
 /**
+ * The deployed protect tag, enforced by IAM: no key write on a user that carries it with any value
+ * but "false" (the code reads the tag the same way). Whatever a stored job, config row or flag
+ * says, and whatever bug the code has, such a user's keys cannot be deactivated or deleted.
+ */
+export function protectedUsersKeepTheirKeys(protectTag: string, users: string): iam.PolicyStatement {
+  const tag = `aws:ResourceTag/${protectTag}`;
+  return new iam.PolicyStatement({
+    sid: 'ProtectedUsersKeepTheirKeys',
+    effect: iam.Effect.DENY,
+    actions: IAM_WRITE_ACTIONS,
+    resources: [users],
+    // Both must hold: the tag is present (Null false) and its value is not "false".
+    conditions: { Null: { [tag]: 'false' }, StringNotEqualsIgnoreCase: { [tag]: 'false' } },
+  });
+}
+
+/**
  * Every member account: the role the central collect and cleanup functions assume. Both may read;
  * only sessions of the cleanup function may deactivate or delete keys. The trust policy lets
  * only the cleanup role open a session named `cloudsweep-cleanup*`, and the write statement
@@ -64,14 +81,16 @@ export class CloudSweepMemberStack extends Stack {
       }),
     );
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadIam', actions: iamReadActions(), resources: ['*'] }));
+    const users = this.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'CleanupSessionsRemoveKeys',
         actions: IAM_WRITE_ACTIONS,
-        resources: [this.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' })],
+        resources: [users],
         conditions: { StringLike: { 'aws:userid': `*:${cleanupSessions}` } },
       }),
     );
+    this.role.addToPolicy(protectedUsersKeepTheirKeys(settings.safety.protectTag, users));
     suppressMemberFindings(this);
   }
 }

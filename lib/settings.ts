@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { checkMinimumIdleDays, checkProtectTag, DEFAULT_SAFETY_SETTINGS, SafetySettings } from '../src/cleanup/safety-settings';
 import { ValidationError } from '../src/errors';
 
 /**
@@ -27,6 +28,8 @@ export interface CloudSweepSettings {
   dashboard: boolean;
   /** The metrics beyond the run-level few ($0.30 a month each; off by default). */
   detailedMetrics: boolean;
+  /** The guards no stored data can lower: `minimumIdleDays` (act-time floor) and `protectTag` (enforced by IAM too). */
+  safety: SafetySettings;
 }
 
 /** Role names are fixed so a member account can trust them by ARN before it knows anything else. */
@@ -71,6 +74,16 @@ export function settingsFromContext(read: ContextReader): CloudSweepSettings {
     workflowTimeoutMinutes: integer(read, 'workflowTimeoutMinutes', 120, 5, 1440),
     dashboard: flag(read, 'dashboard', false),
     detailedMetrics: flag(read, 'detailedMetrics', false),
+    safety: safetySettings(read),
+  };
+}
+
+function safetySettings(read: ContextReader): SafetySettings {
+  const days = read('minimumIdleDays');
+  const tag = read('protectTag');
+  return {
+    minimumIdleDays: days === undefined ? DEFAULT_SAFETY_SETTINGS.minimumIdleDays : checkMinimumIdleDays(days, 'CDK context "minimumIdleDays"'),
+    protectTag: tag === undefined ? DEFAULT_SAFETY_SETTINGS.protectTag : checkProtectTag(tag, 'CDK context "protectTag"'),
   };
 }
 

@@ -10,7 +10,7 @@ import { addRunMetrics, cleanupMetrics } from '../shared/metrics';
 import { decisionLogger, invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
-const { aws, names, clock } = runtime;
+const { aws, names, clock, safety } = runtime;
 const inventory = createInventoryStore(aws, names.inventoryTable);
 const audit = new DynamoAuditStore(aws.documents, names.auditTable, clock);
 const config = createConfigStore(aws, names.configTable);
@@ -33,6 +33,7 @@ export async function handler(event: unknown, context?: Pick<Context, 'getRemain
         clock: { now: clock },
         publish: (name, payload) => publisher.publish(name, { workflow: request.workflow, run_id: request.run_id, summary: payload }),
         homeAccountId: await home,
+        safety,
         logger: decisionLogger(runtime.logger),
         // Stop taking keys before Lambda ends the invocation; the state machine invokes it again.
         ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),

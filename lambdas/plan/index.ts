@@ -11,7 +11,7 @@ import { addRunMetrics, planMetrics } from '../shared/metrics';
 import { invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
-const { aws, names, clock } = runtime;
+const { aws, names, clock, safety } = runtime;
 const inventory = createInventoryStore(aws, names.inventoryTable);
 const jobs = createJobStore(aws, names.jobsTable);
 const config = createConfigStore(aws, names.configTable);
@@ -31,7 +31,7 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
       case 'run_job':
         return runJobById({ jobs, inventory, clock }, request.job_id, 'schedule');
       case 'plan': {
-        const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock } }, await loadFixWorkerConfig(config));
+        const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock }, safety }, await loadFixWorkerConfig(config));
         addRunMetrics(runtime.metrics, runtime.publishedMetrics, planMetrics(plan));
         return plan;
       }

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { AwsClients } from '../../src/aws/clients';
-import type { CleanupLogger } from '../../src/cleanup';
+import { safetySettingsFromEnv } from '../../src/cleanup';
+import type { CleanupLogger, SafetySettings } from '../../src/cleanup';
 import { RuntimeError } from '../../src/errors';
 import { DEFAULT_RESOURCE_NAMES, RESOURCE_BINDINGS, ResourceNames, ResourceRole, resourceNamesFromEnv } from '../../src/resources';
 import { DETAILED_METRICS_ENV, MetricName } from './metric-names';
@@ -19,6 +20,8 @@ export interface LambdaRuntime {
   /** The metrics this deployment pays for (RUN_METRICS, and DETAILED_METRICS when asked for). */
   publishedMetrics: ReadonlySet<MetricName>;
   clock: () => Date;
+  /** The deploy-time guards the stack passes (CDK context minimumIdleDays, protectTag). */
+  safety: SafetySettings;
 }
 
 /** The resources every function is given (lib/cloudsweep-stack.ts sets them all). */
@@ -35,6 +38,7 @@ export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): LambdaRunti
     metrics: new Metrics(),
     publishedMetrics: publishedMetrics(env[DETAILED_METRICS_ENV] === 'true'),
     clock: () => new Date(),
+    safety: safetySettingsFromEnv(env),
   };
 }
 

@@ -30,7 +30,7 @@ export interface CleanupSelection {
 }
 
 /** SPEC section 7 step 1, from the inventory alone: who is flagged, protected, waiting, or a candidate. */
-export function selectCandidates(graph: InventoryGraph, protectTag: string, graceMs: number, now: Date): CleanupSelection {
+export function selectCandidates(graph: InventoryGraph, protectTags: readonly string[], graceMs: number, now: Date): CleanupSelection {
   const selection: CleanupSelection = { flagged: [], protected: [], waiting: [], candidates: [], keysInScope: 0 };
   for (const node of graph.nodes()) {
     if (node.kind !== 'aws_iam_access_key' || node.metadata.cleaned === true) continue;
@@ -38,7 +38,7 @@ export function selectCandidates(graph: InventoryGraph, protectTag: string, grac
     if (node.desired.clean !== true) continue;
     const key = flaggedKey(graph, node);
     selection.flagged.push(key);
-    const protection = protectionOf(node, key.user, protectTag);
+    const protection = protectionOf(node, key.user, protectTags);
     if (protection) {
       selection.protected.push({ key, reason: protection });
       continue;

@@ -1,3 +1,4 @@
+import { formatDuration } from '../query/durations';
 import type { AuditAction } from './audit-entry';
 import type { FlaggedKey } from './candidates';
 import { graceEnd } from './candidates';
@@ -20,9 +21,12 @@ export type Decision =
     };
 
 export interface DecisionContext {
-  protectTag: string;
+  /** The deployed protect tag, and fix.worker's when it names another. */
+  protectTags: readonly string[];
   graceMs: number;
   now: Date;
+  /** The act-time floor (deploy-time `minimumIdleDays`): no write to a key IAM shows used or created within it. */
+  minimumIdleMs: number;
 }
 
 /**
@@ -37,10 +41,13 @@ export function decide(key: FlaggedKey, facts: KeyFacts, context: DecisionContex
   if (facts.owner !== key.userName) {
     return { kind: 'skip', unflag: false, reason: `IAM lists the key under user ${facts.owner}, the inventory under ${key.userName}: collect again first` };
   }
-  const protection = protectTagReason(facts.userTags, context.protectTag, facts.owner);
+  const protection = protectTagReason(facts.userTags, context.protectTags, facts.owner);
   if (protection) return { kind: 'skip', unflag: false, reason: `protected: ${protection}` };
   const used = useSinceFlagged(key, facts.lastUsed);
   if (used) return { kind: 'skip', unflag: true, reason: used };
+  // Whatever query flagged the key and whatever the inventory says: IAM's own answer must show it idle.
+  const tooRecent = belowFloor(facts, context);
+  if (tooRecent) return { kind: 'skip', unflag: true, reason: tooRecent };
 
   const flagReason = describeFlag(key);
   if (context.graceMs <= 0) return { kind: 'delete', reason: flagReason };
@@ -86,6 +93,17 @@ export function useSinceFlagged(key: FlaggedKey, lastUsed: Date | null): string 
     return `used at ${lastUsed.toISOString()}; the inventory knew only ${new Date(known).toISOString()}`;
   }
   return undefined;
+}
+
+/** Why IAM's fresh answer puts the key below the act-time floor, or undefined when it is idle long enough. */
+export function belowFloor(facts: Pick<KeyFacts, 'lastUsed' | 'createdAt'>, context: Pick<DecisionContext, 'minimumIdleMs' | 'now'>): string | undefined {
+  const floor = `the minimum idle time of ${formatDuration(context.minimumIdleMs)} (deploy-time minimumIdleDays)`;
+  const since = facts.lastUsed ?? facts.createdAt;
+  if (since === undefined) return `below the act-time floor: IAM shows neither a last use nor a creation date, so it cannot show the key idle for ${floor}`;
+  const idle = context.now.getTime() - since.getTime();
+  if (idle >= context.minimumIdleMs) return undefined;
+  const what = facts.lastUsed ? `last used at ${since.toISOString()}` : `never used, created at ${since.toISOString()}`;
+  return `below the act-time floor: IAM shows it ${what}, idle ${formatDuration(Math.max(0, idle))}, less than ${floor}`;
 }
 
 function describeFlag(key: FlaggedKey): string {

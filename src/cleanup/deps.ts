@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients';
 import type { PublishedEvent } from '../events/contracts';
 import type { InventoryStore } from '../inventory/store';
 import type { AuditStore } from './audit-store';
+import type { SafetySettings } from './safety-settings';
 
 /** What cleanup works with, injected so that tests swap any of it. */
 export interface CleanupDeps {
@@ -13,6 +14,8 @@ export interface CleanupDeps {
   /** Publishes a cloudsweep event (`cleanup_refused`) with its summary; the workflow owns the bus. */
   publish: (event: PublishedEvent, summary: Record<string, unknown>) => Promise<void>;
   homeAccountId: string;
+  /** The deploy-time guards (act-time floor, deployed protect tag): never from fix.worker. */
+  safety: SafetySettings;
   logger?: CleanupLogger;
   /**
    * The time this invocation has left, in ms: Lambda's getRemainingTimeInMillis, or a deadline

@@ -9,3 +9,5 @@ export type { AuditStore, AuditFilter } from './audit-store';
 export { DynamoAuditStore } from './dynamo-audit-store';
 export { MemoryAuditStore } from './memory-audit-store';
 export type { AuditEntry, AuditAction, AuditResult } from './audit-entry';
+export { DEFAULT_SAFETY_SETTINGS, safetySettingsFromEnv } from './safety-settings';
+export type { SafetySettings, SafetyFlags } from './safety-settings';

@@ -3,6 +3,7 @@ import { breakerRefusal } from './breaker';
 import { selectCandidates } from './candidates';
 import type { CleanupDeps } from './deps';
 import { graceMs } from './grace';
+import { protectTags } from './safety-settings';
 import type { CleanupPlan } from './summary';
 
 /**
@@ -10,10 +11,10 @@ import type { CleanupPlan } from './summary';
  * how many keys are flagged, protected, waiting out the grace, and whether the breaker would refuse.
  * The run itself verifies each key in IAM, so its counts may differ where IAM changed since the collect.
  */
-export async function drawCleanupPlan(deps: Pick<CleanupDeps, 'store' | 'clock'>, config: FixWorkerConfig): Promise<CleanupPlan> {
+export async function drawCleanupPlan(deps: Pick<CleanupDeps, 'store' | 'clock' | 'safety'>, config: FixWorkerConfig): Promise<CleanupPlan> {
   const fixworker = config.fixworker;
   const { graph } = await deps.store.loadGraph();
-  const selection = selectCandidates(graph, fixworker.protect_tag, graceMs(fixworker), deps.clock.now());
+  const selection = selectCandidates(graph, protectTags(deps.safety, fixworker.protect_tag), graceMs(fixworker), deps.clock.now());
   const refusal = fixworker.cleanup ? breakerRefusal(selection.candidates.length, selection.keysInScope, fixworker) : undefined;
   return {
     flagged: selection.flagged.length,

@@ -19,6 +19,7 @@ import { applyLocally, markCleaned, markDeactivated, unflag } from './inventory-
 import { forEachPooled } from './pool';
 import { reconcileIntents } from './reconcile';
 import { CLEANUP_RETRY } from './retry';
+import { minimumIdleMs, protectTags } from './safety-settings';
 import { errorText, RunContext } from './run-context';
 import { CleanupRunSummary, emptyRunSummary, incompleteText, mergeSummaries, noteAccountFailure } from './summary';
 import { inspectKey } from './verification';
@@ -77,6 +78,7 @@ class CleanupRun {
   readonly summary: CleanupRunSummary;
   private readonly context: RunContext;
   private readonly dryRun: boolean;
+  private readonly protectTags: readonly string[];
   private fatal: unknown;
   private taken = 0;
   private writes = 0;
@@ -95,6 +97,7 @@ class CleanupRun {
   ) {
     const fixworker = config.fixworker;
     this.dryRun = fixworker.cleanup_dry_run;
+    this.protectTags = protectTags(deps.safety, fixworker.protect_tag);
     this.summary = emptyRunSummary(ref.run_id, fixworker.cleanup, fixworker.cleanup && this.dryRun);
     const log = deps.logger ?? SILENT_LOGGER;
     this.context = {
@@ -186,7 +189,7 @@ class CleanupRun {
   }
 
   private select(): CleanupSelection {
-    return selectCandidates(this.context.graph, this.config.fixworker.protect_tag, this.grace, this.deps.clock.now());
+    return selectCandidates(this.context.graph, this.protectTags, this.grace, this.deps.clock.now());
   }
 
   private count(selection: CleanupSelection, candidates = selection.candidates.length): void {
@@ -237,7 +240,12 @@ class CleanupRun {
     let decision: Decision;
     try {
       const facts = await inspectKey(clients.iam, key.userName, key.accessKeyId, this.context.call);
-      decision = decide(key, facts, { protectTag: this.config.fixworker.protect_tag, graceMs: this.grace, now: this.deps.clock.now() });
+      decision = decide(key, facts, {
+        protectTags: this.protectTags,
+        graceMs: this.grace,
+        now: this.deps.clock.now(),
+        minimumIdleMs: minimumIdleMs(this.deps.safety),
+      });
     } catch (error) {
       return this.record(key, intended, 'failed', `verification failed: ${errorText(error)}`, false);
     }

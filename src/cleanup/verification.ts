@@ -15,6 +15,8 @@ export interface KeyFacts {
   status?: StatusType;
   /** GetAccessKeyLastUsed: null when never used. */
   lastUsed: Date | null;
+  /** ListAccessKeys' CreateDate: how long a never-used key has been idle. */
+  createdAt?: Date;
   /** The owner's tags now (a protect tag added since the collect counts). */
   userTags: Record<string, string>;
 }
@@ -31,18 +33,27 @@ export async function inspectKey(iam: IAMClient, userName: string, accessKeyId: 
     lastUsed = answer.AccessKeyLastUsed?.LastUsedDate ?? null;
   } catch (error) {
     // A key that is gone answers NoSuchEntity or, on AWS, AccessDenied: the user's list settles which.
-    const listed = await listedStatus(iam, userName, accessKeyId, call);
+    const listed = await listedKey(iam, userName, accessKeyId, call);
     if (listed === undefined) return { present: false, owner: userName, lastUsed: null, userTags: {} };
     throw error;
   }
-  const status = await listedStatus(iam, owner, accessKeyId, call);
-  if (status === undefined) return { present: false, owner, lastUsed, userTags: {} };
+  const listed = await listedKey(iam, owner, accessKeyId, call);
+  if (listed === undefined) return { present: false, owner, lastUsed, userTags: {} };
   const userTags = await tagsOf(iam, owner, call);
-  return { present: true, owner, status, lastUsed, userTags };
+  return { present: true, owner, status: listed.status, lastUsed, userTags, ...(listed.createdAt ? { createdAt: listed.createdAt } : {}) };
 }
 
 /** The key's status in its user's list, undefined when the user or the key is gone. */
 export async function listedStatus(iam: IAMClient, userName: string, accessKeyId: string, call: IamCall): Promise<StatusType | undefined> {
+  return (await listedKey(iam, userName, accessKeyId, call))?.status;
+}
+
+async function listedKey(
+  iam: IAMClient,
+  userName: string,
+  accessKeyId: string,
+  call: IamCall,
+): Promise<{ status: StatusType; createdAt: Date | undefined } | undefined> {
   let marker: string | undefined;
   do {
     let page;
@@ -53,7 +64,7 @@ export async function listedStatus(iam: IAMClient, userName: string, accessKeyId
       throw error;
     }
     const key = page.AccessKeyMetadata?.find((candidate) => candidate.AccessKeyId === accessKeyId);
-    if (key) return key.Status ?? StatusType.Active;
+    if (key) return { status: key.Status ?? StatusType.Active, createdAt: key.CreateDate };
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
   return undefined;

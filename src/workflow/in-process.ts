@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { homeAccountId } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
-import { DynamoAuditStore, drawCleanupPlan, runCleanup } from '../cleanup';
+import { DEFAULT_SAFETY_SETTINGS, DynamoAuditStore, drawCleanupPlan, runCleanup } from '../cleanup';
+import type { SafetySettings } from '../cleanup';
 import type { CollectProgress } from '../collect/collect';
 import { collectInventory } from '../collect/collect';
 import { createConfigStore, loadFixWorkerConfig } from '../config/store';
@@ -20,6 +21,8 @@ import { DynamoRunStore } from './runs';
  */
 export interface InProcessOptions {
   clock?: () => Date;
+  /** The deploy-time guards (CLI: flags or `CLOUDSWEEP_*` variables); the defaults when not given. */
+  safety?: SafetySettings;
   leaseTiming?: Partial<LeaseTiming>;
   onProgress?: (progress: RunProgress) => void;
 }
@@ -32,7 +35,7 @@ export function inProcessRunner(aws: AwsClients, names: ResourceNames, options: 
   return {
     publisher,
     runJobs: (event, ref) => runJobsForEvent({ jobs, inventory, clock }, event, ref),
-    actions: inProcessActions(aws, names, publisher, clock),
+    actions: inProcessActions(aws, names, publisher, clock, options.safety ?? DEFAULT_SAFETY_SETTINGS),
     runs: new DynamoRunStore(aws, names.runsTable),
     lease: new DynamoLease(aws, names.runsTable, clock),
     clock,
@@ -43,7 +46,13 @@ export function inProcessRunner(aws: AwsClients, names: ResourceNames, options: 
 }
 
 /** The three actions; each reads `fix.worker` when it starts, so an edit applies to the next step. */
-export function inProcessActions(aws: AwsClients, names: ResourceNames, publisher: EventPublisher, clock: () => Date): StepActions {
+export function inProcessActions(
+  aws: AwsClients,
+  names: ResourceNames,
+  publisher: EventPublisher,
+  clock: () => Date,
+  safety: SafetySettings,
+): StepActions {
   const inventory = createInventoryStore(aws, names.inventoryTable);
   const configStore = createConfigStore(aws, names.configTable);
   return {
@@ -56,7 +65,7 @@ export function inProcessActions(aws: AwsClients, names: ResourceNames, publishe
     },
     async plan() {
       const config = await loadFixWorkerConfig(configStore);
-      return drawCleanupPlan({ store: inventory, clock: { now: clock } }, config);
+      return drawCleanupPlan({ store: inventory, clock: { now: clock }, safety }, config);
     },
     async cleanup(ref, progress, previous) {
       const config = await loadFixWorkerConfig(configStore);
@@ -68,6 +77,7 @@ export function inProcessActions(aws: AwsClients, names: ResourceNames, publishe
           clock: { now: clock },
           publish: (event, summary) => publisher.publish(event, { workflow: ref.workflow, run_id: ref.run_id, summary }),
           homeAccountId: await homeAccountId(aws),
+          safety,
         },
         config,
         ref,

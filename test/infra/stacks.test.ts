@@ -8,6 +8,14 @@ import { FUNCTION_ROLE_NAMES } from '../../lib/settings';
 import { logicalId, synthApp } from './support/synth';
 
 const defaults = synthApp();
+/** The deny that keeps a protected user's keys: tag present and not "false". */
+const PROTECTED_USERS_DENY = (tag: string) =>
+  expect.objectContaining({
+    Sid: 'ProtectedUsersKeepTheirKeys',
+    Effect: 'Deny',
+    Action: ['iam:UpdateAccessKey', 'iam:DeleteAccessKey'],
+    Condition: { Null: { [`aws:ResourceTag/${tag}`]: 'false' }, StringNotEqualsIgnoreCase: { [`aws:ResourceTag/${tag}`]: 'false' } },
+  });
 const central = defaults.centralTemplate;
 const member = defaults.memberTemplate;
 
@@ -392,6 +400,22 @@ describe('the central stack', () => {
     expect(() => synthApp({ accounts: ['12345'] })).toThrow(/"accounts"/);
     expect(() => synthApp({ logRetentionDays: 42 })).toThrow(/"logRetentionDays"/);
     expect(() => synthApp({ removalPolicy: 'snapshot' })).toThrow(/"removalPolicy"/);
+    expect(() => synthApp({ minimumIdleDays: 0 })).toThrow(/"minimumIdleDays"/);
+    expect(() => synthApp({ minimumIdleDays: '30d' })).toThrow(/"minimumIdleDays"/);
+    expect(() => synthApp({ protectTag: 'aws:protect' })).toThrow(/"protectTag"/);
+  });
+
+  it('passes the deploy-time floor and protect tag to the plan and cleanup functions, 30 days and cloudsweep:protect by default', () => {
+    const environmentOf = (template: Template, fn: Parameters<typeof logicalId>[0]) =>
+      (template.toJSON().Resources[logicalId(fn)] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    for (const fn of [defaults.central.functions.plan.function, defaults.central.functions.cleanup.function]) {
+      expect(environmentOf(central, fn)).toMatchObject({ CLOUDSWEEP_MINIMUM_IDLE_DAYS: '30', CLOUDSWEEP_PROTECT_TAG: 'cloudsweep:protect' });
+    }
+    const chosen = synthApp({ minimumIdleDays: '45', protectTag: 'security:keep' });
+    expect(environmentOf(chosen.centralTemplate, chosen.central.functions.cleanup.function)).toMatchObject({
+      CLOUDSWEEP_MINIMUM_IDLE_DAYS: '45',
+      CLOUDSWEEP_PROTECT_TAG: 'security:keep',
+    });
   });
 });
 
@@ -420,12 +444,46 @@ describe('the member stack', () => {
     const writes = list.filter((s) => [s.Action].flat().some((a) => /Delete|Update/.test(a)));
     expect(writes).toEqual([
       expect.objectContaining({
+        Effect: 'Allow',
         Action: ['iam:UpdateAccessKey', 'iam:DeleteAccessKey'],
         Condition: { StringLike: { 'aws:userid': '*:cloudsweep-cleanup*' } },
       }),
+      PROTECTED_USERS_DENY('cloudsweep:protect'),
     ]);
     const reads = list.filter((s) => s.Condition === undefined);
     expect(reads.flatMap((s) => [s.Action].flat())).toEqual(expect.arrayContaining(['iam:GetCredentialReport', 'iam:GetAccountAuthorizationDetails', 'iam:ListAccessKeys']));
+  });
+});
+
+describe('protection enforced by IAM', () => {
+  function keyWriteStatements(template: Template): unknown[] {
+    const documents = Object.values(template.findResources('AWS::IAM::Policy')).map(
+      (policy) => (policy as { Properties: { PolicyDocument: { Statement: { Action: string[] | string }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    return documents.flat().filter((statement) => [statement.Action].flat().includes('iam:DeleteAccessKey'));
+  }
+
+  it('denies key writes on users carrying the deployed protect tag, in the member role and the cleanup role', () => {
+    expect(keyWriteStatements(member)).toContainEqual(PROTECTED_USERS_DENY('cloudsweep:protect'));
+    const cleanupPolicy = policyOf(central, logicalId(defaults.central.functions.cleanup.role));
+    expect(JSON.parse(cleanupPolicy)).toEqual([
+      expect.objectContaining({ PolicyDocument: expect.objectContaining({ Statement: expect.arrayContaining([PROTECTED_USERS_DENY('cloudsweep:protect')]) }) }),
+    ]);
+  });
+
+  it('denies on the tag the deployment names', () => {
+    const chosen = synthApp({ protectTag: 'security:keep' });
+    expect(keyWriteStatements(chosen.memberTemplate)).toContainEqual(PROTECTED_USERS_DENY('security:keep'));
+    expect(keyWriteStatements(chosen.centralTemplate)).toContainEqual(PROTECTED_USERS_DENY('security:keep'));
+  });
+
+  it('allows key writes to no other role of the central stack', () => {
+    const allowed = Object.entries(central.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
+      keyWriteStatements(Template.fromJSON({ Resources: { policy } })).some((statement) => (statement as { Effect: string }).Effect === 'Allow'),
+    );
+    expect(allowed.map(([, policy]) => (policy as { Properties: { Roles: unknown[] } }).Properties.Roles)).toEqual([
+      [{ Ref: logicalId(defaults.central.functions.cleanup.role) }],
+    ]);
   });
 });
 

@@ -11,6 +11,7 @@ import { clientsForAccount, memberRoleArn } from '../../src/aws/accounts';
 import { AwsClients } from '../../src/aws/clients';
 import type { CleanupDeps, Clock } from '../../src/cleanup/deps';
 import { DynamoAuditStore } from '../../src/cleanup/dynamo-audit-store';
+import { DEFAULT_SAFETY_SETTINGS } from '../../src/cleanup/safety-settings';
 import { defaultFixWorkerConfig, FixWorkerConfig } from '../../src/config/fix-worker';
 import type { Emulator } from '../../src/emulator/moto';
 import type { PublishedEvent } from '../../src/events/contracts';
@@ -49,6 +50,7 @@ export function cleanupDeps(
     clock: { now: () => new Date() },
     publish: async (event, summary) => void published?.push({ event, summary }),
     homeAccountId: HOME,
+    safety: DEFAULT_SAFETY_SETTINGS,
     ...rest,
   };
 }

@@ -119,6 +119,28 @@ describe('cleanup against the emulator', () => {
     expect((await scenario.audit.query({ runId: 'used-1' })).find((entry) => entry.access_key_id === usedKey)?.reason).toMatch(/after it was flagged/);
   });
 
+  it('keeps a key in daily use that was flagged after its last use: the act-time floor', async () => {
+    const scenario = await Scenario.create(emulator, 'floor');
+    const user = await scenario.user(MEMBER_A, 'deployer');
+    const dailyKey = await scenario.key(MEMBER_A, user, 200);
+    const newKey = await scenario.key(MEMBER_A, user, 5);
+    const other = await scenario.user(MEMBER_A, 'reporter');
+    const idleKey = await scenario.key(MEMBER_A, other, 200, 120);
+    await scenario.use(MEMBER_A, dailyKey, new Date(Date.now() - 60_000));
+    await scenario.collect();
+    await scenario.flag([dailyKey, newKey, idleKey]);
+
+    const summary = await runCleanup(scenario.deps(), enabledConfig(), ref('floor-1'));
+
+    expect(summary).toMatchObject({ deleted: 1, skipped: 2, unflagged: 2 });
+    expect(Object.keys(await scenario.keysOf(MEMBER_A, user)).sort()).toEqual([dailyKey, newKey].sort());
+    expect(await scenario.keysOf(MEMBER_A, other)).toEqual({});
+    const reasons = Object.fromEntries((await scenario.audit.query({ runId: 'floor-1' })).map((entry) => [entry.access_key_id, entry.reason]));
+    expect(reasons[dailyKey]).toMatch(/^below the act-time floor: IAM shows it last used at .*less than the minimum idle time of 30d/);
+    expect(reasons[newKey]).toMatch(/^below the act-time floor: IAM shows it never used, created at/);
+    expect((await scenario.node(dailyKey))?.desired.clean).toBe(false);
+  });
+
   it('deactivates first under a grace period and deletes on a later run', async () => {
     const scenario = await Scenario.create(emulator, 'grace');
     const user = await scenario.user(MEMBER_B, 'test-max');

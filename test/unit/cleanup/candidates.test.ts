@@ -13,7 +13,7 @@ describe('selecting the keys a cleanup acts on', () => {
     inventory.key(nancy, 'AKIANOTFLAGGED');
     inventory.key(nancy, 'AKIACLEANED', { flagged: true, metadata: { cleaned: true } });
 
-    const selection = selectCandidates(inventory.graph, TAG, 0, NOW);
+    const selection = selectCandidates(inventory.graph, [TAG], 0, NOW);
 
     expect(selection.candidates.map((key) => key.accessKeyId)).toEqual(['AKIAFLAGGED']);
     expect(selection.flagged).toHaveLength(1);
@@ -34,7 +34,7 @@ describe('selecting the keys a cleanup acts on', () => {
     inventory.key(emptyTag, 'AKIAEMPTYTAG', { flagged: true });
     inventory.key(untagged, 'AKIATAGFALSE', { flagged: true });
 
-    const selection = selectCandidates(inventory.graph, TAG, 0, NOW);
+    const selection = selectCandidates(inventory.graph, [TAG], 0, NOW);
 
     expect(selection.candidates.map((key) => key.accessKeyId)).toEqual(['AKIATAGFALSE']);
     expect(Object.fromEntries(selection.protected.map(({ key, reason }) => [key.accessKeyId, reason]))).toEqual({
@@ -51,10 +51,23 @@ describe('selecting the keys a cleanup acts on', () => {
     inventory.key(nancy, 'AKIARECENT', { flagged: true, metadata: { deactivated_at: new Date(NOW.getTime() - 2 * DAY).toISOString() } });
     inventory.key(nancy, 'AKIAOLD', { flagged: true, metadata: { deactivated_at: new Date(NOW.getTime() - 8 * DAY).toISOString() } });
 
-    const selection = selectCandidates(inventory.graph, TAG, 7 * DAY, NOW);
+    const selection = selectCandidates(inventory.graph, [TAG], 7 * DAY, NOW);
 
     expect(selection.waiting.map(({ key, until }) => [key.accessKeyId, until])).toEqual([['AKIARECENT', '2026-02-06T00:00:00.000Z']]);
     expect(selection.candidates.map((key) => key.accessKeyId)).toEqual(['AKIAOLD']);
+  });
+
+  it('honours every protect tag it is given: the deployed one and the configured one', () => {
+    const inventory = new InventoryBuilder().account(HOME);
+    const deployed = inventory.user(HOME, 'deployed', { tags: { [TAG]: 'true' } });
+    const configured = inventory.user(HOME, 'configured', { tags: { 'team:keep': 'true' } });
+    inventory.key(deployed, 'AKIADEPLOYED', { flagged: true });
+    inventory.key(configured, 'AKIACONFIGURED', { flagged: true });
+
+    const selection = selectCandidates(inventory.graph, [TAG, 'team:keep'], 0, NOW);
+
+    expect(selection.candidates).toEqual([]);
+    expect(selection.protected.map(({ key }) => key.accessKeyId).sort()).toEqual(['AKIACONFIGURED', 'AKIADEPLOYED']);
   });
 });
 

@@ -4,8 +4,16 @@ import type { KeyFacts } from '../../../src/cleanup/verification';
 import { HOME, InventoryBuilder, NOW } from './fixtures';
 
 const DAY = 86_400_000;
-const context = (graceMs = 0) => ({ protectTag: 'cloudsweep:protect', graceMs, now: NOW });
-const facts = (change: Partial<KeyFacts> = {}): KeyFacts => ({ present: true, owner: 'nancy', status: 'Active', lastUsed: null, userTags: {}, ...change });
+const context = (graceMs = 0) => ({ protectTags: ['cloudsweep:protect'], graceMs, now: NOW, minimumIdleMs: 30 * DAY });
+const facts = (change: Partial<KeyFacts> = {}): KeyFacts => ({
+  present: true,
+  owner: 'nancy',
+  status: 'Active',
+  lastUsed: null,
+  createdAt: new Date('2024-01-01T00:00:00Z'),
+  userTags: {},
+  ...change,
+});
 
 function keyWith(options: Parameters<InventoryBuilder['key']>[2] = {}) {
   const inventory = new InventoryBuilder().account(HOME);
@@ -46,6 +54,40 @@ describe('deciding what to do with a verified key', () => {
 
   it('skips a key IAM lists under another user than the inventory', () => {
     expect(decide(keyWith(), facts({ owner: 'bob' }), context())).toMatchObject({ kind: 'skip', unflag: false });
+  });
+
+  describe('the act-time floor', () => {
+    it('skips and unflags a key flagged after its last use when IAM shows that use within the floor', () => {
+      // The inventory knew the use and the flag came after it: only the floor sees a key in daily use.
+      const usedAt = new Date(NOW.getTime() - 60_000);
+      const key = keyWith({ atime: usedAt.toISOString(), metadata: { flagged_at: NOW.toISOString() } });
+
+      expect(decide(key, facts({ lastUsed: usedAt }), context())).toEqual({
+        kind: 'skip',
+        unflag: true,
+        reason:
+          'below the act-time floor: IAM shows it last used at 2026-01-31T23:59:00.000Z, idle 1min, less than the minimum idle time of 30d (deploy-time minimumIdleDays)',
+      });
+    });
+
+    it('skips a never-used key created within the floor', () => {
+      const decision = decide(keyWith(), facts({ createdAt: new Date(NOW.getTime() - 29 * DAY) }), context());
+      expect(decision).toMatchObject({ kind: 'skip', unflag: true, reason: expect.stringContaining('never used, created at 2026-01-03') });
+    });
+
+    it('acts on a key idle exactly as long as the floor', () => {
+      expect(decide(keyWith(), facts({ createdAt: new Date(NOW.getTime() - 30 * DAY) }), context())).toMatchObject({ kind: 'delete' });
+    });
+
+    it('skips a key when IAM shows neither a use nor a creation date', () => {
+      const decision = decide(keyWith(), facts({ createdAt: undefined }), context());
+      expect(decision).toMatchObject({ kind: 'skip', unflag: true, reason: expect.stringContaining('neither a last use nor a creation date') });
+    });
+
+    it('holds before the delete that ends a grace period too', () => {
+      const key = keyWith({ status: 'Inactive', atime: '2026-01-20T00:00:00Z', metadata: { deactivated_at: new Date(NOW.getTime() - 8 * DAY).toISOString() } });
+      expect(decide(key, facts({ status: 'Inactive', lastUsed: new Date('2026-01-20T00:00:00Z') }), context(7 * DAY))).toMatchObject({ kind: 'skip', unflag: true });
+    });
   });
 
   describe('with a grace period', () => {

@@ -15,11 +15,13 @@ import type { CleanupDeps } from '../../../src/cleanup/deps';
 import { CleanupRefusedError, CleanupStoppedError } from '../../../src/cleanup/errors';
 import { MemoryAuditStore } from '../../../src/cleanup/memory-audit-store';
 import { runCleanup } from '../../../src/cleanup/run';
+import { DEFAULT_SAFETY_SETTINGS } from '../../../src/cleanup/safety-settings';
 import type { PublishedEvent } from '../../../src/events/contracts';
 import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { configWith, HOME, InventoryBuilder, NOW } from './fixtures';
 
 const MEMBER = '222222222222';
+const LONG_AGO = new Date('2024-01-01T00:00:00Z');
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
 
@@ -27,6 +29,8 @@ interface FakeKey {
   user: string;
   status: 'Active' | 'Inactive';
   lastUsed?: Date;
+  /** CreateDate in ListAccessKeys; long before NOW unless a test says otherwise. */
+  created?: Date;
 }
 
 /** IAM as the mocks answer it: keys by id, tags by user. */
@@ -54,7 +58,7 @@ beforeEach(() => {
     return { UserName: key.user, AccessKeyLastUsed: key.lastUsed ? { LastUsedDate: key.lastUsed, ServiceName: 's3', Region: 'us-east-1' } : undefined };
   });
   iam.on(ListAccessKeysCommand).callsFake(({ UserName }) => ({
-    AccessKeyMetadata: [...keys.entries()].filter(([, key]) => key.user === UserName).map(([id, key]) => ({ AccessKeyId: id, UserName, Status: key.status })),
+    AccessKeyMetadata: [...keys.entries()].filter(([, key]) => key.user === UserName).map(([id, key]) => ({ AccessKeyId: id, UserName, Status: key.status, CreateDate: key.created ?? LONG_AGO })),
   }));
   iam.on(ListUserTagsCommand).callsFake(({ UserName }) => ({ Tags: Object.entries(tags.get(UserName) ?? {}).map(([Key, Value]) => ({ Key, Value })) }));
   iam.on(DeleteAccessKeyCommand).callsFake(({ AccessKeyId }) => {
@@ -100,6 +104,7 @@ function depsFor(inventory: InventoryBuilder, audit = new MemoryAuditStore(), ch
     clock: { now: () => NOW },
     publish: async (event, summary) => void published.push({ event, summary }),
     homeAccountId: HOME,
+    safety: DEFAULT_SAFETY_SETTINGS,
     ...change,
   };
   return { deps, store, audit };
@@ -194,6 +199,46 @@ describe('runCleanup', () => {
     const node = inventory.graph.node('AKIAFLAG0000');
     expect(node?.desired.clean).toBe(false);
     expect(node?.metadata.flagged_by).toBeUndefined();
+  });
+
+  it('writes nothing to a key below the act-time floor, whatever flagged it: skipped, unflagged, audited', async () => {
+    const inventory = world(2);
+    const usedAt = new Date(NOW.getTime() - 60_000);
+    // Flagged after its last use (so "used since flagged" does not see it), yet in daily use.
+    Object.assign(inventory.graph.node('AKIAFLAG0000')!.metadata, { flagged_at: NOW.toISOString() });
+    keys.get('AKIAFLAG0000')!.lastUsed = usedAt;
+    inventory.graph.node('AKIAFLAG0000')!.reported.atime = usedAt.toISOString();
+    keys.get('AKIAFLAG0001')!.created = new Date(NOW.getTime() - 3 * 86_400_000);
+    const { deps, audit } = depsFor(inventory);
+
+    const summary = await runCleanup(deps, enabled(), REF);
+
+    expect(summary).toMatchObject({ deleted: 0, skipped: 2, unflagged: 2 });
+    expect(iam.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+    expect((await audit.query({})).map((entry) => [entry.access_key_id, entry.action, entry.result, entry.reason.split(':')[0]])).toEqual([
+      ['AKIAFLAG0000', 'skip', 'skipped', 'below the act-time floor'],
+      ['AKIAFLAG0001', 'skip', 'skipped', 'below the act-time floor'],
+    ]);
+    expect(inventory.graph.node('AKIAFLAG0000')?.desired.clean).toBe(false);
+  });
+
+  it('takes the floor from the deploy-time settings, not from fix.worker', async () => {
+    const inventory = world(1);
+    keys.get('AKIAFLAG0000')!.created = new Date(NOW.getTime() - 10 * 86_400_000);
+    const { deps } = depsFor(inventory, undefined, { safety: { ...DEFAULT_SAFETY_SETTINGS, minimumIdleDays: 7 } });
+
+    expect(await runCleanup(deps, enabled(), REF)).toMatchObject({ deleted: 1 });
+  });
+
+  it('honours the deployed protect tag even when fix.worker names another one', async () => {
+    const inventory = world(1);
+    tags.set('nancy', { 'cloudsweep:protect': 'true' });
+    const { deps } = depsFor(inventory);
+
+    const summary = await runCleanup(deps, enabled({ protect_tag: 'nobody:has-this' }), REF);
+
+    expect(summary).toMatchObject({ deleted: 0, skipped: 1, unflagged: 0 });
+    expect(iam.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
   });
 
   it('counts NoSuchEntity on delete as done', async () => {

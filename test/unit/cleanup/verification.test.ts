@@ -23,6 +23,14 @@ describe('verifying a key in IAM', () => {
     });
   });
 
+  it('reads the creation date from the user list, for the act-time floor of a never-used key', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).resolves({ UserName: 'nancy' });
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Active', CreateDate: new Date('2025-03-01T00:00:00Z') }] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [] });
+
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ lastUsed: null, createdAt: new Date('2025-03-01T00:00:00Z') });
+  });
+
   it('takes a key that AWS answers AccessDenied for, and that its user no longer lists, as gone', async () => {
     iam.on(GetAccessKeyLastUsedCommand).rejects(accessDenied());
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER', Status: 'Active' }] });
