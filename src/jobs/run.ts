@@ -3,14 +3,18 @@ import type { InventoryStore, NodeUpdate } from '../inventory/store';
 import { Deadline, executeSearch, SearchTimeoutError } from '../query';
 import type { WorkflowEvent } from '../workflow/declaration';
 import type { JobRunResult, JobsSummary, RunRef } from '../workflow/contracts';
+import { checkJobCommand } from './command';
 import { Job, JobRunRecord, timeoutMs } from './job';
 import { getJob } from './manage';
 import type { JobStore } from './store';
 
+/** Jobs read the inventory and write flags; nothing else. */
+type JobInventory = Pick<InventoryStore, 'loadGraph' | 'updateNodes'>;
+
 /** What running jobs needs: where jobs and the inventory live, and the clock. */
 export interface JobRunDeps {
   jobs: JobStore;
-  inventory: InventoryStore;
+  inventory: JobInventory;
   clock: () => Date;
   /** Epoch milliseconds for a job's timeout: the real elapsed time unless a test drives it. */
   elapsedClock?: () => number;
@@ -47,7 +51,9 @@ async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<
   const startedMs = elapsed();
   let outcome: { matched: number; flagged: number; error?: string };
   try {
-    outcome = await searchAndFlag(job, options.inventory, started, startedMs + timeoutMs(job), elapsed);
+    // The stored command is checked again: the table may hold what `jobs add` would have refused.
+    const command = refusedUnlessValid(job);
+    outcome = await searchAndFlag({ ...job, command }, options.inventory, started, startedMs + timeoutMs(job), elapsed);
   } catch (error) {
     outcome = { matched: 0, flagged: 0, error: (error as Error).message ?? String(error) };
   }
@@ -61,6 +67,14 @@ async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<
   };
   await deps.jobs.recordRun(job.id, record);
   return result;
+}
+
+function refusedUnlessValid(job: Job): string {
+  try {
+    return checkJobCommand(typeof job.command === 'string' ? job.command : '');
+  } catch (error) {
+    throw new Error(`refused: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -90,7 +104,7 @@ async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date, de
 class SharedInventory {
   private loaded?: Promise<InventoryGraph>;
 
-  constructor(private readonly store: InventoryStore) {}
+  constructor(private readonly store: JobInventory) {}
 
   graph(): Promise<InventoryGraph> {
     this.loaded ??= this.store.loadGraph().then((inventory) => inventory.graph);

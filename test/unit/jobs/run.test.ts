@@ -48,6 +48,32 @@ describe('running the jobs of an event', () => {
     expect((await jobs.get('a_count_flagged'))?.last_run).toMatchObject({ trigger: 'event:cleanup_plan', run_id: 'run-1', matched: 2 });
   });
 
+  it('refuses a stored job that unprotects, records why, writes nothing for it, and runs the others', async () => {
+    const { graph, deps, admin, jobs } = await setup();
+    graph.node('AKIAJENKINSOLD')!.metadata.protected = true;
+    await addJob(admin, { id: 'lift', event: 'post_collect', command: 'search all | count' });
+    // Written straight into the table: jobs add would have refused it.
+    await jobs.replace({ ...(await jobs.get('lift'))!, command: 'search all | unprotect' });
+    await addJob(admin, { id: 'works', event: 'post_collect', command: 'search is(access_key) | clean' });
+
+    const summary = await runJobsForEvent(deps, 'post_collect', REF);
+
+    expect(summary.jobs[0]).toMatchObject({ job_id: 'lift', matched: 0, flagged: 0, error: expect.stringMatching(/^refused: a job may not use unprotect/) });
+    expect(summary.jobs[1]).toMatchObject({ job_id: 'works', flagged: 3 });
+    expect(graph.node('AKIAJENKINSOLD')?.metadata.protected).toBe(true);
+    expect((await jobs.get('lift'))?.last_run?.error).toMatch(/^refused: .*unprotect/);
+  });
+
+  it('refuses a stored job whose command is not a search pipeline at all', async () => {
+    const { deps, admin, jobs } = await setup();
+    await addJob(admin, { id: 'odd', event: 'post_collect', command: 'search all | count' });
+    await jobs.replace({ ...(await jobs.get('odd'))!, command: { $: 'not text' } as unknown as string });
+
+    const summary = await runJobsForEvent(deps, 'post_collect', REF);
+
+    expect(summary.jobs[0]).toMatchObject({ job_id: 'odd', error: expect.stringMatching(/^refused: job command must be a search pipeline/) });
+  });
+
   it('records a failing job with its error and still runs the others', async () => {
     const { deps, admin, jobs } = await setup();
     await addJob(admin, { id: 'broken', event: 'post_collect', command: 'search all | count' });
