@@ -32,7 +32,7 @@ export const register: RegisterVerb = (program, context) => {
       const leaseWaitMs = parseDuration(options.leaseWait);
       if (leaseWaitMs === undefined || leaseWaitMs < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(options.leaseWait)}: give a duration such as 30s or 10m`);
       const { safetySettingsFromEnv } = await import('../src/cleanup/safety-settings');
-      const safety = safetySettingsFromEnv(process.env, { minimumIdleDays: options.minimumIdleDays, protectTag: options.protectTag });
+      const safety = safetySettingsFromEnv(context.env, { minimumIdleDays: options.minimumIdleDays, protectTag: options.protectTag });
       const runtime = await resolveRuntime(command, context);
       if (options.inProcess) return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
       if (runtime.stack === undefined && !runtime.names.stateMachineArn) {
