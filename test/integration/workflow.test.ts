@@ -1,5 +1,5 @@
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsClients } from '../../src/aws/clients';
 import { emulatorClients, emulatorEnv, runCli, subscribeQueue } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
@@ -40,7 +40,11 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
     const events: Received[] = [];
     for (let attempt = 0; attempt < 40 && events.length < expected; attempt++) {
       const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      for (const message of answer.Messages ?? []) events.push(JSON.parse(message.Body ?? '{}') as Received);
+      for (const message of answer.Messages ?? []) {
+        events.push(JSON.parse(message.Body ?? '{}') as Received);
+        // Deleted once read: otherwise it comes back after the visibility timeout (30 s), into a later test's drain.
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
       if ((answer.Messages ?? []).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return events;
