@@ -22,6 +22,7 @@ import { CLEANUP_RETRY } from './retry';
 import { minimumIdleMs, protectTags } from './safety-settings';
 import { errorText, RunContext } from './run-context';
 import { CleanupRunSummary, emptyRunSummary, incompleteText, mergeSummaries, noteAccountFailure } from './summary';
+import { protectionOf } from './protection';
 import { inspectKey } from './verification';
 
 export interface CleanupProgress {
@@ -263,6 +264,14 @@ class CleanupRun {
       if (!this.dryRun && decision.startGrace) await this.mark(key, markDeactivated(key, accountId, this.ref.run_id, at));
       return this.record(key, 'skip', 'skipped', decision.reason, decision.unflag, at);
     }
+    // A protect or unclean issued while this run went on takes effect for every key not yet written.
+    let changed: string | undefined;
+    try {
+      changed = await this.changedSinceSelected(key, accountId);
+    } catch (error) {
+      return this.record(key, decision.kind, 'failed', `could not re-read the stored flags: ${errorText(error)}`, false, at);
+    }
+    if (changed) return this.record(key, 'skip', 'skipped', changed, false, at);
     if (this.dryRun) return this.record(key, decision.kind, 'dry_run', `dry run: would ${decision.kind}; ${decision.reason}`, false, at);
 
     const intent = this.entry(key, decision.kind, 'pending', decision.reason, at);
@@ -298,6 +307,18 @@ class CleanupRun {
     const final: AuditEntry = { ...intent, result: outcome, reason: outcome === 'already_absent' ? `${decision.reason}; IAM answered NoSuchEntity` : decision.reason };
     await this.deps.audit.resolveIntent(final);
     return this.counted(final, false);
+  }
+
+  /** Why the stored flags of the key or its user, read now, no longer allow the write; undefined when they do. */
+  private async changedSinceSelected(key: FlaggedKey, accountId: string): Promise<string | undefined> {
+    const refs = [{ id: key.accessKeyId, accountId }, ...(key.user ? [{ id: key.user.id, accountId }] : [])];
+    const flags = await this.deps.store.readFlags(refs);
+    const stored = flags.get(key.accessKeyId) ?? {};
+    if (stored.desired?.clean !== true) return 'unflagged while this run went on: desired.clean is no longer set';
+    if (stored.metadata?.cleaned === true) return 'marked cleaned by another run meanwhile';
+    const user = key.user ? { ...key.user, metadata: flags.get(key.user.id)?.metadata ?? {} } : undefined;
+    const protection = protectionOf({ ...key.node, metadata: stored.metadata ?? {} }, user, this.protectTags);
+    return protection ? `protected while this run went on: ${protection}` : undefined;
   }
 
   private async mark(key: FlaggedKey, update: NodeUpdate): Promise<void> {

@@ -1,4 +1,4 @@
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RuntimeError } from '../errors';
 
 /** One write of a BatchWriteItem request, in the document client's plain-value form. */
@@ -51,4 +51,28 @@ async function writeBatch(documents: DynamoDBDocumentClient, table: string, batc
     pending = (answer.UnprocessedItems?.[table] ?? []) as WriteRequest[];
   }
   return sent;
+}
+
+const GET_BATCH_SIZE = 100; // DynamoDB's limit per BatchGetItem
+
+/** Reads these keys consistently, 100 at a time, re-asking for what DynamoDB leaves unprocessed. Missing items are left out. */
+export async function batchGetAll(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  options: BatchOptions,
+): Promise<Array<Record<string, unknown>>> {
+  const maxRounds = options.maxRounds ?? 8;
+  const items: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < keys.length; i += GET_BATCH_SIZE) {
+    let pending = keys.slice(i, i + GET_BATCH_SIZE);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= maxRounds) throw new RuntimeError(`DynamoDB left ${pending.length} reads of ${table} unprocessed after ${maxRounds} attempts`);
+      if (round > 0) await options.sleep(Math.min(50 * 2 ** round, 5_000) * (0.5 + Math.random() / 2));
+      const answer = await documents.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(answer.Responses?.[table] ?? []));
+      pending = answer.UnprocessedKeys?.[table]?.Keys ?? [];
+    }
+  }
+  return items;
 }

@@ -11,10 +11,10 @@ import {
   PendingReplace,
   ReplaceOutcome,
 } from './account-snapshot';
-import { batchWriteAll, WriteRequest } from './dynamo-batch';
+import { batchGetAll, batchWriteAll, WriteRequest } from './dynamo-batch';
 import { InventoryGraph } from './graph';
 import type { Desired, Edge, InventoryNode, Metadata } from './model';
-import type { InventoryStore, LoadedInventory, NodeUpdate } from './store';
+import type { InventoryStore, LoadedInventory, NodeFlags, NodeRef, NodeUpdate } from './store';
 import { checkTree, reportedProblem } from './shape';
 
 /**
@@ -127,6 +127,18 @@ class DynamoStore implements DynamoInventoryStore {
       }
     }
     await batchWriteAll(this.documents, this.table, [...bySortKey.values()], { sleep: this.sleep });
+  }
+
+  async readFlags(nodes: readonly NodeRef[]): Promise<Map<string, NodeFlags>> {
+    const keys = nodes.flatMap(({ id, accountId }) => FLAG_SECTIONS.map((section) => ({ pk: accountKey(accountId), sk: flagKey(section, id) })));
+    const items = await batchGetAll(this.documents, this.table, keys, { sleep: this.sleep });
+    const flags = new Map<string, NodeFlags>(nodes.map(({ id }) => [id, {}]));
+    for (const item of items) {
+      const flag = parseFlagKey(String(item.sk));
+      const entry = flag && flags.get(flag.nodeId);
+      if (entry && typeof item.flag === 'object' && item.flag !== null) entry[flag.section] = item.flag as Record<string, unknown>;
+    }
+    return flags;
   }
 
   async replaceAccount(snapshot: AccountSnapshot): Promise<ReplaceOutcome> {

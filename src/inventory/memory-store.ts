@@ -1,5 +1,5 @@
 import { InventoryGraph } from './graph';
-import type { InventoryStore, LoadedInventory, NodeUpdate } from './store';
+import type { InventoryStore, LoadedInventory, NodeFlags, NodeRef, NodeUpdate } from './store';
 
 /** An InventoryStore held in memory: for unit tests and for code paths that need no persistence. */
 export class MemoryInventoryStore implements InventoryStore {
@@ -22,5 +22,14 @@ export class MemoryInventoryStore implements InventoryStore {
       if (update.desired) node.desired = { ...update.desired };
       this.updates.push(update);
     }
+  }
+
+  async readFlags(nodes: readonly NodeRef[]): Promise<Map<string, NodeFlags>> {
+    const flags = new Map<string, NodeFlags>();
+    for (const { id } of nodes) {
+      const node = this.graph.node(id);
+      flags.set(id, node ? { metadata: structuredClone(node.metadata), desired: structuredClone(node.desired) } : {});
+    }
+    return flags;
   }
 }

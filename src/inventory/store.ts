@@ -11,6 +11,22 @@ export interface InventoryStore {
   loadGraph(): Promise<LoadedInventory>;
   /** Replaces the metadata and/or desired state of these nodes (reported data is collect's alone). */
   updateNodes(updates: readonly NodeUpdate[]): Promise<void>;
+  /**
+   * The stored metadata and desired state of these nodes now, read consistently: cleanup reads a
+   * key's and its user's just before each IAM write. A node without flags maps to `{}`.
+   */
+  readFlags(nodes: readonly NodeRef[]): Promise<Map<string, NodeFlags>>;
+}
+
+/** A node and the account whose partition holds it. */
+export interface NodeRef {
+  id: string;
+  accountId: string;
+}
+
+export interface NodeFlags {
+  metadata?: Metadata;
+  desired?: Desired;
 }
 
 export interface LoadedInventory {

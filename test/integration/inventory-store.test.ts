@@ -124,6 +124,26 @@ describe('the DynamoDB inventory store (moto)', () => {
     expect((await store.loadGraph()).graph.node(key)).toMatchObject({ metadata: { protected: true }, desired: {} });
   });
 
+  it('reads the stored flags of a few nodes consistently, in one request, {} for a node without any', async () => {
+    const store = await freshStore();
+    await store.replaceAccount(accountSnapshot('111111111111', 2));
+    const [key, user, bare] = ['AKIA1111111111110000', 'AIDA1111111111110000', 'AKIA1111111111110001'];
+    await store.updateNodes([
+      { id: key, accountId: '111111111111', metadata: { flagged_by: 'cli' }, desired: { clean: true } },
+      { id: user, accountId: '111111111111', metadata: { protected: true } },
+    ]);
+    proxy.resetStats();
+
+    const flags = await store.readFlags([key, user, bare].map((id) => ({ id, accountId: '111111111111' })));
+
+    expect(Object.fromEntries(flags)).toEqual({
+      [key]: { metadata: { flagged_by: 'cli' }, desired: { clean: true } },
+      [user]: { metadata: { protected: true } },
+      [bare]: {},
+    });
+    expect(proxy.stats().byOperation['dynamodb:BatchGetItem']).toBe(1);
+  });
+
   it('writes many updates in batches of 25', async () => {
     const store = await freshStore();
     await store.replaceAccount(accountSnapshot('111111111111', 60));

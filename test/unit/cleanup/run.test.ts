@@ -241,6 +241,45 @@ describe('runCleanup', () => {
     expect(iam.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
   });
 
+  it('re-reads the stored flags just before each write: a protect or unclean issued during the run holds', async () => {
+    const inventory = world(3);
+    const { deps, audit, store } = depsFor(inventory);
+    // While the run verifies each key, someone at the CLI changes the stored flags (not the run's loaded copy).
+    const changes: Record<string, () => Promise<void>> = {
+      AKIAFLAG0000: () => store.updateNodes([{ id: 'AKIAFLAG0000', accountId: HOME, desired: { clean: false } }]),
+      AKIAFLAG0001: () => store.updateNodes([{ id: 'AKIAFLAG0001', accountId: HOME, metadata: { protected: true } }]),
+    };
+    iam.on(GetAccessKeyLastUsedCommand).callsFake(async ({ AccessKeyId }) => {
+      await changes[AccessKeyId]?.();
+      return { UserName: 'nancy' };
+    });
+
+    const summary = await runCleanup(deps, enabled({ max_cleanup_percent: 100 }), REF);
+
+    expect(summary).toMatchObject({ deleted: 1, skipped: 2 });
+    expect(iam.commandCalls(DeleteAccessKeyCommand).map((call) => call.args[0].input.AccessKeyId)).toEqual(['AKIAFLAG0002']);
+    expect(Object.fromEntries((await audit.query({})).map((entry) => [entry.access_key_id, entry.reason]))).toEqual({
+      AKIAFLAG0000: 'unflagged while this run went on: desired.clean is no longer set',
+      AKIAFLAG0001: 'protected while this run went on: the key is protected (metadata.protected)',
+      AKIAFLAG0002: 'flagged by clean_outdated_access_keys: unused for 90 days',
+    });
+  });
+
+  it('re-reads the user too: a user protected during the run keeps its keys', async () => {
+    const inventory = world(1);
+    const { deps, store } = depsFor(inventory);
+    const user = inventory.graph.ancestor('AKIAFLAG0000', 'aws_iam_user')!;
+    iam.on(GetAccessKeyLastUsedCommand).callsFake(async () => {
+      await store.updateNodes([{ id: user.id, accountId: HOME, metadata: { protected: true } }]);
+      return { UserName: 'nancy' };
+    });
+
+    const summary = await runCleanup(deps, enabled(), REF);
+
+    expect(summary).toMatchObject({ deleted: 0, skipped: 1 });
+    expect(iam.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+  });
+
   it('counts NoSuchEntity on delete as done', async () => {
     const { deps, audit } = depsFor(world(1));
     iam.on(DeleteAccessKeyCommand).rejects(noSuchEntity('access key'));
