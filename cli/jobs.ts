@@ -116,7 +116,12 @@ export const register: RegisterVerb = (program, context) => {
       const planFunction = runtime.names.planFunction;
       const result = planFunction
         ? await (await import('./deployed')).runJobDeployed(runtime, planFunction, id)
-        : await withAws(() => runJobById({ jobs: admin.store, inventory, clock: admin.clock }, id), 'running the job');
+        : await withAws(async () => {
+            const { DynamoLease } = await import('../src/workflow/lease');
+            const { hostname } = await import('node:os');
+            const lease = { lease: new DynamoLease(runtime.aws, runtime.names.runsTable), where: `${hostname()}:${process.pid}`, waitMs: 10_000 };
+            return runJobById({ jobs: admin.store, inventory, clock: admin.clock }, id, 'manual', lease);
+          }, 'running the job');
       if (isJson(command)) printJson(context, result);
       else if (result.error !== undefined) context.err(`Job ${id} failed after ${seconds(result.duration_ms)}: ${result.error}`);
       else context.out(`Job ${id}: matched ${result.matched}, flagged ${result.flagged} in ${seconds(result.duration_ms)}.`);

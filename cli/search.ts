@@ -19,6 +19,7 @@ interface SearchFlags {
   now?: string;
   snapshot?: string;
   explain?: boolean;
+  leaseWait: string;
 }
 
 /**
@@ -34,6 +35,7 @@ export const register: RegisterVerb = (program, context) => {
     .option('--now <iso>', 'the instant ages are measured from (default: the current time)')
     .option('--snapshot <file>', 'search this snapshot file (cloudsweep export) instead of the stored inventory; read-only')
     .option('--explain', 'print the query as read (canonical form), and per part the kinds and nodes it scanned and matched; commands are not run, nothing is written')
+    .option('--lease-wait <duration>', 'clean, unprotect: while a workflow run holds the lease, wait this long for it before refusing', '10s')
     .addHelpText('after', EXAMPLES)
     .action(async (words: string[], flags: SearchFlags, command: Command) => {
       const output = globalOptions(command).output as string;
@@ -54,7 +56,7 @@ export const register: RegisterVerb = (program, context) => {
         const { graph } = await readSnapshotFile(flags.snapshot);
         result = explain ? { output: explainSearch(query, { graph, now }) } : executeSearch(query, { graph, now });
       } else {
-        result = await searchStoredInventory(command, context, query, now, explain);
+        result = await searchStoredInventory(command, context, query, now, { explain, leaseWait: await leaseWaitMs(flags.leaseWait) });
       }
       if (output === 'csv' && result.output.type !== 'list') {
         throw new ValidationError('--output csv applies to list results only; use --output text or json');
@@ -64,8 +66,12 @@ export const register: RegisterVerb = (program, context) => {
     });
 };
 
-/** Loads every account's inventory from DynamoDB, runs the search and writes its changes back (explained: writes nothing). */
-async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, explain: boolean) {
+/**
+ * Loads every account's inventory from DynamoDB, runs the search and writes its changes back
+ * (explained: writes nothing). `clean` and `unprotect` do so holding the workflow lease: never in
+ * the middle of a run.
+ */
+async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; leaseWait: number }) {
   const { resolveRuntime, explainAwsError } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
   const { executeSearch, explainSearch } = await import('../src/query/execute');
@@ -77,17 +83,36 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     (error as { name?: string }).name === 'ResourceNotFoundException'
       ? new RuntimeError(`${doing}: table ${table} does not exist; deploy the stack (cdk deploy) or run cloudsweep init`)
       : explainAwsError(error, doing);
-  const loaded = await store.loadGraph().catch((error: unknown) => {
-    throw storeError(error, 'loading the inventory');
-  });
-  if (explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
-  const result = executeSearch(query, { graph: loaded.graph, now });
-  if (result.updates.length > 0) {
-    await store.updateNodes(result.updates).catch((error: unknown) => {
-      throw storeError(error, 'writing the changes to the inventory');
+  const search = async () => {
+    const loaded = await store.loadGraph().catch((error: unknown) => {
+      throw storeError(error, 'loading the inventory');
     });
-  }
-  return result;
+    if (options.explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
+    const result = executeSearch(query, { graph: loaded.graph, now });
+    if (result.updates.length > 0) {
+      await store.updateNodes(result.updates).catch((error: unknown) => {
+        throw storeError(error, 'writing the changes to the inventory');
+      });
+    }
+    return result;
+  };
+  const { needsLease } = await import('../src/query/ast');
+  if (options.explain || !needsLease(query)) return search();
+  const { DynamoLease, underLease } = await import('../src/workflow/lease');
+  const { hostname } = await import('node:os');
+  const lease = new DynamoLease(runtime.aws, runtime.names.runsTable);
+  return underLease({ lease, what: 'search', where: `${hostname()}:${process.pid}`, waitMs: options.leaseWait }, search).catch((error: unknown) => {
+    // LeaseBusyError (a run holds it) is a RuntimeError and says so itself.
+    if (error instanceof RuntimeError) throw error;
+    throw explainAwsError(error, `taking the workflow lease (table ${runtime.names.runsTable})`);
+  });
+}
+
+async function leaseWaitMs(text: string): Promise<number> {
+  const { parseDuration } = await import('../src/query/durations');
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(text)}: give a duration such as 10s or 2m`);
+  return ms;
 }
 
 async function instant(text: string | undefined): Promise<Date> {

@@ -29,7 +29,8 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
       case 'run_jobs':
         return runJobsForEvent({ jobs, inventory, clock }, request.event, request);
       case 'run_job':
-        return runJobById({ jobs, inventory, clock }, request.job_id, 'schedule');
+        // Outside a workflow run: a flagging job waits a minute for a run's lease, then is refused and recorded so.
+        return runJobById({ jobs, inventory, clock }, request.job_id, 'schedule', { lease, where: `lambda:plan`, waitMs: 60_000 });
       case 'plan': {
         const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock }, safety }, await loadFixWorkerConfig(config));
         addRunMetrics(runtime.metrics, runtime.publishedMetrics, planMetrics(plan));

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import { CommandName, MUTATING_COMMANDS, Query } from '../query/ast';
+import { CommandName, MUTATING_COMMANDS, needsLease, Query } from '../query/ast';
 import { parse } from '../query/parser';
 
 /**
@@ -35,4 +35,9 @@ export function checkJobCommand(command: string): string {
     );
   }
   return text;
+}
+
+/** Whether a (checked) job command changes what cleanup may delete, so it must not run during a workflow run. */
+export function jobNeedsLease(command: string): boolean {
+  return needsLease(parse(command));
 }

@@ -3,7 +3,8 @@ import type { InventoryStore, NodeUpdate } from '../inventory/store';
 import { Deadline, executeSearch, SearchTimeoutError } from '../query';
 import type { WorkflowEvent } from '../workflow/declaration';
 import type { JobRunResult, JobsSummary, RunRef } from '../workflow/contracts';
-import { checkJobCommand } from './command';
+import { ChangeUnderLease, LeaseBusyError, underLease } from '../workflow/lease';
+import { checkJobCommand, jobNeedsLease } from './command';
 import { Job, JobRunRecord, timeoutMs } from './job';
 import { getJob } from './manage';
 import type { JobStore } from './store';
@@ -33,16 +34,27 @@ export async function runJobsForEvent(deps: JobRunDeps, event: WorkflowEvent, re
   return { event, jobs: results };
 }
 
-/** `jobs run ID` and the Scheduler's `{action: 'run_job'}`: runs one job now, active or not. */
-export async function runJobById(deps: JobRunDeps, jobId: string, trigger: 'manual' | 'schedule' = 'manual'): Promise<JobRunResult> {
+/**
+ * `jobs run ID` and the Scheduler's `{action: 'run_job'}`: runs one job now, active or not. Outside
+ * a workflow run, a job that flags (`clean`) takes the workflow lease, waiting as `lease` says; a
+ * run that keeps it longer gets the job refused and recorded so. (Jobs of an event run inside their
+ * workflow's lease.)
+ */
+export async function runJobById(
+  deps: JobRunDeps,
+  jobId: string,
+  trigger: 'manual' | 'schedule' = 'manual',
+  lease?: Omit<ChangeUnderLease, 'what'>,
+): Promise<JobRunResult> {
   const job = await getJob(deps.jobs, jobId);
-  return runJob(deps, job, { trigger, inventory: new SharedInventory(deps.inventory) });
+  return runJob(deps, job, { trigger, inventory: new SharedInventory(deps.inventory), ...(lease ? { lease } : {}) });
 }
 
 interface RunOptions {
   trigger: string;
   runId?: string;
   inventory: SharedInventory;
+  lease?: Omit<ChangeUnderLease, 'what'>;
 }
 
 async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<JobRunResult> {
@@ -53,9 +65,12 @@ async function runJob(deps: JobRunDeps, job: Job, options: RunOptions): Promise<
   try {
     // The stored command is checked again: the table may hold what `jobs add` would have refused.
     const command = refusedUnlessValid(job);
-    outcome = await searchAndFlag({ ...job, command }, options.inventory, started, startedMs + timeoutMs(job), elapsed);
+    // The timeout counts from when the search may start: waiting for the lease is not the job's time.
+    const search = () => searchAndFlag({ ...job, command }, options.inventory, started, elapsed() + timeoutMs(job), elapsed);
+    outcome = options.lease && jobNeedsLease(command) ? await underLease({ ...options.lease, what: `job:${job.id}` }, search) : await search();
   } catch (error) {
-    outcome = { matched: 0, flagged: 0, error: (error as Error).message ?? String(error) };
+    const message = (error as Error).message ?? String(error);
+    outcome = { matched: 0, flagged: 0, error: error instanceof LeaseBusyError ? `refused: ${message}` : message };
   }
   const result: JobRunResult = { job_id: job.id, ...outcome, duration_ms: elapsed() - startedMs };
   const record: JobRunRecord = {

@@ -200,6 +200,17 @@ export const PRINTING_COMMANDS: readonly CommandName[] = ['count', 'list', 'dump
 /** Commands that change the inventory: refused on a snapshot, written through the store otherwise. */
 export const MUTATING_COMMANDS: readonly CommandName[] = ['clean', 'protect', 'unprotect'];
 
+/**
+ * Changing commands that can lead to a deletion (a new flag, a lifted protection): they must not
+ * interleave with a workflow run, so they take its lease. `protect` only keeps keys, and cleanup
+ * re-reads the flags before each write, so it never waits: typed during a run, it holds at once.
+ */
+export const LEASED_COMMANDS: readonly CommandName[] = ['clean', 'unprotect'];
+
+export function needsLease(query: Query): boolean {
+  return query.commands.some((command) => LEASED_COMMANDS.includes(command.name));
+}
+
 export function isMutating(query: Query): boolean {
   return query.commands.some((command) => MUTATING_COMMANDS.includes(command.name));
 }

@@ -188,6 +188,34 @@ export async function holdLease(lease: Lease, holder: LeaseHolder, timing: Lease
   };
 }
 
+/** Who does a change outside a workflow run (a search's `clean`, a job run by id), and how long it waits for the lease. */
+export interface ChangeUnderLease {
+  lease: Lease;
+  /** `search`, `job:<id>`: what the lease record names as the holder's workflow. */
+  what: string;
+  /** `host:pid`, `lambda:plan`: where to find it. */
+  where: string;
+  waitMs: number;
+  clock?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Runs `work` holding the workflow lease, so it cannot interleave with a run (one that is flagging
+ * or cleaning up). Waits up to `waitMs` for a run that holds it, then refuses with LeaseBusyError
+ * naming the run. The holder id is fresh, so it never takes over a run's lease.
+ */
+export async function underLease<T>(change: ChangeUnderLease, work: () => Promise<T>): Promise<T> {
+  const now = (change.clock ?? (() => new Date()))();
+  const holder = { holder: `${change.what}-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, workflow: change.what, where: change.where, acquired_at: now.toISOString() };
+  const handle = await holdLease(change.lease, holder, { ...DEFAULT_LEASE_TIMING, waitMs: change.waitMs, ...(change.sleep ? { sleep: change.sleep } : {}) });
+  try {
+    return await work();
+  } finally {
+    await handle.release();
+  }
+}
+
 /**
  * Takes the lease once, for a run that cannot renew it (a Step Functions execution): `ttlSeconds`
  * covers the whole run, and the run releases it at its end. Taking it again for the same run

@@ -5,6 +5,7 @@ import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
+import { DynamoLease } from '../../src/workflow/lease';
 import { CliResult, emulatorClients, emulatorEnv, runCli } from '../support/aws';
 
 const HOME = '123456789012';
@@ -72,6 +73,29 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
     expect((await cli('search', 'is(user) and name = ci | unprotect')).code).toBe(0);
     const again = (await stored()).graph.node(ciUser?.id ?? '');
     expect(again?.metadata.protected).not.toBe(true);
+  });
+
+  it('refuses clean and unprotect while a workflow run holds the lease, naming it; protect goes through at once', async () => {
+    const lease = new DynamoLease(aws, DEFAULT_RESOURCE_NAMES.runsTable);
+    const run = { holder: 'run-cleaning', workflow: 'cleanup', where: 'step-functions:run-cleaning', acquired_at: new Date().toISOString() };
+    expect(await lease.tryAcquire(run, 300)).toEqual({ acquired: true });
+    try {
+      const before = JSON.stringify([...(await stored()).graph.nodes()]);
+      const refused = await cli('search', '--lease-wait', '0s', 'is(access_key) | clean');
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('another workflow run holds the lease: run run-cleaning (cleanup');
+      expect((await cli('search', '--lease-wait', '0s', 'is(user) | unprotect')).code).toBe(1);
+      expect(JSON.stringify([...(await stored()).graph.nodes()])).toBe(before);
+
+      expect((await cli('search', 'is(user) and name = jenkins | protect')).code).toBe(0);
+      expect([...(await stored()).graph.nodes()].find((n) => n.reported.name === 'jenkins')?.metadata.protected).toBe(true);
+    } finally {
+      await lease.release('run-cleaning');
+    }
+    // Free again: the search takes the lease for its write and gives it back.
+    expect((await cli('search', 'is(user) and name = jenkins | unprotect')).code).toBe(0);
+    expect(await lease.tryAcquire(run, 1)).toEqual({ acquired: true });
+    await lease.release('run-cleaning');
   });
 
   it('refuses a malformed query with exit 2 and changes nothing', async () => {

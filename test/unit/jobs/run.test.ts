@@ -3,6 +3,7 @@ import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { addJob } from '../../../src/jobs/manage';
 import { runJobById, runJobsForEvent } from '../../../src/jobs/run';
 import { MemoryJobStore } from '../../../src/jobs/store';
+import { MemoryLease } from '../../../src/workflow/lease';
 import { NOW, smallInventory } from './fixture';
 
 const REF = { workflow: 'collect_and_cleanup' as const, run_id: 'run-1' };
@@ -62,6 +63,42 @@ describe('running the jobs of an event', () => {
     expect(summary.jobs[1]).toMatchObject({ job_id: 'works', flagged: 3 });
     expect(graph.node('AKIAJENKINSOLD')?.metadata.protected).toBe(true);
     expect((await jobs.get('lift'))?.last_run?.error).toMatch(/^refused: .*unprotect/);
+  });
+
+  describe('run by id, outside a workflow run', () => {
+    const runHolding = (lease: MemoryLease) =>
+      lease.tryAcquire({ holder: 'run-42', workflow: 'cleanup', where: 'step-functions:run-42', acquired_at: NOW.toISOString() }, 600);
+
+    it('refuses a flagging job while a workflow run holds the lease, records why, and flags nothing', async () => {
+      const { graph, deps, admin, jobs } = await setup();
+      await addJob(admin, { id: 'flagger', event: 'post_collect', command: 'search is(access_key) | clean' });
+      const lease = new MemoryLease(() => NOW);
+      await runHolding(lease);
+
+      const result = await runJobById(deps, 'flagger', 'schedule', { lease, where: 'test', waitMs: 0 });
+
+      expect(result).toMatchObject({ flagged: 0, error: expect.stringMatching(/^refused: another workflow run holds the lease: run run-42 \(cleanup/) });
+      expect([...graph.nodes()].filter((node) => node.desired.clean === true)).toEqual([]);
+      expect((await jobs.get('flagger'))?.last_run?.error).toMatch(/^refused: /);
+    });
+
+    it('runs a flagging job holding the lease when it is free, and gives it back', async () => {
+      const { deps, admin } = await setup();
+      await addJob(admin, { id: 'flagger', event: 'post_collect', command: 'search is(access_key) | clean' });
+      const lease = new MemoryLease(() => NOW);
+
+      expect(await runJobById(deps, 'flagger', 'schedule', { lease, where: 'test', waitMs: 0 })).toMatchObject({ flagged: 3 });
+      expect(await runHolding(lease)).toEqual({ acquired: true });
+    });
+
+    it('lets a job that only reads or protects run while a workflow run holds the lease', async () => {
+      const { deps, admin } = await setup();
+      await addJob(admin, { id: 'keeper', event: 'post_collect', command: 'search name = jenkins | protect' });
+      const lease = new MemoryLease(() => NOW);
+      await runHolding(lease);
+
+      expect((await runJobById(deps, 'keeper', 'manual', { lease, where: 'test', waitMs: 0 })).error).toBeUndefined();
+    });
   });
 
   it('refuses a stored job whose command is not a search pipeline at all', async () => {
