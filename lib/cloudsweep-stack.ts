@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DETAILED_METRICS_ENV } from '../lambdas/shared/metric-names';
+import { AUDIT_INTENT_PARTITION } from '../src/cleanup/dynamo-audit-store';
 import { SAFETY_ENV } from '../src/cleanup/safety-settings';
 import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
 import { CloudSweepFunction } from './constructs/cloudsweep-function';
@@ -13,7 +14,7 @@ import { Schedules } from './constructs/schedules';
 import { Tables } from './constructs/tables';
 import { WorkflowStateMachine } from './constructs/workflow-state-machine';
 import { suppressCentralFindings } from './nag-suppressions';
-import { iamReadActions, IAM_WRITE_ACTIONS, protectedUsersKeepTheirKeys } from './member-stack';
+import { CLEANUP_IAM_READ_ACTIONS, iamReadActions, IAM_WRITE_ACTIONS, protectedUsersKeepTheirKeys } from './member-stack';
 import { CloudSweepSettings, FUNCTION_ROLE_NAMES } from './settings';
 
 export interface CloudSweepStackProps extends StackProps {
@@ -80,6 +81,8 @@ export class CloudSweepStack extends Stack {
         description: 'cloudsweep cleanup: verifies and deletes or deactivates flagged access keys',
         roleName: FUNCTION_ROLE_NAMES.cleanup,
         timeout: Duration.minutes(15),
+        // One cleanup at a time, whatever starts it: two would race on the same keys.
+        reservedConcurrentExecutions: 1,
       }),
     };
     this.grantPermissions(settings);
@@ -130,7 +133,7 @@ export class CloudSweepStack extends Stack {
   /** Each function gets what its part of the workflow touches, nothing more. */
   private grantPermissions(settings: CloudSweepSettings): void {
     const { collect, plan, cleanup } = this.functions;
-    const { inventory, config, jobs, audit, runs } = this.tables;
+    const { inventory, config, jobs, runs } = this.tables;
 
     inventory.grantReadWriteData(collect.role);
     config.grantReadData(collect.role);
@@ -142,7 +145,7 @@ export class CloudSweepStack extends Stack {
       collect.role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'ListOrganizationAccounts',
-          actions: ['organizations:ListAccounts', 'organizations:DescribeOrganization', 'organizations:DescribeAccount'],
+          actions: ['organizations:ListAccounts'],
           resources: ['*'],
         }),
       );
@@ -156,23 +159,45 @@ export class CloudSweepStack extends Stack {
 
     inventory.grantReadWriteData(cleanup.role);
     config.grantReadData(cleanup.role);
-    audit.grantReadWriteData(cleanup.role);
+    this.grantAuditWrites(cleanup.role);
     this.eventBus.grantPutEventsTo(cleanup.role);
-    cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadIam', actions: iamReadActions(), resources: ['*'] }));
     const users = this.formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*' });
+    // Its own short list, not collect's: no account-wide reads (authorization details, credential report).
+    cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'VerifyKeys', actions: CLEANUP_IAM_READ_ACTIONS, resources: [users] }));
     cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'CleanUpAccessKeys', actions: IAM_WRITE_ACTIONS, resources: [users] }));
     cleanup.role.addToPolicy(protectedUsersKeepTheirKeys(settings.safety.protectTag, users));
     cleanup.role.addToPolicy(this.enterMemberAccounts(settings));
   }
 
-  /** AssumeRole into the member role: of the listed accounts only, or of any account in organization mode. */
+  /**
+   * AssumeRole into the member role: of the listed accounts only, or in organization mode of any
+   * account of the functions' own organization (`aws:ResourceOrgID` must equal the caller's org).
+   */
   private enterMemberAccounts(settings: CloudSweepSettings): iam.PolicyStatement {
     const accounts = settings.organization || settings.accounts.length === 0 ? ['*'] : settings.accounts;
     return new iam.PolicyStatement({
       sid: 'EnterMemberAccounts',
       actions: ['sts:AssumeRole'],
       resources: accounts.map((account) => `arn:${this.partition}:iam::${account}:role/${settings.memberRoleName}`),
+      ...(settings.organization ? { conditions: { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } } } : {}),
     });
+  }
+
+  /**
+   * Cleanup writes audit entries and intents; it may delete only intents (the `intent` partition,
+   * dynamodb:LeadingKeys), so it can never remove a past decision from the audit log.
+   */
+  private grantAuditWrites(role: iam.IRole): void {
+    const audit = this.tables.audit;
+    audit.grant(role, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeleteOnlyAuditIntents',
+        actions: ['dynamodb:DeleteItem'],
+        resources: [audit.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [AUDIT_INTENT_PARTITION] } },
+      }),
+    );
   }
 
   private outputs(values: Record<ResourceRole, string>): void {

@@ -15,14 +15,14 @@ export function iamReadActions(): string[] {
     'iam:GenerateCredentialReport',
     'iam:GetCredentialReport',
     'iam:GetAccountAuthorizationDetails',
-    'iam:ListUsers',
-    'iam:GetUser',
     'iam:ListUserTags',
     'iam:ListAccessKeys',
     'iam:GetAccessKeyLastUsed',
-    'iam:ListAccountAliases',
   ];
 }
+
+/** What cleanup reads just before acting (verification and settling intents): users' keys, their last use, users' tags. */
+export const CLEANUP_IAM_READ_ACTIONS = ['iam:GetAccessKeyLastUsed', 'iam:ListAccessKeys', 'iam:ListUserTags'];
 
 /** What only cleanup may do. */
 export const IAM_WRITE_ACTIONS = ['iam:UpdateAccessKey', 'iam:DeleteAccessKey'];

@@ -17,14 +17,13 @@ export function suppressCentralFindings(stack: CloudSweepStack): void {
     acknowledge(fn.function, 'AwsSolutions-L1', 'The SPEC pins Node.js 22 (an LTS runtime) for all three functions; moving runtimes is a deliberate change.');
   }
   const { collect, cleanup } = stack.functions;
+  acknowledge(
+    defaultPolicy(collect.role),
+    'AwsSolutions-IAM5[Resource::*]',
+    'iam:GenerateCredentialReport, GetCredentialReport and GetAccountAuthorizationDetails only accept Resource "*"; the statement holds read actions only, plus organizations:ListAccounts (no resource type) in organization mode.',
+  );
   for (const fn of [collect, cleanup]) {
     const policy = defaultPolicy(fn.role);
-    acknowledge(
-      policy,
-      'AwsSolutions-IAM5[Resource::*]',
-      'iam:GenerateCredentialReport, GetCredentialReport, GetAccountAuthorizationDetails and ListUsers only accept Resource "*"; the statement holds read actions only' +
-        (fn === collect ? ', plus Organizations reads (ListAccounts has no resource type) in organization mode.' : '.'),
-    );
     const memberRoleFinding = memberRoleWildcard(stack);
     if (memberRoleFinding) {
       acknowledge(policy, memberRoleFinding, 'Member accounts are listed at run time (fix.worker collector.accounts or the organization), so the role is named in every account; the member role itself trusts only these function roles.');
@@ -36,6 +35,11 @@ export function suppressCentralFindings(stack: CloudSweepStack): void {
     'Cleanup deletes or deactivates the access keys of whichever users the plan flagged; keys are not a resource type of their own.',
   );
 
+  acknowledge(
+    stack.workflow.stateMachine,
+    'AwsSolutions-SF1',
+    'The state machine logs errors only, without execution data (issue 15): its states carry account ids and run summaries, which the functions already log; the run record and the audit table keep the rest.',
+  );
   const machineRole = stack.workflow.stateMachine.role;
   const machinePolicy = defaultPolicy(machineRole);
   acknowledge(machinePolicy, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing and CloudWatch Logs delivery actions of Step Functions only accept Resource "*".');
@@ -47,7 +51,7 @@ export function suppressCentralFindings(stack: CloudSweepStack): void {
 
 export function suppressMemberFindings(stack: CloudSweepMemberStack): void {
   const policy = defaultPolicy(stack.role);
-  acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'The credential report, GetAccountAuthorizationDetails and ListUsers only accept Resource "*"; the statement holds read actions only.');
+  acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'The credential report and GetAccountAuthorizationDetails only accept Resource "*"; the statement holds read actions only.');
   acknowledge(policy, IAM_USERS, 'Cleanup removes keys of whichever users the plan flagged; only sessions of the central cleanup function (aws:userid condition) may.');
 }
 

@@ -20,6 +20,8 @@ export interface CloudSweepFunctionProps {
   roleName: string;
   timeout: Duration;
   memorySize?: number;
+  /** Caps concurrent invocations (cleanup: 1). */
+  reservedConcurrentExecutions?: number;
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
 }
@@ -57,6 +59,7 @@ export class CloudSweepFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,

@@ -21,15 +21,17 @@ export class Tables extends Construct {
   constructor(scope: Construct, id: string, props: TablesProps) {
     super(scope, id);
     this.inventory = this.table('Inventory', props.removalPolicy);
-    this.config = this.table('Config', RemovalPolicy.RETAIN);
-    this.jobs = this.table('Jobs', RemovalPolicy.RETAIN);
-    this.audit = this.table('Audit', RemovalPolicy.RETAIN);
+    // Retained with the stack and protected from deletion: what cloudsweep did and may do is never lost by accident.
+    this.config = this.table('Config', RemovalPolicy.RETAIN, undefined, true);
+    this.jobs = this.table('Jobs', RemovalPolicy.RETAIN, undefined, true);
+    this.audit = this.table('Audit', RemovalPolicy.RETAIN, undefined, true);
     // A collect's batches and per-account results expire there after 30 days (`expires_at`).
     this.runs = this.table('Runs', props.removalPolicy, 'expires_at');
   }
 
-  private table(id: string, removalPolicy: RemovalPolicy, timeToLiveAttribute?: string): dynamodb.Table {
+  private table(id: string, removalPolicy: RemovalPolicy, timeToLiveAttribute?: string, deletionProtection = false): dynamodb.Table {
     return new dynamodb.Table(this, id, {
+      ...(deletionProtection ? { deletionProtection } : {}),
       ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },

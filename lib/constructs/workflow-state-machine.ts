@@ -119,7 +119,8 @@ export class WorkflowStateMachine extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(choose),
       timeout: props.timeout,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Errors only, without execution data: states carry account ids and run summaries, not worth keeping twice.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
     this.endedExecutions = this.releaseLeaseOfEndedExecutions();
   }

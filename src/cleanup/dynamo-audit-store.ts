@@ -173,7 +173,9 @@ export class DynamoAuditStore implements AuditStore {
   }
 }
 
-const INTENT_PK = 'intent';
+/** The partition of intents: the only audit items cleanup's role may delete (lib/cloudsweep-stack.ts). */
+export const AUDIT_INTENT_PARTITION = 'intent';
+const INTENT_PK = AUDIT_INTENT_PARTITION;
 /** Beyond this many days a `--since` query scans instead of walking the day index. */
 const MAX_INDEXED_DAYS = 92;
 

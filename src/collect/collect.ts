@@ -1,4 +1,4 @@
-import { clientsForAccount, MEMBER_SESSIONS } from '../aws/accounts';
+import { clientsForAccount, homeAccountId, MEMBER_SESSIONS, memberRoleArn } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
 import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/contracts';
@@ -207,7 +207,8 @@ export async function collectBatch(
   runId: string,
   batch: number,
 ): Promise<BatchCollectResult> {
-  const accounts = await deps.runs.batch(runId, batch);
+  const home = await homeAccountId(deps.aws);
+  const accounts = (await deps.runs.batch(runId, batch)).map((account) => trustedAccount(account, home, config.member_role));
   const stored: Array<Promise<void>> = [];
   const results = await collectAccounts(deps, accounts, config.pool_size, runId, {}, (event) => {
     if (event.type !== 'account_finished') return;
@@ -216,6 +217,17 @@ export async function collectBatch(
   });
   await Promise.all(stored);
   return { batch, accounts: results.length, failed: results.filter((r) => r.error !== undefined).length };
+}
+
+/**
+ * The account as collect enters it: the role ARN is derived from the account id and the config,
+ * never taken from what the runs table (or an event) says, so a row written there cannot send
+ * collect into another role or read the home account under a member's name.
+ */
+export function trustedAccount(account: AccountRef, homeAccount: string, memberRole: string): AccountRef {
+  if (!/^\d{12}$/.test(account.id)) throw new Error(`collect batch names account ${JSON.stringify(account.id)}, not a 12-digit account id`);
+  const { role_arn: _stored, ...rest } = account;
+  return account.id === homeAccount ? rest : { ...rest, role_arn: memberRoleArn(account.id, memberRole) };
 }
 
 /**

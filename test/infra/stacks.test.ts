@@ -107,6 +107,58 @@ describe('the central stack', () => {
     central.hasResourceProperties('AWS::IAM::Role', { RoleName: FUNCTION_ROLE_NAMES.cleanup });
   });
 
+  describe('least privilege (issue 15)', () => {
+    type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+    const statementsOf = (template: Template, role: Parameters<typeof logicalId>[0]): Statement[] =>
+      (JSON.parse(policyOf(template, logicalId(role))) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const actionsOf = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
+
+    it('gives cleanup its own IAM read list, on users only, and none of collect\'s account-wide reads', () => {
+      const statements = statementsOf(central, defaults.central.functions.cleanup.role);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Sid: 'VerifyKeys', Action: ['iam:GetAccessKeyLastUsed', 'iam:ListAccessKeys', 'iam:ListUserTags'], Resource: expect.objectContaining({ 'Fn::Join': expect.anything() }) }),
+      );
+      expect(actionsOf(statements)).not.toEqual(expect.arrayContaining(['iam:GetAccountAuthorizationDetails']));
+      expect(actionsOf(statements).filter((a) => /Credential/.test(a))).toEqual([]);
+    });
+
+    it('grants no unused action: ListUsers, GetUser, ListAccountAliases, DescribeAccount, DescribeOrganization', () => {
+      const organization = synthApp({ organization: true });
+      const everything = [organization.centralTemplate, organization.memberTemplate].map((t) => JSON.stringify(t.toJSON())).join('');
+      for (const action of ['iam:ListUsers', 'iam:GetUser"', 'iam:ListAccountAliases', 'organizations:DescribeAccount', 'organizations:DescribeOrganization']) {
+        expect(everything).not.toContain(action);
+      }
+    });
+
+    it('lets the functions enter member roles of their own organization only, in organization mode', () => {
+      const organization = synthApp({ organization: true });
+      for (const fn of [organization.central.functions.collect, organization.central.functions.cleanup]) {
+        expect(statementsOf(organization.centralTemplate, fn.role)).toContainEqual(
+          expect.objectContaining({ Sid: 'EnterMemberAccounts', Condition: { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } } }),
+        );
+      }
+    });
+
+    it('lets cleanup delete only intents from the audit table, and runs one cleanup at a time', () => {
+      const statements = statementsOf(central, defaults.central.functions.cleanup.role);
+      const deletes = statements.filter((s) => actionsOf([s]).some((a) => a === 'dynamodb:DeleteItem' || a === 'dynamodb:*' || a === 'dynamodb:BatchWriteItem'));
+      const onAudit = deletes.filter((s) => JSON.stringify(s.Resource).includes(logicalId(defaults.central.tables.audit)));
+      expect(onAudit).toEqual([
+        expect.objectContaining({ Sid: 'DeleteOnlyAuditIntents', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['intent'] } } }),
+      ]);
+      const fn = central.toJSON().Resources[logicalId(defaults.central.functions.cleanup.function)] as { Properties: { ReservedConcurrentExecutions?: number } };
+      expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    });
+
+    it('protects the audit, config and jobs tables from deletion', () => {
+      const { tables } = defaults.central;
+      const protection = (table: Parameters<typeof logicalId>[0]) =>
+        (central.toJSON().Resources[logicalId(table)] as { Properties: { DeletionProtectionEnabled?: boolean } }).Properties.DeletionProtectionEnabled;
+      expect([tables.audit, tables.config, tables.jobs].map(protection)).toEqual([true, true, true]);
+      expect(protection(tables.inventory)).toBeUndefined();
+    });
+  });
+
   it('grants Organizations reads and member roles of listed accounts only when told to', () => {
     const { collect } = defaults.central.functions;
     expect(policyOf(central, logicalId(collect.role))).not.toContain('organizations:ListAccounts');
@@ -125,7 +177,7 @@ describe('the central stack', () => {
     const definition = new Capture();
     central.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       DefinitionString: definition,
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.objectLike({})] },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: [Match.objectLike({})] },
       TracingConfiguration: { Enabled: true },
     });
     // The definition is an Fn::Join around references; its literal parts read as JSON once joined with placeholders.
