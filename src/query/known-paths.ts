@@ -1,5 +1,5 @@
 import { DESIRED_FIELDS, FieldType, FieldTypes, Kind, KINDS, METADATA_FIELDS, REPORTED_FIELDS } from '../inventory/model';
-import type { Path, Query, Term } from './ast';
+import type { Command, Path, Query, Term, WithClause } from './ast';
 import { concreteKinds, kindsOf } from './evaluate';
 import { SYNTHETIC_PROPERTIES } from './paths';
 
@@ -29,14 +29,53 @@ export function findUnknownPath(query: Query): UnknownPath | undefined {
   for (const part of query.parts) {
     scope = narrow(ALL_KINDS, kindsOf(part.term));
     checkTerm(part.term, scope, check);
+    if (part.with) checkWith(part.with, check);
     for (const key of part.sort ?? []) check(key.path, scope);
   }
-  // Commands read the last part's nodes.
+  // Commands read the last part's nodes, or what a traversal command moved them to.
   for (const command of query.commands) {
-    if (command.name === 'count' && command.path) check(command.path, scope);
-    if (command.name === 'list') for (const column of command.columns) check(column.path, scope);
+    for (const path of commandPaths(command)) check(path, scope);
+    scope = scopeAfter(command, scope);
   }
   return problem;
+}
+
+/** The property paths a command reads from each node it gets. */
+function commandPaths(command: Command): Path[] {
+  switch (command.name) {
+    case 'count':
+      return command.path ? [command.path] : [];
+    case 'list':
+      return command.columns.map((column) => column.path);
+    case 'sort':
+      return command.keys.map((key) => key.path);
+    case 'aggregate':
+      return [...command.groups.map((group) => group.path), ...command.functions.flatMap((fn) => (typeof fn.of === 'number' ? [] : [fn.of]))];
+    default:
+      return [];
+  }
+}
+
+/** `| ancestors account` leaves accounts (and the nodes it started from, with the origin). */
+function scopeAfter(command: Command, scope: ReadonlySet<Kind>): ReadonlySet<Kind> {
+  switch (command.name) {
+    case 'ancestors':
+    case 'descendants':
+    case 'predecessors':
+    case 'successors': {
+      if (command.kind === undefined) return ALL_KINDS;
+      const reached = concreteKinds([command.kind]);
+      return command.withOrigin ? new Set([...reached, ...scope]) : reached;
+    }
+    default:
+      return scope;
+  }
+}
+
+/** A with clause's term is read on the nodes its traversal reaches: their kinds are what its is(...) allows. */
+function checkWith(clause: WithClause, check: (path: Path, scope: ReadonlySet<Kind>) => void): void {
+  if (clause.term) checkTerm(clause.term, narrow(ALL_KINDS, kindsOf(clause.term)), check);
+  if (clause.with) checkWith(clause.with, check);
 }
 
 function checkTerm(term: Term, scope: ReadonlySet<Kind>, check: (path: Path, scope: ReadonlySet<Kind>) => void): void {

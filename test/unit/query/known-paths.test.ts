@@ -56,6 +56,37 @@ describe('unknown property paths', () => {
     expect(() => parse('is(access_key) and /ancestors.user.metadata.protected = true')).not.toThrow();
   });
 
+  it.each([
+    ['is(user) with(any, --> is(access_key) and acces_key_status = Active)', 43, 'unknown property "acces_key_status" on access_key; did you mean access_key_status?'],
+    ['is(account) with(any, --> is(user) with(empty, --> is(access_key) and atim != null))', 71, 'unknown property "atim" on access_key; did you mean atime?'],
+    ['is(user) | aggregate nmae: sum(1)', 22, 'unknown property "nmae" on user; did you mean name?'],
+    ['is(user) | aggregate name: sum(agee) as total', 32, 'unknown property "agee" on user; did you mean age?'],
+    ['aggregate(/ancestors.account.reported.nmae: count(id)): is(access_key)', 39, 'unknown property "nmae" on account; did you mean name?'],
+    ['is(user) | sort nmae desc', 17, 'unknown property "nmae" on user; did you mean name?'],
+    ['is(user) | sort name, /metadata.flaged_at', 33, 'unknown property "flaged_at" in /metadata; did you mean flagged_at or cleaned_at or flagged_by?'],
+    ['is(user) | ancestors account | list arn', 37, 'unknown property "arn" on account; known: age, id, kind, last_access, last_update, name'],
+    ['is(access_key) | predecessors user | sort access_key_status', 43, 'unknown property "access_key_status" on user; known: age, arn, atime, ctime, id, kind, last_access, last_update, mfa_active, name, password_enabled, path, tags'],
+  ])('refuses inside with(), aggregate and pipe commands: %s at column %d', (query, column, problem) => {
+    const error = parseError(query);
+    expect(error.problem).toBe(problem);
+    expect(error.column).toBe(column);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('reads with(), aggregate and pipe commands on the kinds they get', () => {
+    for (const query of [
+      'is(user) with(any, --> is(access_key) and access_key_status = Active)',
+      'is(user) with(count >= 1, --> last_access > 90days)',
+      'is(access_key) | aggregate /ancestors.user.reported.name as owner: count(id), max(last_access)',
+      'is(access_key) | predecessors user | sort password_enabled | list name',
+      'is(access_key) | ancestors --with-origin user | sort access_key_status, mfa_active',
+      'is(access_key) | ancestors | list arn',
+      'is(user) | sort tags.owner, /desired.clean',
+    ]) {
+      expect(() => parse(query)).not.toThrow();
+    }
+  });
+
   it('accepts anything after tags., whole sections, synthetic properties and the account shorthand', () => {
     for (const query of ['tags.anything.at.all = 1', 'has_key(tags, owner)', '/metadata != null', '/reported.tags != null', 'kind = aws_iam_user', 'last_update > 1d', 'account = prod', '/metadata.flagged_by = cli', 'access_key_last_used.region = us-east-1']) {
       expect(() => parse(query)).not.toThrow();
