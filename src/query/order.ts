@@ -16,7 +16,7 @@ export function sortOrdinals(ordinals: number[], keys: readonly SortKey[], conte
   const decorated = ordinals.map((ordinal) => {
     if (deadline) deadline.step();
     const node = nodeAt(context.graph, ordinal);
-    return { ordinal, node, keys: readers.map((read) => read(node, ordinal)), name: nameOf(node) };
+    return { ordinal, node, keys: readers.map((read) => sortable(read(node, ordinal))), name: nameOf(node) };
   });
   decorated.sort((a, b) => {
     for (let i = 0; i < readers.length; i += 1) {
@@ -42,10 +42,37 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * An object or list value (`tags`, `access_key_last_used`, a whole section) as it sorts: its JSON
+ * text with the keys in alphabetical order, so equal objects are equal whatever their key order.
+ */
+class Structured {
+  constructor(readonly text: string) {}
+}
+
+function sortable(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? new Structured(canonicalJson(value)) : value;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => compareText(a, b));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Missing values last; scalars by value (mixed types by type name); objects and lists after scalars, by their JSON. */
 function compareForSort(a: unknown, b: unknown, sign: number): number {
   const aMissing = a === undefined || a === null;
   const bMissing = b === undefined || b === null;
   if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
-  const order = compareValues(a, b) ?? compareText(typeof a + JSON.stringify(a), typeof b + JSON.stringify(b));
+  const aStructured = a instanceof Structured;
+  const bStructured = b instanceof Structured;
+  let order: number;
+  if (aStructured && bStructured) order = compareText(a.text, b.text);
+  else if (aStructured || bStructured) order = aStructured ? 1 : -1;
+  else order = compareValues(a, b) ?? compareText(typeof a + String(a), typeof b + String(b));
   return Math.sign(order) * sign;
 }

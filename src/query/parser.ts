@@ -20,6 +20,12 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const MODIFIERS: readonly string[] = ['any', 'all', 'none'];
 const COUNT_OPERATORS: readonly string[] = ['=', '==', '!=', '>', '>=', '<', '<='];
 const DEFAULT_ROWS = 100;
+/**
+ * Caps that keep every recursive walk of a query (parse, path check, evaluation, print) far from
+ * the stack's limit: a hostile stored job fails with a ParseError instead of a stack overflow.
+ */
+export const MAX_NESTING = 64;
+export const MAX_TERMS = 256;
 const TERM_START = 'a term: is(kind), id(x), all, has_key(path, "key"), a path with an operator (name = x), "text", not or (';
 
 class Parser {
@@ -27,6 +33,8 @@ class Parser {
   private index = 0;
   /** Where each path was written, for errors found once the whole query is read. */
   private readonly pathTokens = new WeakMap<Path, Token>();
+  private depth = 0;
+  private terms = 0;
 
   constructor(private readonly text: string) {
     this.tokens = tokenize(text);
@@ -178,6 +186,10 @@ class Parser {
 
   /** `with(empty|any|count OP N, <traversal> [term] [with(...)])`, as Fix Inventory writes it. */
   private withClause(): WithClause {
+    return this.nested(() => this.withClauseBody());
+  }
+
+  private withClauseBody(): WithClause {
     this.index += 2;
     let count: WithClause['count'];
     if (this.isWord('empty') || this.isWord('any')) {
@@ -255,8 +267,10 @@ class Parser {
 
   private not(): Term {
     if (this.isWord('not') && !this.isOperatorAt(this.index + 1)) {
-      this.index += 1;
-      return { type: 'not', term: this.not() };
+      return this.nested(() => {
+        this.index += 1;
+        return { type: 'not', term: this.not() };
+      });
     }
     return this.primary();
   }
@@ -264,11 +278,15 @@ class Parser {
   private primary(): Term {
     const token = this.peek();
     if (token.type === 'punct' && token.text === '(') {
-      this.index += 1;
-      const term = this.or();
-      this.expectPunct(')', 'expected ) to close the group');
-      return term;
+      return this.nested(() => {
+        this.index += 1;
+        const term = this.or();
+        this.expectPunct(')', 'expected ) to close the group');
+        return term;
+      });
     }
+    this.terms += 1;
+    if (this.terms > MAX_TERMS) this.fail(`the query has more than ${MAX_TERMS} terms; list values instead (name in [a, b], id(x, y)) or split it`);
     if (token.type === 'string') {
       this.index += 1;
       return { type: 'fulltext', text: token.text };
@@ -395,13 +413,15 @@ class Parser {
       return token.text;
     }
     if (token.type === 'punct' && token.text === '[') {
-      this.index += 1;
-      const items: Value[] = [];
-      if (this.acceptPunct(']')) return items;
-      do items.push(this.value());
-      while (this.acceptPunct(','));
-      this.expectPunct(']', 'expected , or ] to close the list');
-      return items;
+      return this.nested(() => {
+        this.index += 1;
+        const items: Value[] = [];
+        if (this.acceptPunct(']')) return items;
+        do items.push(this.value());
+        while (this.acceptPunct(','));
+        this.expectPunct(']', 'expected , or ] to close the list');
+        return items;
+      });
     }
     return this.fail('expected a value: a word, a "string", a number, true, false, null or a [list]');
   }
@@ -534,6 +554,17 @@ class Parser {
     while (!this.atCommandEnd()) this.index += 1;
     const end = this.peek().pos;
     return this.text.slice(first.pos, end).trim();
+  }
+
+  /** One more level of groups, not, lists or with clauses; refused past MAX_NESTING at the token that opens it. */
+  private nested<T>(read: () => T): T {
+    if (this.depth >= MAX_NESTING) this.fail(`the query nests deeper than ${MAX_NESTING} levels (groups, not, lists and with clauses); simplify it`);
+    this.depth += 1;
+    try {
+      return read();
+    } finally {
+      this.depth -= 1;
+    }
   }
 
   // --- token helpers -------------------------------------------------------------------------------

@@ -82,6 +82,13 @@ describe('cloudsweep search --snapshot', () => {
     expect(readFileSync(snapshot, 'utf8')).toBe(before);
   });
 
+  it('refuses a query nested deeper than the cap with exit code 2 and the column, not a stack overflow', async () => {
+    const run = await search(`${'('.repeat(50_000)}all${')'.repeat(50_000)} | count`);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: the query nests deeper than 64 levels \(groups, not, lists and with clauses\); simplify it \(column 65\)\n/);
+    expect(run.stderr).not.toMatch(/RangeError|call stack/);
+  });
+
   it('reports a parse error with a caret, exit code 2 and no stack trace', async () => {
     const run = await search('is(access_key) and last_access > soon | count');
     expect(run.code).toBe(2);

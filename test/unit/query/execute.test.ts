@@ -1,5 +1,5 @@
 import { InventoryGraph } from '../../../src/inventory/graph';
-import { accountNode } from '../../../src/inventory/model';
+import { accountNode, userNode } from '../../../src/inventory/model';
 import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { executeSearch, explainSearch } from '../../../src/query/execute';
 import { render } from '../../../src/query/output';
@@ -127,6 +127,27 @@ describe('sort, limit and the traversal commands', () => {
     expect(rows('id(AKIA0000000000000001) | ancestors --with-origin | list kind')).toEqual([['aws_account'], ['aws_iam_access_key'], ['aws_iam_user']]);
     expect(run('id(100000000001) | descendants access_key | count').result.output).toEqual(run('is(access_key) and account = prod | count').result.output);
     expect(rows('id(AIDANANCY01) | successors --with-origin | list kind')).toEqual([['aws_iam_access_key'], ['aws_iam_user']]);
+  });
+
+  it('sorts by an object-valued property in a defined order: missing last, objects by their JSON with keys sorted, ties by name', () => {
+    const graph = new InventoryGraph();
+    const user = (id: string, tags: Record<string, string> | undefined) => {
+      const node = userNode({ id, name: id, arn: `arn:aws:iam::123456789012:user/${id}`, path: '/', ctime: '2025-01-01T00:00:00Z', atime: null, tags: tags ?? {}, password_enabled: false, mfa_active: false });
+      if (tags === undefined) delete node.reported.tags;
+      graph.addNode(node);
+    };
+    user('d-untagged', undefined);
+    user('c-team-b', { team: 'b' });
+    user('b-owner-then-team', { team: 'a', owner: 'x' });
+    user('a-team-then-owner', { owner: 'x', team: 'a' });
+    user('e-empty', {});
+    const names = (text: string) => {
+      const output = executeSearch(text, { graph, now: new Date('2026-11-24T10:00:00Z') }).output;
+      return output.type === 'list' ? output.rows.map(([name]) => name) : [];
+    };
+    expect(names('is(user) | sort tags | list name')).toEqual(['a-team-then-owner', 'b-owner-then-team', 'c-team-b', 'e-empty', 'd-untagged']);
+    expect(names('is(user) sort tags desc | list name')).toEqual(['e-empty', 'c-team-b', 'a-team-then-owner', 'b-owner-then-team', 'd-untagged']);
+    expect(() => names('all | sort /reported, /metadata, access_key_last_used | list name')).not.toThrow();
   });
 
   it('cleans what a traversal command reached', () => {

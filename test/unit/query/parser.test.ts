@@ -1,7 +1,7 @@
 import { ValidationError } from '../../../src/errors';
 import type { Term } from '../../../src/query/ast';
 import { ParseError } from '../../../src/query/errors';
-import { parse } from '../../../src/query/parser';
+import { MAX_NESTING, MAX_TERMS, parse } from '../../../src/query/parser';
 
 const term = (text: string): Term => (parse(text).parts[0] as { term: Term }).term;
 const name = { type: 'property', section: 'reported', keys: ['name'] } as const;
@@ -308,5 +308,58 @@ describe('numbers', () => {
   it('refuses a number too large to hold, instead of reading it as Infinity', () => {
     expect(() => parse('name != 2.9e+2379')).toThrow(ParseError);
     expect(() => parse('name != 2.9e+2379')).toThrow(/number 2\.9e\+2379 is out of range/);
+  });
+});
+
+describe('nesting and size caps', () => {
+  const nestedGroups = (levels: number) => `${'('.repeat(levels)}name = x${')'.repeat(levels)}`;
+
+  it(`accepts ${MAX_NESTING} levels of groups and refuses one more at the bracket that opens it`, () => {
+    expect(() => parse(nestedGroups(MAX_NESTING))).not.toThrow();
+    const error = parseError(nestedGroups(MAX_NESTING + 1));
+    expect(error.problem).toBe(`the query nests deeper than ${MAX_NESTING} levels (groups, not, lists and with clauses); simplify it`);
+    expect(error.column).toBe(MAX_NESTING + 1);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it.each([
+    ['100,000 groups', nestedGroups(100_000)],
+    ['100,000 nots', `${'not '.repeat(100_000)}all`],
+    ['100,000 nested lists', `name in ${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+    ['10,000 nested with clauses', `is(account) ${'with(any, --> '.repeat(10_000)}${')'.repeat(10_000)}`],
+    ['groups and nots mixed', `${'not ('.repeat(40)}all${')'.repeat(40)}`],
+  ])('refuses %s with a ParseError, not a stack overflow', (_what, query) => {
+    expect(parseError(query).problem).toMatch(/^the query nests deeper than 64 levels/);
+  });
+
+  it(`accepts ${MAX_TERMS} terms and refuses the next one where it starts`, () => {
+    const terms = (n: number) => Array.from({ length: n }, (_, i) => `name = u${i}`).join(' or ');
+    expect(() => parse(terms(MAX_TERMS))).not.toThrow();
+    const query = terms(100_000);
+    const error = parseError(query);
+    expect(error.problem).toBe(`the query has more than ${MAX_TERMS} terms; list values instead (name in [a, b], id(x, y)) or split it`);
+    expect(error.column).toBe(query.indexOf(`name = u${MAX_TERMS} `) + 1);
+  });
+
+  it('counts the terms inside with clauses', () => {
+    const inner = Array.from({ length: MAX_TERMS }, () => 'is(access_key)').join(' and ');
+    expect(parseError(`is(user) and name = x with(any, --> ${inner})`).problem).toMatch(/more than 256 terms/);
+  });
+});
+
+describe('the echo of a query in an error', () => {
+  it('shows a long query around the column only, with the caret under it', () => {
+    const query = `${'name = x or '.repeat(200)}nmae = y`;
+    const error = parseError(query);
+    const [, echo, caret] = error.message.split('\n') as [string, string, string];
+    expect(echo.length).toBeLessThan(110);
+    expect(echo.startsWith('  …')).toBe(true);
+    expect(echo[caret.indexOf('^')]).toBe('n');
+    expect(echo.slice(caret.indexOf('^'))).toBe('nmae = y');
+  });
+
+  it('never echoes control characters to the terminal', () => {
+    const error = parseError('name = "\u001b]0;owned\u0007\u009b31m" and');
+    expect(error.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });
