@@ -47,10 +47,16 @@ export const register: RegisterVerb = (program, context) => {
       const { store } = await openStore(command, context);
       const current = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
       const next = applyAssignments(current.config, assignments);
+      const { isDeepStrictEqual } = await import('node:util');
+      if (isDeepStrictEqual(next, current.config)) {
+        // Setting what is already there is not a change: no new revision to review or conflict on.
+        if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: current.revision, config: current.config, saved: false });
+        return context.out(`${FIX_WORKER} unchanged (revision ${current.revision}): every key already has that value; nothing saved.`);
+      }
       // The saved YAML keeps the user's comments: only the values set change in it.
       const yaml = renderFixWorkerYaml(next, current.yaml);
       const saved = await withAws(() => store.write(next, current.revision, yaml), `saving ${FIX_WORKER}`);
-      if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config });
+      if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config, saved: true });
       context.out(`${FIX_WORKER} saved (revision ${saved.revision}).`);
     });
 
@@ -70,11 +76,12 @@ export const register: RegisterVerb = (program, context) => {
 
   config
     .command('validate')
-    .description(`check a ${FIX_WORKER} YAML file without saving it: config validate [${FIX_WORKER}] FILE`)
-    .argument('<file-or-name>', `the YAML file (or ${FIX_WORKER} followed by the file)`)
-    .argument('[file]', 'the YAML file')
+    .description(`check the stored ${FIX_WORKER} (config validate ${FIX_WORKER}), or a YAML file without saving it (config validate [${FIX_WORKER}] FILE)`)
+    .argument('<file-or-name>', `${FIX_WORKER} (the stored config), or a YAML file`)
+    .argument('[file]', 'the YAML file to check instead of the stored config')
     .action(async (first: string, second: string | undefined, _options: unknown, command: Command) => {
       if (second !== undefined) checkName(first);
+      if (second === undefined && first === FIX_WORKER) return validateStored(command, context);
       const file = second ?? first;
       const { readFile } = await import('node:fs/promises');
       let text: string;
@@ -89,6 +96,27 @@ export const register: RegisterVerb = (program, context) => {
       context.out(`${file}: valid ${FIX_WORKER} configuration.`);
     });
 };
+
+/**
+ * The stored config checked as collect, plan and cleanup will read it, and the YAML it was saved
+ * as (what `config edit` opens): a row written around the CLI fails here before a run meets it.
+ */
+async function validateStored(command: Command, context: CliContext): Promise<void> {
+  const { store } = await openStore(command, context);
+  const stored = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
+  const source = `stored ${FIX_WORKER} (revision ${stored.revision})`;
+  if (stored.yaml !== undefined) {
+    const { parseFixWorkerYaml } = await import('../src/config/yaml');
+    const { isDeepStrictEqual } = await import('node:util');
+    const fromYaml = parseFixWorkerYaml(stored.yaml, `the YAML of ${source}`);
+    if (!isDeepStrictEqual(fromYaml, stored.config)) {
+      throw new ValidationError(`${source}: its saved YAML no longer says what its config holds; run config edit ${FIX_WORKER} and save to write them again as one`);
+    }
+  }
+  if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: stored.revision, valid: true, config: stored.config });
+  if (stored.revision === 0) return context.out(`${FIX_WORKER}: nothing stored; the defaults apply, and they are valid.`);
+  context.out(`${source}: valid ${FIX_WORKER} configuration.`);
+}
 
 function checkName(name: string): void {
   if (name !== FIX_WORKER) throw new ValidationError(`unknown configuration ${JSON.stringify(name)}; configurations: ${FIX_WORKER}`);

@@ -11,6 +11,8 @@ export interface Runtime {
   names: ResourceNames;
   /** The stack the names came from, when one was found. */
   stack?: string;
+  /** The region the clients call. */
+  region: string;
 }
 
 /**
@@ -24,18 +26,37 @@ export async function resolveRuntime(command: Command, context: CliContext): Pro
   const endpoint = options.endpointUrl ?? context.env.AWS_ENDPOINT_URL;
   const region = options.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
   const credentials = credentialsFromEnv(context.env);
+  // A stack the user named must be there; only the default name falls back to the default tables.
+  const stackNamed = command.getOptionValueSourceWithGlobals('stack') === 'cli';
   const resolve = async (): Promise<Runtime> => {
     const aws = new AwsClients({
       ...(region ? { region } : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
     });
-    const outputs = await stackOutputs(aws, options.stack, { region: aws.settings.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) });
+    const where = { region: aws.settings.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
+    const outputs = await stackOutputs(aws, options.stack, where);
+    if (!outputs && stackNamed) throw await stackNotDeployed(aws, options.stack, where.region);
     const base = outputs ? resourceNamesFromOutputs(outputs) : DEFAULT_RESOURCE_NAMES;
-    return { aws, names: resourceNamesFromEnv(context.env, base), ...(outputs ? { stack: options.stack } : {}) };
+    return { aws, names: resourceNamesFromEnv(context.env, base), region: where.region, ...(outputs ? { stack: options.stack } : {}) };
   };
   if (!context.runtimes) return resolve();
-  return context.runtimes.get(JSON.stringify([options.stack, region, endpoint, credentials?.accessKeyId]), resolve);
+  return context.runtimes.get(JSON.stringify([options.stack, stackNamed, region, endpoint, credentials?.accessKeyId]), resolve);
+}
+
+/** The error for a named stack that is not there, naming where it was looked for. */
+async function stackNotDeployed(aws: AwsClients, stack: string, region: string): Promise<RuntimeError> {
+  const account = await callerAccount(aws);
+  return new RuntimeError(
+    `stack ${stack} is not deployed in region ${region}, account ${account}. ` +
+      `Check --stack, --region (or AWS_REGION) and the credentials (AWS_PROFILE); leave --stack out to use the tables of cloudsweep init.`,
+  );
+}
+
+/** The account the credentials belong to, for messages; a word saying so when STS cannot tell. */
+export async function callerAccount(aws: AwsClients): Promise<string> {
+  const { homeAccountId } = await import('../src/aws/accounts');
+  return homeAccountId(aws).catch(() => '(unknown: STS GetCallerIdentity failed)');
 }
 
 /**

@@ -34,10 +34,16 @@ export const register: RegisterVerb = (program, context) => {
       const { safetySettingsFromEnv } = await import('../src/cleanup/safety-settings');
       const safety = safetySettingsFromEnv(context.env, { minimumIdleDays: options.minimumIdleDays, protectTag: options.protectTag });
       const runtime = await resolveRuntime(command, context);
+      const deployed = runtime.stack !== undefined || runtime.names.stateMachineArn !== undefined;
+      if (options.inProcess || !deployed) {
+        // An in-process run lives in this process: there is nothing to leave running.
+        if (options.wait === false) throw new ValidationError(`--no-wait applies to a deployed stack's state machine; ${options.inProcess ? 'a run with --in-process' : 'without a deployed stack the run'} happens in this process and ends with it. Leave out --no-wait.`);
+      }
       if (options.inProcess) return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
-      if (runtime.stack === undefined && !runtime.names.stateMachineArn) {
-        // No stack here (a fresh account, the emulator): the seed's `workflow run cleanup` still works.
-        context.err(`No stack ${globalOptions(command).stack} is deployed here: running ${workflowName} in this process (--in-process).`);
+      if (!deployed) {
+        // No stack here (a fresh account, the emulator): the seed's `workflow run cleanup` still
+        // works, on the tables `cloudsweep init` made. (A stack named with --stack must exist.)
+        await fallBackInProcess(runtime, globalOptions(command).stack, workflowName, context);
         return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
       }
       return runDeployed(runtime, workflowName, options.wait !== false, command, context);
@@ -109,6 +115,20 @@ async function runInProcess(
   const run = await withAws(() => runWorkflow(deps, workflow), `running ${workflow}`);
   if (json) printJson(context, run);
   if (run.status === 'failed') throw new ReportedFailure(1);
+}
+
+/** Says the run happens here, or refuses (exit 1) when there are no tables to run on either. */
+async function fallBackInProcess(runtime: Runtime, stack: string, workflow: WorkflowName, context: CliContext): Promise<void> {
+  const { missingTables } = await import('../src/aws/provision');
+  const missing = await withAws(() => missingTables(runtime.aws, runtime.names), 'looking for the tables');
+  if (missing.length > 0) {
+    const { callerAccount } = await import('./runtime');
+    throw new RuntimeError(
+      `no stack ${stack} is deployed in region ${runtime.region}, account ${await callerAccount(runtime.aws)}, and the tables of cloudsweep init are missing (${missing.join(', ')}). ` +
+        `Deploy the stack (npx cdk deploy), name it with --stack, or create the tables with cloudsweep init and run: workflow run ${workflow} --in-process`,
+    );
+  }
+  context.err(`No stack ${stack} is deployed here (region ${runtime.region}): running ${workflow} in this process (--in-process).`);
 }
 
 async function runDeployed(runtime: Runtime, workflow: WorkflowName, wait: boolean, command: Command, context: CliContext): Promise<void> {

@@ -32,6 +32,22 @@ export async function ensureResources(aws: AwsClients, names: ResourceNames): Pr
   return [...tables, bus];
 }
 
+/** The tables of `names` that do not exist: those `cloudsweep init` would create. */
+export async function missingTables(aws: AwsClients, names: ResourceNames): Promise<string[]> {
+  const missing = await Promise.all(
+    TABLE_ROLES.map(async (role) => {
+      try {
+        await aws.dynamodb.send(new DescribeTableCommand({ TableName: names[role] }));
+        return undefined;
+      } catch (error) {
+        if (error instanceof ResourceNotFoundException) return names[role];
+        throw error;
+      }
+    }),
+  );
+  return missing.filter((name): name is string => name !== undefined);
+}
+
 async function ensureTable(aws: AwsClients, role: ResourceRole, name: string): Promise<ProvisionedResource> {
   const found: ProvisionedResource = { role, kind: 'table', name, status: 'exists' };
   try {

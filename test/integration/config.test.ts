@@ -120,6 +120,26 @@ describe('cloudsweep config fix.worker (moto)', () => {
     expect((await stored()).config.fixworker.cleanup_pool_size).toBe(3);
   });
 
+  it('saves no new revision when config set changes nothing', async () => {
+    const before = await stored();
+    const result = await cli(['config', 'set', 'fix.worker', `fixworker.cleanup_pool_size=${before.config.fixworker.cleanup_pool_size}`]);
+    expect(result).toMatchObject({ code: 0, out: `fix.worker unchanged (revision ${before.revision}): every key already has that value; nothing saved.` });
+    expect(await stored()).toEqual(before);
+  });
+
+  it('validates the stored config with config validate fix.worker, naming the key a hand-written row got wrong', async () => {
+    const good = await cli(['config', 'validate', 'fix.worker']);
+    const revision = (await stored()).revision;
+    expect(good).toMatchObject({ code: 0, out: `stored fix.worker (revision ${revision}): valid fix.worker configuration.` });
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const row = { pk: 'fix.worker', sk: 'current', revision: revision + 1, config: { fixworker: { cleanup_pool_size: 0 }, collector: {} } };
+    await aws.documents.send(new PutCommand({ TableName: DEFAULT_RESOURCE_NAMES.configTable, Item: row }));
+    const bad = await cli(['config', 'validate', 'fix.worker']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain(`stored fix.worker (revision ${revision + 1})`);
+    expect(bad.err).toContain('fixworker.cleanup_pool_size');
+  });
+
   it('refuses an unknown configuration name', async () => {
     expect(await cli(['config', 'get', 'fix.core'])).toMatchObject({ code: 2, err: 'error: unknown configuration "fix.core"; configurations: fix.worker' });
   });

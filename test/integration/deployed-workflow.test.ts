@@ -184,8 +184,41 @@ describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
       expect(await run(['init'], context())).toBe(0);
       out = [];
       expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(0);
-      expect(err.join('\n')).toMatch(/No stack CloudSweep is deployed here: running cleanup in this process/);
+      expect(err.join('\n')).toMatch(/No stack CloudSweep is deployed here \(region us-east-1\): running cleanup in this process/);
       expect(out.join('\n')).toMatch(/Workflow cleanup succeeded/);
+    });
+
+    it('refuses a stack named with --stack that is not deployed, naming the region and account looked in', async () => {
+      await emulator.motoApi('/moto-api/reset', {});
+      expect(await run(['init'], context())).toBe(0);
+      err = [];
+      expect(await run(['--stack', 'CloudSweepProd', 'workflow', 'run', 'cleanup'], context())).toBe(1);
+      expect(err).toEqual([
+        'error: stack CloudSweepProd is not deployed in region us-east-1, account 123456789012. Check --stack, --region (or AWS_REGION) and the credentials (AWS_PROFILE); leave --stack out to use the tables of cloudsweep init.',
+      ]);
+      err = [];
+      expect(await run(['jobs', 'list', '--stack', 'CloudSweepProd'], context())).toBe(1);
+      expect(err.join('\n')).toMatch(/stack CloudSweepProd is not deployed in region us-east-1, account 123456789012/);
+    });
+
+    it('runs nothing without a stack when the tables of cloudsweep init are missing too', async () => {
+      await emulator.motoApi('/moto-api/reset', {});
+      expect(await run(['workflow', 'run', 'cleanup'], context())).toBe(1);
+      expect(err.join('\n')).toMatch(
+        /^error: no stack CloudSweep is deployed in region us-east-1, account 123456789012, and the tables of cloudsweep init are missing \(cloudsweep-inventory, .*cloudsweep-runs\)\. Deploy the stack/,
+      );
+      expect(out).toEqual([]);
+    });
+
+    it('refuses --no-wait for a run in this process, which ends with the process', async () => {
+      await emulator.motoApi('/moto-api/reset', {});
+      expect(await run(['init'], context())).toBe(0);
+      out = [];
+      expect(await run(['workflow', 'run', 'collect', '--in-process', '--no-wait'], context())).toBe(2);
+      expect(err.join('\n')).toMatch(/--no-wait applies to a deployed stack's state machine; a run with --in-process happens in this process/);
+      expect(await run(['workflow', 'run', 'collect', '--no-wait'], context())).toBe(2);
+      expect(err.join('\n')).toMatch(/without a deployed stack the run happens in this process and ends with it/);
+      expect(out).toEqual([]);
     });
   });
 
