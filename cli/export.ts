@@ -32,7 +32,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
           }
           throw explainAwsError(error, 'loading the inventory');
         });
-      if (loaded.graph.size === 0) context.err('warning: the inventory is empty; collect first (cloudsweep workflow run collect)');
+      if (loaded.graph.size === 0) context.err(`warning: the inventory was never collected (table ${table} holds no account); collect first: cloudsweep workflow run collect`);
       const snapshot = toSnapshotFile(loaded.graph, loaded.collectedAt ?? new Date().toISOString());
       const text = JSON.stringify(snapshot, null, file ? undefined : 2);
       if (!file) {

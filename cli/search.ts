@@ -87,6 +87,8 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     const loaded = await store.loadGraph().catch((error: unknown) => {
       throw storeError(error, 'loading the inventory');
     });
+    // An empty answer from an empty table looks like "nothing matches": say which it is.
+    if (loaded.graph.size === 0) context.err(`warning: the inventory was never collected (table ${table} holds no account); collect first: cloudsweep workflow run collect`);
     if (options.explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
     const result = executeSearch(query, { graph: loaded.graph, now });
     if (result.updates.length > 0) {

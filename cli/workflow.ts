@@ -210,7 +210,8 @@ function runOutcome(run: RunRecord, context: Pick<CliContext, 'color'>): string 
   const failed = failedJobIds(run);
   const jobs = failed.length > 0 ? ` ${failed.length} job${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}.` : '';
   if (run.status === 'succeeded') return paint(context, 'green', `Workflow ${run.workflow} succeeded${took} (run ${run.run_id}).`) + jobs;
-  return paint(context, 'red', `Workflow ${run.workflow} failed${took} (run ${run.run_id}): ${run.error ?? 'unknown error'}.`) + jobs;
+  // The error is printed as it is: it ends its own sentence, or with a command to copy whole.
+  return paint(context, 'red', `Workflow ${run.workflow} failed${took} (run ${run.run_id}): ${run.error ?? 'unknown error.'}`) + jobs;
 }
 
 /** An action's summary in words: the totals of collect (each account's result is in the collect log), the counts of plan and cleanup. */

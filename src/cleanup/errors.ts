@@ -9,8 +9,11 @@ export class CleanupRefusedError extends RuntimeError {
   constructor(
     readonly refusal: string,
     readonly summary: CleanupRunSummary,
+    /** The `cloudsweep config set fix.worker ...` that raises the exceeded limits to let this run through. */
+    readonly raise: string,
   ) {
-    super(`cleanup refused by the circuit breaker: ${refusal}. Nothing was changed; review the flagged keys or raise the limits in fix.worker.`);
+    // The command ends the message so that it can be copied whole: nothing after it, not even a period.
+    super(`cleanup refused by the circuit breaker: ${refusal}. Nothing was changed. Review the flagged keys (cloudsweep search 'is(access_key) and /desired.clean = true | list'); to let this run through, raise the limit: ${raise}`);
   }
 }
 

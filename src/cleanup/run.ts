@@ -9,7 +9,7 @@ import { AccountSessions, sessionNameFor } from './account-sessions';
 import { deactivateAccessKey, deleteAccessKey } from './actions';
 import type { AuditAction, AuditEntry, AuditResult } from './audit-entry';
 import { IntentExistsError } from './audit-store';
-import { breakerRefusal } from './breaker';
+import { breakerRaiseCommand, breakerRefusal } from './breaker';
 import { CleanupSelection, FlaggedKey, selectCandidates } from './candidates';
 import { decide, Decision, intendedAction } from './decision';
 import { CleanupDeps, SILENT_LOGGER } from './deps';
@@ -158,7 +158,7 @@ class CleanupRun {
     }
 
     const refusal = breakerRefusal(candidates.length, selection.keysInScope, fixworker);
-    if (refusal) return this.refuse(refusal, candidates);
+    if (refusal) return this.refuse(refusal, breakerRaiseCommand(candidates.length, selection.keysInScope, fixworker) ?? '', candidates);
 
     this.total = candidates.length;
     log.info('cleanup starting', { run_id: ref.run_id, candidates: candidates.length, dry_run: this.dryRun, pool: fixworker.cleanup_pool_size });
@@ -200,7 +200,7 @@ class CleanupRun {
     this.summary.candidates = candidates;
   }
 
-  private async refuse(refusal: string, candidates: FlaggedKey[]): Promise<never> {
+  private async refuse(refusal: string, raise: string, candidates: FlaggedKey[]): Promise<never> {
     const { log } = this.context;
     log.error('cleanup refused by the circuit breaker: nothing written', { run_id: this.ref.run_id, refusal });
     for (const key of candidates) await this.record(key, 'skip', 'skipped', `refused by the circuit breaker: ${refusal}`, false);
@@ -210,7 +210,7 @@ class CleanupRun {
     } catch (error) {
       log.error('could not publish cleanup_refused', { error: errorText(error) });
     }
-    throw new CleanupRefusedError(refusal, this.summary);
+    throw new CleanupRefusedError(refusal, this.summary, raise);
   }
 
   /** One key, start to end. Never throws: failures are recorded; a recording failure sets `fatal`. */

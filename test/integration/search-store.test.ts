@@ -1,5 +1,6 @@
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { AwsClients } from '../../src/aws/clients';
+import { createTable } from '../../src/aws/provision';
 import { collectInventory } from '../../src/collect';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
@@ -96,6 +97,17 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
     expect((await cli('search', 'is(user) and name = jenkins | unprotect')).code).toBe(0);
     expect(await lease.tryAcquire(run, 1)).toEqual({ acquired: true });
     await lease.release('run-cleaning');
+  });
+
+  it('says the inventory was never collected when its table is empty, rather than only finding nothing', async () => {
+    await createTable(aws, 'never-collected');
+    const result = await runCli(['search', 'is(access_key) | count'], { ...env, CLOUDSWEEP_INVENTORY_TABLE: 'never-collected' });
+    expect(result).toEqual({
+      code: 0,
+      out: 'total matched: 0\ntotal unmatched: 0',
+      err: 'warning: the inventory was never collected (table never-collected holds no account); collect first: cloudsweep workflow run collect',
+    });
+    expect((await cli('search', 'is(access_key) | count')).err).toBe('');
   });
 
   it('refuses a malformed query with exit 2 and changes nothing', async () => {

@@ -191,6 +191,21 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
     expect((await drainEvents(6)).map((e) => e.detail.run_id)).toEqual(Array(6).fill(winnerRun));
   });
 
+  it('refuses a cleanup above the circuit breaker with the numbers compared and the exact command to raise it', async () => {
+    expect((await cli('config', 'set', 'fix.worker', 'fixworker.cleanup=true', 'fixworker.max_cleanup_per_run=1')).code).toBe(0);
+    const result = await cli('workflow', 'run', 'cleanup', '--in-process');
+    expect(result.code).toBe(1);
+    const candidates = Number(/plan: \d+ flagged, \d+ protected, (\d+) to clean/.exec(result.out)?.[1]);
+    expect(candidates).toBeGreaterThan(1);
+    const raise = `cloudsweep config set fix.worker fixworker.max_cleanup_per_run=${candidates}`;
+    expect(result.out).toContain(`cleanup refused by the circuit breaker: ${candidates} keys to clean exceed max_cleanup_per_run (1). Nothing was changed.`);
+    const outcome = result.out.split('\n').find((line) => line.startsWith('Workflow cleanup failed')) ?? '';
+    expect(outcome.endsWith(`to let this run through, raise the limit: ${raise}`)).toBe(true);
+    expect(result.out).not.toContain('..');
+    expect((await cli('config', 'set', 'fix.worker', 'fixworker.cleanup=false', 'fixworker.max_cleanup_per_run=100')).code).toBe(0);
+    await drainEvents(7);
+  });
+
   it('fails the workflow visibly when an action fails, and publishes workflow_failed', async () => {
     // A stored config the plan step cannot use: written behind the validation's back.
     const store = createConfigStore(aws, names.configTable);

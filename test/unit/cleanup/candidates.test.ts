@@ -1,4 +1,4 @@
-import { breakerRefusal } from '../../../src/cleanup/breaker';
+import { breakerRaiseCommand, breakerRefusal } from '../../../src/cleanup/breaker';
 import { selectCandidates } from '../../../src/cleanup/candidates';
 import { configWith, HOME, InventoryBuilder, NOW } from './fixtures';
 
@@ -85,5 +85,13 @@ describe('the circuit breaker', () => {
 
   it('refuses a larger share of the keys in scope than max_cleanup_percent', () => {
     expect(breakerRefusal(3, 11, limits)).toBe('3 of 11 keys in scope (27.3%) exceed max_cleanup_percent (25%)');
+  });
+
+  it('names every limit exceeded, and the command that raises exactly those to let the run through', () => {
+    expect(breakerRefusal(12, 20, limits)).toBe('12 keys to clean exceed max_cleanup_per_run (10); and 12 of 20 keys in scope (60%) exceed max_cleanup_percent (25%)');
+    expect(breakerRaiseCommand(12, 20, limits)).toBe('cloudsweep config set fix.worker fixworker.max_cleanup_per_run=12 fixworker.max_cleanup_percent=60');
+    expect(breakerRaiseCommand(3, 11, limits)).toBe('cloudsweep config set fix.worker fixworker.max_cleanup_percent=28');
+    expect(breakerRefusal(3, 11, { ...limits, max_cleanup_percent: 28 })).toBeUndefined();
+    expect(breakerRaiseCommand(10, 40, limits)).toBeUndefined();
   });
 });
