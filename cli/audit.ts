@@ -1,20 +1,28 @@
 import { Command } from 'commander';
 import { RuntimeError, ValidationError } from '../src/errors';
+import type { ChangeRecord } from '../src/cleanup/audit-change';
+import type { AuditEntry } from '../src/cleanup/audit-entry';
 import { CliContext, outputFormat, RegisterVerb } from './context';
 import { formatTable } from './output';
 
 /**
- * `cloudsweep audit [--run RUN] [--since DURATION] [--output text|json|csv]`: what cleanup decided,
- * key by key, from the audit table (SPEC section 7).
+ * `cloudsweep audit [--run RUN] [--since DURATION] [--changes] [--output text|json|csv]`: what
+ * cleanup decided, key by key, from the audit table (SPEC section 7), and who changed a job, the
+ * config or a flag. Text shows both; JSON and CSV keep SPEC 7's decisions, `--changes` the changes.
  */
 export const register: RegisterVerb = (program: Command, context: CliContext) => {
   program
     .command('audit')
-    .description('show the cleanup audit log: every decision on every flagged key (text, json or csv)')
+    .description('show the audit log: every cleanup decision on every flagged key, and who changed a job, the config or a flag')
     .option('--run <run>', 'only the entries of this workflow run')
     .option('--since <duration>', 'only entries from this long ago or later (7d, 24h, P1D) or since a date (2026-01-01)')
-    .addHelpText('after', '\nOutput: --output text (an aligned table), json (an array of entries) or csv (with a header).')
-    .action(async (options: { run?: string; since?: string }, command: Command) => {
+    .option('--changes', 'only the changes: who changed a job, the config or a flag, with before and after')
+    .addHelpText(
+      'after',
+      '\nOutput: --output text (the decisions, then the changes, as aligned tables), json (an array of decisions,\n' +
+        'or of changes with --changes) or csv (with a header).',
+    )
+    .action(async (options: { run?: string; since?: string; changes?: boolean }, command: Command) => {
       const format = outputFormat(command, ['text', 'json', 'csv']);
       const { parseDatetime, parseDuration } = await import('../src/query/durations');
       let since: Date | undefined;
@@ -30,37 +38,73 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
 
       const { resolveRuntime, explainAwsError } = await import('./runtime');
       const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
-      const { auditCsv, auditJson, resultCounts } = await import('../src/cleanup/audit-format');
+      const { auditCsv, auditJson, changesCsv, changesJson, resultCounts } = await import('../src/cleanup/audit-format');
       const runtime = await resolveRuntime(command, context);
       const store = new DynamoAuditStore(runtime.aws.documents, runtime.names.auditTable);
-      let entries;
-      try {
-        entries = await store.query({ ...(options.run !== undefined ? { runId: options.run } : {}), ...(since ? { since } : {}) });
-      } catch (error) {
-        if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-          throw new RuntimeError(`the audit table ${runtime.names.auditTable} does not exist: deploy the stack or run cloudsweep init`);
+      const filter = { ...(options.run !== undefined ? { runId: options.run } : {}), ...(since ? { since } : {}) };
+      const read = async <T>(what: () => Promise<T>): Promise<T> => {
+        try {
+          return await what();
+        } catch (error) {
+          if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+            throw new RuntimeError(`the audit table ${runtime.names.auditTable} does not exist: deploy the stack or run cloudsweep init`);
+          }
+          throw explainAwsError(error, `reading the audit table ${runtime.names.auditTable}`);
         }
-        throw explainAwsError(error, `reading the audit table ${runtime.names.auditTable}`);
+      };
+      if (options.changes === true) {
+        if (options.run !== undefined) throw new ValidationError('--changes and --run: changes belong to no workflow run; use --since to choose the time');
+        const changes = await read(() => store.changes(filter));
+        if (format === 'json') return context.out(changesJson(changes));
+        if (format === 'csv') return context.out(changesCsv(changes));
+        return context.out(changes.length === 0 ? 'No changes recorded.' : changesTable(changes));
       }
+      const entries = await read(() => store.query(filter));
       if (format === 'json') return context.out(auditJson(entries));
       if (format === 'csv') return context.out(auditCsv(entries));
-      if (entries.length === 0) {
+      // Text shows the changes of the same time too; a run's entries have none.
+      const changes = options.run === undefined ? await read(() => store.changes(filter)) : [];
+      if (entries.length === 0 && changes.length === 0) {
         return context.out(options.run !== undefined ? `No audit entries for run ${options.run}.` : 'No audit entries.');
       }
-      context.out(
-        formatTable(entries, [
-          { header: 'AT', value: (entry) => entry.at.replace(/\.\d{3}Z$/, 'Z') },
-          { header: 'RUN', value: (entry) => entry.run_id },
-          { header: 'ACCOUNT', value: (entry) => entry.account },
-          { header: 'USER', value: (entry) => entry.user_name },
-          { header: 'ACCESS KEY', value: (entry) => entry.access_key_id },
-          { header: 'ACTION', value: (entry) => entry.action },
-          { header: 'RESULT', value: (entry) => entry.result },
-          { header: 'DRY RUN', value: (entry) => (entry.dry_run ? 'yes' : 'no') },
-          { header: 'JOB', value: (entry) => entry.job_id ?? '' },
-          { header: 'REASON', value: (entry) => entry.reason },
-        ]),
-      );
-      context.out(`${entries.length} entries (${resultCounts(entries)})`);
+      if (entries.length > 0) context.out(`${entriesTable(entries)}\n${entries.length} entries (${resultCounts(entries)})`);
+      if (changes.length > 0) {
+        if (entries.length > 0) context.out('');
+        context.out(changesTable(changes));
+      }
     });
 };
+
+function entriesTable(entries: AuditEntry[]): string {
+  return formatTable(entries, [
+    { header: 'AT', value: (entry) => entry.at.replace(/\.\d{3}Z$/, 'Z') },
+    { header: 'RUN', value: (entry) => entry.run_id },
+    { header: 'ACCOUNT', value: (entry) => entry.account },
+    { header: 'USER', value: (entry) => entry.user_name },
+    { header: 'ACCESS KEY', value: (entry) => entry.access_key_id },
+    { header: 'ACTION', value: (entry) => entry.action },
+    { header: 'RESULT', value: (entry) => entry.result },
+    { header: 'DRY RUN', value: (entry) => (entry.dry_run ? 'yes' : 'no') },
+    { header: 'JOB', value: (entry) => entry.job_id ?? '' },
+    { header: 'REASON', value: (entry) => entry.reason },
+  ]);
+}
+
+/** A flag change names up to 100 nodes: text shows the first three and how many more (JSON and CSV have all). */
+function shortTarget(target: string): string {
+  const ids = target.split(' ');
+  return ids.length <= 3 ? target : `${ids.slice(0, 3).join(' ')} (+${ids.length - 3} more)`;
+}
+
+function changesTable(changes: ChangeRecord[]): string {
+  const table = formatTable(changes, [
+    { header: 'AT', value: (change) => change.at.replace(/\.\d{3}Z$/, 'Z') },
+    { header: 'WHO', value: (change) => change.who },
+    { header: 'CHANGED', value: (change) => `${change.subject} ${change.action}` },
+    { header: 'TARGET', value: (change) => shortTarget(change.target) },
+    { header: 'BEFORE', value: (change) => change.before ?? '' },
+    { header: 'AFTER', value: (change) => change.after ?? '' },
+    { header: 'REASON', value: (change) => change.reason },
+  ]);
+  return `${table}\n${changes.length} ${changes.length === 1 ? 'change' : 'changes'}`;
+}

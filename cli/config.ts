@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { ValidationError } from '../src/errors';
 import { FIX_WORKER } from '../src/config/fix-worker';
 import { CliContext, isJson, RegisterVerb } from './context';
+import type { Runtime } from './runtime';
 import { printJson } from './output';
-import { resolveRuntime, withAws } from './runtime';
+import { changeLog, resolveRuntime, withAws } from './runtime';
 
 /**
  * `cloudsweep config get|set|edit|validate fix.worker`: the worker configuration (SPEC section 4),
@@ -44,7 +45,7 @@ export const register: RegisterVerb = (program, context) => {
       checkName(name);
       const { applyAssignments } = await import('../src/config/assignments');
       const { renderFixWorkerYaml } = await import('../src/config/yaml');
-      const { store } = await openStore(command, context);
+      const { store, runtime } = await openStore(command, context);
       const current = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
       const next = applyAssignments(current.config, assignments);
       const { isDeepStrictEqual } = await import('node:util');
@@ -56,6 +57,7 @@ export const register: RegisterVerb = (program, context) => {
       // The saved YAML keeps the user's comments: only the values set change in it.
       const yaml = renderFixWorkerYaml(next, current.yaml);
       const saved = await withAws(() => store.write(next, current.revision, yaml), `saving ${FIX_WORKER}`);
+      await recordConfigChange(runtime, 'set', current.config, saved.config);
       if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config, saved: true });
       context.out(`${FIX_WORKER} saved (revision ${saved.revision}).`);
     });
@@ -68,8 +70,9 @@ export const register: RegisterVerb = (program, context) => {
       checkName(name);
       const { editFixWorkerConfig } = await import('../src/config/edit');
       const { editInEditor } = await import('../src/config/editor');
-      const { store } = await openStore(command, context);
+      const { store, runtime } = await openStore(command, context);
       const outcome = await withAws(() => editFixWorkerConfig(store, editInEditor(context.env)), `editing ${FIX_WORKER}`);
+      if (outcome.saved) await recordConfigChange(runtime, 'edit', outcome.previous.config, outcome.stored.config);
       if (outcome.saved) context.out(`${FIX_WORKER} saved (revision ${outcome.stored.revision}).`);
       else context.out(`${FIX_WORKER} unchanged; nothing saved.`);
     });
@@ -120,6 +123,13 @@ async function validateStored(command: Command, context: CliContext): Promise<vo
 
 function checkName(name: string): void {
   if (name !== FIX_WORKER) throw new ValidationError(`unknown configuration ${JSON.stringify(name)}; configurations: ${FIX_WORKER}`);
+}
+
+/** Who changed fix.worker, and which keys, in the audit. */
+async function recordConfigChange(runtime: Runtime, action: 'set' | 'edit', before: object, after: object): Promise<void> {
+  const { configChangeRecord } = await import('../src/cleanup/audit-change');
+  const log = await changeLog(runtime);
+  await withAws(() => log.record((author) => [configChangeRecord(action, FIX_WORKER, before, after, author)]), `recording the change of ${FIX_WORKER} in the audit`);
 }
 
 async function openStore(command: Command, context: CliContext) {

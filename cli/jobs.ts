@@ -3,7 +3,7 @@ import { ReportedFailure } from '../src/errors';
 import type { Job, JobRunRecord } from '../src/jobs/job';
 import { CliContext, isJson, RegisterVerb } from './context';
 import { formatTable, printJson, seconds } from './output';
-import { resolveRuntime, withAws } from './runtime';
+import { changeLog, resolveRuntime, withAws } from './runtime';
 
 /**
  * `cloudsweep jobs ...` (SPEC section 5): search pipelines that run when a workflow emits an event
@@ -148,7 +148,12 @@ async function openJobs(command: Command, context: CliContext) {
   const { createJobStore } = await import('../src/jobs/store');
   const { jobSchedulerFor } = await import('../src/jobs/scheduler');
   const scheduler = jobSchedulerFor(() => runtime.aws.scheduler, runtime.names);
-  const admin = { store: createJobStore(runtime.aws, runtime.names.jobsTable), clock: () => new Date(), ...(scheduler ? { scheduler } : {}) };
+  const admin = {
+    store: createJobStore(runtime.aws, runtime.names.jobsTable),
+    clock: () => new Date(),
+    changes: await changeLog(runtime),
+    ...(scheduler ? { scheduler } : {}),
+  };
   return { admin, runtime };
 }
 

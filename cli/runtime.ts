@@ -114,6 +114,27 @@ async function stackOutputs(aws: AwsClients, stack: string, where: AwsWhere): Pr
   }
 }
 
+const CALLERS = new WeakMap<AwsClients, Promise<string>>();
+
+/**
+ * The audit's change log for this runtime's audit table: each record names the caller (its STS
+ * ARN, asked once per set of clients) and the real time.
+ */
+export async function changeLog(runtime: Runtime): Promise<import('../src/cleanup/audit-change').ChangeLog> {
+  const { ChangeLog } = await import('../src/cleanup/audit-change');
+  const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
+  const { callerArn } = await import('../src/aws/caller');
+  const who = () => {
+    let arn = CALLERS.get(runtime.aws);
+    if (!arn) {
+      arn = callerArn(runtime.aws.sts);
+      CALLERS.set(runtime.aws, arn);
+    }
+    return arn;
+  };
+  return new ChangeLog(new DynamoAuditStore(runtime.aws.documents, runtime.names.auditTable), who);
+}
+
 /** Where the CLI sent its calls, for messages that depend on it. */
 export interface AwsWhere {
   region?: string;

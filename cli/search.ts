@@ -10,10 +10,14 @@ Examples:
   $ cloudsweep search --snapshot inventory.json 'is(access_key) and ctime < -1yr | head 10'
   $ cloudsweep search 'is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean'
 
+  $ cloudsweep search 'is(access_key) and /ancestors.user.reported.name = ci | unclean "ci rotates its own keys"'
+
 --explain prints the query as read and what each part scanned and matched, without running its commands.
 Commands after |: count [path], list [paths] [--csv|--json], head [N], tail [N], sort, limit,
 predecessors, successors, ancestors, descendants [--with-origin] [kind], aggregate, dump,
-clean [reason], protect, unprotect. The language is described in docs/search-language.md.`;
+clean [reason], unclean [reason], protect, unprotect. Changes are recorded in the audit with who made
+them (cloudsweep audit --changes). --now moves how ages are measured, never the times stored.
+The language is described in docs/search-language.md.`;
 
 interface SearchFlags {
   now?: string;
@@ -24,7 +28,7 @@ interface SearchFlags {
 
 /**
  * `cloudsweep search`: parse the query, load the inventory (a snapshot file, or the stored one),
- * run it, write what `clean`/`protect`/`unprotect` changed, print. The query library and the
+ * run it, write what `clean`/`unclean`/`protect`/`unprotect` changed and record who changed it, print. The query library and the
  * snapshot reader load no AWS SDK, so a snapshot search starts fast.
  */
 export const register: RegisterVerb = (program, context) => {
@@ -49,7 +53,8 @@ export const register: RegisterVerb = (program, context) => {
       let result;
       if (flags.snapshot !== undefined) {
         if (isMutating(query) && !explain) {
-          const name = query.commands.find((c) => ['clean', 'protect', 'unprotect'].includes(c.name))?.name;
+          const { MUTATING_COMMANDS } = await import('../src/query/ast');
+          const name = query.commands.find((c) => MUTATING_COMMANDS.includes(c.name))?.name;
           throw new ValidationError(`${name} changes the inventory, and a snapshot (--snapshot ${flags.snapshot}) is read-only: run the search without --snapshot to change the stored inventory`);
         }
         const { readSnapshotFile } = await import('../src/inventory/snapshot');
@@ -67,12 +72,12 @@ export const register: RegisterVerb = (program, context) => {
 };
 
 /**
- * Loads every account's inventory from DynamoDB, runs the search and writes its changes back
- * (explained: writes nothing). `clean` and `unprotect` do so holding the workflow lease: never in
- * the middle of a run.
+ * Loads every account's inventory from DynamoDB, runs the search, writes its changes back and
+ * records them in the audit with the caller's identity (explained: writes nothing). `clean` and
+ * `unprotect` do so holding the workflow lease: never in the middle of a run.
  */
 async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; leaseWait: number }) {
-  const { resolveRuntime, explainAwsError } = await import('./runtime');
+  const { resolveRuntime, explainAwsError, changeLog } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
   const { executeSearch, explainSearch } = await import('../src/query/execute');
   const { RuntimeError } = await import('../src/errors');
@@ -90,10 +95,16 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     // An empty answer from an empty table looks like "nothing matches": say which it is.
     if (loaded.graph.size === 0) context.err(`warning: the inventory was never collected (table ${table} holds no account); collect first: cloudsweep workflow run collect`);
     if (options.explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
-    const result = executeSearch(query, { graph: loaded.graph, now });
+    // `now` measures ages; what is stored carries the real time.
+    const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date() });
     if (result.updates.length > 0) {
       await store.updateNodes(result.updates).catch((error: unknown) => {
         throw storeError(error, 'writing the changes to the inventory');
+      });
+      const { flagChangeRecords } = await import('../src/cleanup/audit-change');
+      const log = await changeLog(runtime);
+      await log.record((author) => flagChangeRecords(result.changes, author)).catch((error: unknown) => {
+        throw explainAwsError(error, `the inventory was changed, but recording who changed it in the audit table ${runtime.names.auditTable} failed`);
       });
     }
     return result;

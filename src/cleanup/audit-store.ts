@@ -1,3 +1,4 @@
+import type { ChangeRecord } from './audit-change';
 import type { AuditEntry } from './audit-entry';
 
 /**
@@ -19,6 +20,10 @@ export interface AuditStore {
   pendingIntents(): Promise<AuditEntry[]>;
   /** Entries of one run and/or since a time, oldest first. */
   query(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** Who changed a job, the config or a flag (src/cleanup/audit-change.ts). */
+  recordChanges(records: readonly ChangeRecord[]): Promise<void>;
+  /** Change records since a time, oldest first; none for a run filter (changes belong to no run). */
+  changes(filter: AuditFilter): Promise<ChangeRecord[]>;
 }
 
 export interface AuditFilter {

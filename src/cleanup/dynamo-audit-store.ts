@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   DynamoDBDocumentClient,
   PutCommand,
@@ -11,6 +11,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../aws/errors';
 import { RuntimeError } from '../errors';
+import { batchWriteAll } from '../inventory/dynamo-batch';
+import { CHANGE_FIELDS, ChangeRecord, compareChanges } from './audit-change';
 import { AuditEntry, compareEntries, publicEntry } from './audit-entry';
 import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
 
@@ -20,6 +22,7 @@ import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
  *   pk `run#<run_id>`    sk `key#<access_key_id>`  one decision: a run decides once per key
  *   pk `day#<YYYY-MM-DD>` sk `run#<run_id>`         the runs that wrote entries that day (UTC)
  *   pk `intent`           sk `key#<access_key_id>`  an IAM write under way (the pending entry)
+ *   pk `change#<YYYY-MM-DD>` sk `<at>#<uuid>`       who changed a job, the config or a flag that day
  *
  * Queries by run read one partition; queries by time read the day index, then those runs. No GSI.
  */
@@ -108,9 +111,37 @@ export class DynamoAuditStore implements AuditStore {
       entries = [];
       for (const runId of runIds) entries.push(...(await this.runEntries(runId, since)));
     } else {
-      entries = (await this.scanEntries(since)).map(toEntry);
+      entries = (await this.scanItems('entry', since)).map(toEntry);
     }
     return entries.sort(compareEntries);
+  }
+
+  async recordChanges(records: readonly ChangeRecord[]): Promise<void> {
+    const requests = records.map((record) => ({
+      PutRequest: { Item: { pk: `change#${record.at.slice(0, 10)}`, sk: `${record.at}#${randomUUID()}`, item: 'change', ...publicChange(record) } },
+    }));
+    await batchWriteAll(this.documents, this.table, requests, { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
+  }
+
+  async changes(filter: AuditFilter): Promise<ChangeRecord[]> {
+    if (filter.runId !== undefined) return [];
+    const since = filter.since?.toISOString();
+    let items: Record<string, unknown>[];
+    if (since !== undefined && daysBetween(since, this.now()).length <= MAX_INDEXED_DAYS) {
+      items = [];
+      for (const day of daysBetween(since, this.now())) {
+        items.push(
+          ...(await this.queryAll({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk and sk >= :since',
+            ExpressionAttributeValues: { ':pk': `change#${day}`, ':since': since },
+          })),
+        );
+      }
+    } else {
+      items = await this.scanItems('change', since);
+    }
+    return items.map(toChange).sort(compareChanges);
   }
 
   private async runEntries(runId: string, since: string | undefined): Promise<AuditEntry[]> {
@@ -123,12 +154,12 @@ export class DynamoAuditStore implements AuditStore {
     return items.map(toEntry);
   }
 
-  private async scanEntries(since: string | undefined): Promise<Record<string, unknown>[]> {
+  private async scanItems(kind: 'entry' | 'change', since: string | undefined): Promise<Record<string, unknown>[]> {
     const input: ScanCommandInput = {
       TableName: this.table,
-      FilterExpression: since === undefined ? '#item = :entry' : '#item = :entry and #at >= :since',
+      FilterExpression: since === undefined ? '#item = :kind' : '#item = :kind and #at >= :since',
       ExpressionAttributeNames: { '#item': 'item', ...(since === undefined ? {} : { '#at': 'at' }) },
-      ExpressionAttributeValues: { ':entry': 'entry', ...(since === undefined ? {} : { ':since': since }) },
+      ExpressionAttributeValues: { ':kind': kind, ...(since === undefined ? {} : { ':since': since }) },
     };
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -218,6 +249,25 @@ function toEntry(item: Record<string, unknown>): AuditEntry {
     job_id: typeof item.job_id === 'string' ? item.job_id : null,
     reason: typeof item.reason === 'string' ? item.reason : '',
   });
+}
+
+function publicChange(record: ChangeRecord): ChangeRecord {
+  return Object.fromEntries(CHANGE_FIELDS.map((field) => [field, record[field]])) as unknown as ChangeRecord;
+}
+
+function toChange(item: Record<string, unknown>): ChangeRecord {
+  const text = (name: string): string => (typeof item[name] === 'string' ? (item[name] as string) : '');
+  const optional = (name: string): string | null => (typeof item[name] === 'string' ? (item[name] as string) : null);
+  return {
+    at: text('at'),
+    who: text('who'),
+    subject: text('subject') as ChangeRecord['subject'],
+    action: text('action'),
+    target: text('target'),
+    before: optional('before'),
+    after: optional('after'),
+    reason: text('reason'),
+  };
 }
 
 /** The UTC days from `since` to `now`, both included. */

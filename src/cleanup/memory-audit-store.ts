@@ -1,3 +1,4 @@
+import { ChangeRecord, compareChanges } from './audit-change';
 import { AuditEntry, compareEntries } from './audit-entry';
 import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
 
@@ -5,6 +6,7 @@ import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
 export class MemoryAuditStore implements AuditStore {
   private readonly entries = new Map<string, AuditEntry>();
   private readonly intents = new Map<string, AuditEntry>();
+  private readonly changeRecords: ChangeRecord[] = [];
 
   async record(entry: AuditEntry): Promise<void> {
     this.entries.set(entryKey(entry), { ...entry });
@@ -36,6 +38,19 @@ export class MemoryAuditStore implements AuditStore {
       .filter((entry) => since === undefined || entry.at >= since)
       .map((entry) => ({ ...entry }))
       .sort(compareEntries);
+  }
+
+  async recordChanges(records: readonly ChangeRecord[]): Promise<void> {
+    this.changeRecords.push(...records.map((record) => ({ ...record })));
+  }
+
+  async changes(filter: AuditFilter): Promise<ChangeRecord[]> {
+    if (filter.runId !== undefined) return [];
+    const since = filter.since?.toISOString();
+    return this.changeRecords
+      .filter((record) => since === undefined || record.at >= since)
+      .map((record) => ({ ...record }))
+      .sort(compareChanges);
   }
 }
 

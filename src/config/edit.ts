@@ -6,7 +6,8 @@ import { parseFixWorkerYaml, renderFixWorkerYaml } from './yaml';
 /** Lets the user change a text: resolves to the text as they saved it. */
 export type EditText = (text: string) => Promise<string>;
 
-export type EditOutcome = { saved: true; stored: StoredConfig } | { saved: false; reason: 'unchanged' };
+/** Saved: the config as stored now, and as it was read before the edit (for the audit's change record). */
+export type EditOutcome = { saved: true; stored: StoredConfig; previous: StoredConfig } | { saved: false; reason: 'unchanged' };
 
 const ERROR_MARK = '# !! ';
 
@@ -36,7 +37,7 @@ export async function editFixWorkerConfig(store: ConfigStore, edit: EditText): P
       shown = withErrorNotes(edited, messageAt(edited, noteLines) ?? error.message);
       continue;
     }
-    return { saved: true, stored: await store.write(config, current.revision, edited) };
+    return { saved: true, stored: await store.write(config, current.revision, edited), previous: current };
   }
 }
 

@@ -3,7 +3,7 @@ import type { InventoryNode, Metadata } from './model';
 import type { NodeUpdate } from './store';
 
 /**
- * `clean`, `protect` and `unprotect` as data: each turns nodes into the NodeUpdates a store
+ * `clean`, `unclean`, `protect` and `unprotect` as data: each turns nodes into the NodeUpdates a store
  * writes. Pure and idempotent: a node already in the wanted state yields no update, so a job that
  * flags the same key every hour keeps its first `flagged_at`.
  */
@@ -53,6 +53,26 @@ function withoutReason(metadata: Metadata): Metadata {
   const { clean_reason: _previous, ...rest } = metadata;
   return rest;
 }
+
+/**
+ * `unclean`: clears `desired.clean` and the flag's metadata (`flagged_by`, `flagged_at`,
+ * `clean_reason`, and a grace period's `deactivated_at`/`deactivated_by`, as cleanup does when it
+ * withdraws a flag) on flagged nodes, so a later flag starts over. Who undid it and why is kept in
+ * the audit table, not on the node.
+ */
+export function unflag(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {
+  const updates: NodeUpdate[] = [];
+  for (const node of nodes) {
+    if (node.desired.clean !== true) continue;
+    const metadata: Metadata = { ...node.metadata };
+    for (const field of FLAG_FIELDS) delete metadata[field];
+    const { clean: _clean, ...desired } = node.desired;
+    updates.push({ id: node.id, accountId: options.accountOf(node), metadata, desired });
+  }
+  return updates;
+}
+
+const FLAG_FIELDS = ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by'] as const;
 
 /** Sets `metadata.protected`: cleanup never touches a protected key, or any key of a protected user. */
 export function protect(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {

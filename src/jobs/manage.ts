@@ -1,3 +1,4 @@
+import { ChangeLog, jobChangeRecord } from '../cleanup/audit-change';
 import { changeJob, checkJobId, defineJob, Job, JobChanges, JobDefinition } from './job';
 import type { JobScheduler } from './scheduler';
 import { JobStore, noSuchJob } from './store';
@@ -5,12 +6,14 @@ import { JobStore, noSuchJob } from './store';
 /**
  * The `jobs add|update|delete|activate|deactivate` use cases: validate, store, and keep the
  * deployed schedule (when there is a scheduler) in step. A schedule that cannot be written
- * undoes the store change, so the job and its schedule never disagree.
+ * undoes the store change, so the job and its schedule never disagree. Each change that is made
+ * is recorded in the audit with who made it, before and after (`changes`).
  */
 export interface JobAdmin {
   store: JobStore;
   scheduler?: JobScheduler;
   clock: () => Date;
+  changes?: ChangeLog;
 }
 
 export async function addJob(admin: JobAdmin, definition: JobDefinition): Promise<Job> {
@@ -19,6 +22,7 @@ export async function addJob(admin: JobAdmin, definition: JobDefinition): Promis
   if (admin.scheduler && 'schedule' in job.trigger) {
     await undoOnFailure(() => admin.scheduler?.sync(job), () => admin.store.delete(job.id));
   }
+  await recordChange(admin, 'add', undefined, job);
   return job;
 }
 
@@ -27,6 +31,7 @@ export async function updateJob(admin: JobAdmin, id: string, changes: JobChanges
   const after = changeJob(before, changes, admin.clock());
   await admin.store.replace(after);
   await syncSchedule(admin, before, after);
+  await recordChange(admin, 'update', before, after);
   return after;
 }
 
@@ -35,6 +40,7 @@ export async function setJobActive(admin: JobAdmin, id: string, active: boolean)
   const after: Job = { ...before, active, updated_at: admin.clock().toISOString() };
   await admin.store.replace(after);
   await syncSchedule(admin, before, after);
+  await recordChange(admin, active ? 'activate' : 'deactivate', before, after);
   return after;
 }
 
@@ -42,6 +48,7 @@ export async function deleteJob(admin: JobAdmin, id: string): Promise<Job> {
   checkJobId(id);
   const job = await admin.store.delete(id);
   if (admin.scheduler && 'schedule' in job.trigger) await admin.scheduler.remove(id);
+  await recordChange(admin, 'delete', job, undefined);
   return job;
 }
 
@@ -50,6 +57,10 @@ export async function getJob(store: JobStore, id: string): Promise<Job> {
   const job = await store.get(id);
   if (!job) throw noSuchJob(id);
   return job;
+}
+
+async function recordChange(admin: JobAdmin, action: string, before: Job | undefined, after: Job | undefined): Promise<void> {
+  await admin.changes?.record((author) => [jobChangeRecord(action, before, after, author)]);
 }
 
 async function syncSchedule(admin: JobAdmin, before: Job, after: Job): Promise<void> {

@@ -102,7 +102,7 @@ async function searchAndFlag(job: Job, inventory: SharedInventory, now: Date, de
   const graph = await withTimeout(inventory.graph(), deadlineMs - clock(), timedOut);
   let result;
   try {
-    result = executeSearch(job.command, { graph, now, flaggedBy: job.id, deadline: new Deadline(deadlineMs, clock, timeoutMs(job)) });
+    result = executeSearch(job.command, { graph, now, recordedAt: now, flaggedBy: job.id, deadline: new Deadline(deadlineMs, clock, timeoutMs(job)) });
   } catch (error) {
     if (error instanceof SearchTimeoutError) throw new Error(timedOut);
     throw error;

@@ -134,6 +134,7 @@ export type Command =
   | { name: 'tail'; count: number }
   | { name: 'dump' }
   | { name: 'clean'; reason?: string }
+  | { name: 'unclean'; reason?: string }
   | { name: 'protect' }
   | { name: 'unprotect' };
 
@@ -191,19 +192,20 @@ export interface Column {
 }
 
 export const COMMAND_NAMES: readonly CommandName[] = [
-  'count', 'list', 'head', 'tail', 'dump', 'clean', 'protect', 'unprotect', 'sort', 'limit', 'ancestors', 'descendants', 'predecessors', 'successors', 'aggregate',
+  'count', 'list', 'head', 'tail', 'dump', 'clean', 'unclean', 'protect', 'unprotect', 'sort', 'limit', 'ancestors', 'descendants', 'predecessors', 'successors', 'aggregate',
 ];
 
 /** Commands that print the result: they come last. */
 export const PRINTING_COMMANDS: readonly CommandName[] = ['count', 'list', 'dump', 'aggregate'];
 
 /** Commands that change the inventory: refused on a snapshot, written through the store otherwise. */
-export const MUTATING_COMMANDS: readonly CommandName[] = ['clean', 'protect', 'unprotect'];
+export const MUTATING_COMMANDS: readonly CommandName[] = ['clean', 'unclean', 'protect', 'unprotect'];
 
 /**
  * Changing commands that can lead to a deletion (a new flag, a lifted protection): they must not
- * interleave with a workflow run, so they take its lease. `protect` only keeps keys, and cleanup
- * re-reads the flags before each write, so it never waits: typed during a run, it holds at once.
+ * interleave with a workflow run, so they take its lease. `protect` and `unclean` only keep keys,
+ * and cleanup re-reads the flags before each write, so they never wait: typed during a run, they
+ * hold at once for every key not yet written.
  */
 export const LEASED_COMMANDS: readonly CommandName[] = ['clean', 'unprotect'];
 

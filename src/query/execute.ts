@@ -1,5 +1,5 @@
 import type { InventoryGraph } from '../inventory/graph';
-import { accountResolver, flagForCleanup, INTERACTIVE_FLAGGER, protect, unprotect } from '../inventory/flags';
+import { accountResolver, flagForCleanup, INTERACTIVE_FLAGGER, protect, unflag, unprotect } from '../inventory/flags';
 import type { InventoryNode } from '../inventory/model';
 import type { NodeUpdate } from '../inventory/store';
 import { Query, TRAVERSAL_COMMANDS, TraversalCommand } from './ast';
@@ -14,7 +14,13 @@ import type { EvaluationContext } from './properties';
 
 export interface SearchOptions {
   graph: InventoryGraph;
+  /** The instant ages are measured from (`search --now`); never stored. */
   now: Date;
+  /**
+   * When the changes are made, stored as `flagged_at`: the real time, whatever `now` says, so a
+   * search with `--now` cannot write an invented time into the record. Defaults to the clock.
+   */
+  recordedAt?: Date;
   /** Recorded as `metadata.flagged_by` by `clean`: the job id, or `cli` (SPEC section 2). */
   flaggedBy?: string;
   /** The reason `clean` records when the command gives none. */
@@ -26,12 +32,21 @@ export interface SearchOptions {
 export interface SearchResult {
   query: Query;
   output: SearchOutput;
-  /** What `clean`, `protect`, `unprotect` change: the caller writes them with InventoryStore.updateNodes. */
+  /** What `clean`, `unclean`, `protect`, `unprotect` change: the caller writes them with InventoryStore.updateNodes. */
   updates: NodeUpdate[];
+  /** Which command changed which nodes, in order, for the audit's change records. */
+  changes: FlagChange[];
   /** Nodes the query selected, before head/tail. */
   matched: number;
   /** Nodes newly flagged for cleanup by `clean` (already flagged ones are not counted). */
   flagged: number;
+}
+
+/** One changing command of a search and the nodes it changed (those already in the wanted state are left out). */
+export interface FlagChange {
+  command: 'clean' | 'unclean' | 'protect' | 'unprotect';
+  reason?: string;
+  nodes: { id: string; accountId: string }[];
 }
 
 /**
@@ -51,6 +66,12 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
     return ordinals;
   };
   const pending = new PendingUpdates();
+  const changes: FlagChange[] = [];
+  const recordChange = (command: FlagChange['command'], updates: readonly NodeUpdate[], reason?: string) => {
+    if (updates.length === 0) return;
+    changes.push({ command, ...(reason === undefined ? {} : { reason }), nodes: updates.map(({ id, accountId }) => ({ id, accountId })) });
+  };
+  const recordedAt = (options.recordedAt ?? new Date()).toISOString();
   let output: SearchOutput | undefined;
   let flagged = 0;
   const accountOf = accountResolver(graph);
@@ -86,13 +107,22 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         const nodes = nodesAt(graph, ordinals);
         const updates = flagForCleanup(pending.appliedTo(nodes), {
           flaggedBy: options.flaggedBy ?? INTERACTIVE_FLAGGER,
-          at: options.now.toISOString(),
+          at: recordedAt,
           accountOf,
           ...(reason === undefined ? {} : { reason }),
         });
         pending.record(updates);
+        recordChange('clean', updates, reason);
         flagged += updates.length;
         output = { type: 'clean', matched: nodes.length, flagged: updates.length, already_flagged: nodes.length - updates.length };
+        break;
+      }
+      case 'unclean': {
+        const nodes = nodesAt(graph, ordinals);
+        const updates = unflag(pending.appliedTo(nodes), { accountOf });
+        pending.record(updates);
+        recordChange('unclean', updates, command.reason);
+        output = { type: 'unclean', matched: nodes.length, unflagged: updates.length, not_flagged: nodes.length - updates.length };
         break;
       }
       case 'protect':
@@ -101,6 +131,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         const nodes = nodesAt(graph, ordinals);
         const updates = change(pending.appliedTo(nodes), { accountOf });
         pending.record(updates);
+        recordChange(command.name, updates);
         output = { type: command.name, matched: nodes.length, changed: updates.length };
         break;
       }
@@ -119,7 +150,7 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
     }
   }
   deadline?.check();
-  return { query, output: output ?? list(nodesAt(graph, inOrder()), [], 'table', context), updates: pending.values(), matched, flagged };
+  return { query, output: output ?? list(nodesAt(graph, inOrder()), [], 'table', context), updates: pending.values(), changes, matched, flagged };
 }
 
 /**

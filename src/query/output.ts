@@ -2,7 +2,7 @@
  * What a search prints, as data: the CLI renders it as text or JSON, a job stores its summary,
  * tests assert on it without parsing text.
  */
-export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | ProtectOutput | AggregateOutput | ExplainOutput;
+export type SearchOutput = CountOutput | ListOutput | DumpOutput | CleanOutput | UncleanOutput | ProtectOutput | AggregateOutput | ExplainOutput;
 
 export interface CountOutput {
   type: 'count';
@@ -71,6 +71,14 @@ export interface CleanOutput {
   already_flagged: number;
 }
 
+/** `unclean`: how many flags were cleared; nodes that were not flagged are counted apart. */
+export interface UncleanOutput {
+  type: 'unclean';
+  matched: number;
+  unflagged: number;
+  not_flagged: number;
+}
+
 export interface ProtectOutput {
   type: 'protect' | 'unprotect';
   matched: number;
@@ -93,6 +101,8 @@ export function render(output: SearchOutput, format: RenderFormat = 'text'): str
       return JSON.stringify(output.nodes, null, 2);
     case 'clean':
       return `flagged ${output.flagged} for cleanup (${output.matched} matched, ${output.already_flagged} already flagged)`;
+    case 'unclean':
+      return `unflagged ${output.unflagged} (${output.matched} matched, ${output.not_flagged} were not flagged)`;
     case 'protect':
       return `protected ${output.changed} (${output.matched} matched, ${output.matched - output.changed} already protected)`;
     case 'explain':

@@ -480,7 +480,8 @@ class Parser {
       case 'head':
       case 'tail':
         return { name, count: this.rows(name) };
-      case 'clean': {
+      case 'clean':
+      case 'unclean': {
         const reason = this.reason();
         return reason === undefined ? { name } : { name, reason };
       }

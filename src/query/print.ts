@@ -110,7 +110,8 @@ export function formatCommand(command: Command): string {
     case 'tail':
       return `${command.name} ${command.count}`;
     case 'clean':
-      return command.reason === undefined ? 'clean' : `clean ${JSON.stringify(command.reason)}`;
+    case 'unclean':
+      return command.reason === undefined ? command.name : `${command.name} ${JSON.stringify(command.reason)}`;
     case 'sort':
       return formatSort(command.keys);
     case 'limit':

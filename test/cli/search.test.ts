@@ -74,7 +74,7 @@ describe('cloudsweep search --snapshot', () => {
 
   it('refuses a mutating command on a snapshot with exit code 2, and leaves the file alone', async () => {
     const before = readFileSync(snapshot, 'utf8');
-    for (const command of ['clean', 'protect', 'unprotect']) {
+    for (const command of ['clean', 'unclean', 'protect', 'unprotect']) {
       const run = await search(`is(access_key) | ${command}`);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(new RegExp(`^error: ${command} changes the inventory, and a snapshot \\(--snapshot .*\\) is read-only`));

@@ -4,6 +4,7 @@ import { createTable } from '../../src/aws/provision';
 import { collectInventory } from '../../src/collect';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { DynamoAuditStore } from '../../src/cleanup/dynamo-audit-store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
 import { DynamoLease } from '../../src/workflow/lease';
@@ -108,6 +109,56 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
       err: 'warning: the inventory was never collected (table never-collected holds no account); collect first: cloudsweep workflow run collect',
     });
     expect((await cli('search', 'is(access_key) | count')).err).toBe('');
+  });
+
+  it('unclean clears the flag and its metadata, counts what it unflagged, and records who and why', async () => {
+    const key = keys.nancy ?? '';
+    expect((await cli('search', `id(${key}) | clean "unused for 90 days"`)).code).toBe(0);
+    expect((await stored()).graph.node(key)?.desired.clean).toBe(true);
+
+    const since = new Date();
+    const undone = await cli('--output', 'json', 'search', `id(${key}) or is(user) | unclean "nancy's key runs the nightly export"`);
+    expect(undone.code).toBe(0);
+    expect(JSON.parse(undone.out)).toEqual({ matched: 4, unflagged: 1, not_flagged: 3 });
+    const node = (await stored()).graph.node(key);
+    expect(node?.desired.clean).toBeUndefined();
+    expect(node?.metadata).not.toHaveProperty('flagged_by');
+    expect(node?.metadata).not.toHaveProperty('flagged_at');
+    expect(node?.metadata).not.toHaveProperty('clean_reason');
+
+    const changes = await new DynamoAuditStore(aws.documents, DEFAULT_RESOURCE_NAMES.auditTable).changes({ since });
+    expect(changes).toEqual([
+      expect.objectContaining({
+        subject: 'flag',
+        action: 'unclean',
+        target: key,
+        before: 'flagged for cleanup',
+        after: 'not flagged',
+        reason: "nancy's key runs the nightly export",
+        who: expect.stringMatching(/^arn:aws:(iam|sts)::123456789012:/),
+      }),
+    ]);
+    const shown = await cli('audit', '--changes', '--since', '10m');
+    expect(shown.out).toContain('flag unclean');
+    expect(shown.out).toContain("nancy's key runs the nightly export");
+
+    const again = await cli('--output', 'json', 'search', `id(${key}) | unclean`);
+    expect(JSON.parse(again.out)).toEqual({ matched: 1, unflagged: 0, not_flagged: 1 });
+  });
+
+  it('stores the real time as flagged_at and in the change record, whatever --now says', async () => {
+    const key = keys.jenkins ?? '';
+    for (const now of ['1999-01-01T00:00:00Z', '2999-01-01T00:00:00Z']) {
+      const before = Date.now();
+      expect((await cli('search', '--now', now, `id(${key}) | clean`)).code).toBe(0);
+      const flaggedAt = Date.parse(String((await stored()).graph.node(key)?.metadata.flagged_at));
+      expect(flaggedAt).toBeGreaterThanOrEqual(before - 1000);
+      expect(flaggedAt).toBeLessThanOrEqual(Date.now() + 1000);
+      const [change] = (await new DynamoAuditStore(aws.documents, DEFAULT_RESOURCE_NAMES.auditTable).changes({ since: new Date(before - 1000) })).filter((c) => c.target === key);
+      expect(Date.parse(change?.at ?? '')).toBeGreaterThanOrEqual(before - 1000);
+      expect(change).toMatchObject({ action: 'clean' });
+      expect((await cli('search', '--now', now, `id(${key}) | unclean`)).code).toBe(0);
+    }
   });
 
   it('refuses a malformed query with exit 2 and changes nothing', async () => {

@@ -23,6 +23,7 @@ describe('adding jobs', () => {
     [{ id: 'j', event: 'post_collect', command: 'search is(access_key) and | clean' }, 'job command does not parse'],
     [{ id: 'j', event: 'post_collect', command: 'workflow run cleanup' }, 'job command must be a search pipeline'],
     [{ id: 'j', event: 'post_collect', command: 'search all | unprotect' }, 'a job may not use unprotect'],
+    [{ id: 'j', event: 'post_collect', command: 'search is(access_key) | unclean' }, 'a job may not use unclean'],
     [{ id: 'j', event: 'post_collect', command: 'search is(nope)' }, 'nope'],
     [{ id: 'bad id!', event: 'post_collect', command: SEED_JOB }, 'invalid job id "bad id!"'],
     [{ id: 'cli', event: 'post_collect', command: SEED_JOB }, 'job id "cli" is reserved: it marks keys flagged by a search at the CLI'],

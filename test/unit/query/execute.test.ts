@@ -6,9 +6,10 @@ import { render } from '../../../src/query/output';
 import { parse } from '../../../src/query/parser';
 import { seedInventory } from '../../fixtures/seed-inventory';
 
+/** Runs a search on the seed; what it stores is stamped with the seed's time, as if the search ran then. */
 const run = (text: string, options: { flaggedBy?: string; reason?: string } = {}) => {
   const seed = seedInventory();
-  return { seed, result: executeSearch(text, { graph: seed.graph, now: seed.now, ...options }) };
+  return { seed, result: executeSearch(text, { graph: seed.graph, now: seed.now, recordedAt: seed.now, ...options }) };
 };
 
 describe('count', () => {
@@ -254,7 +255,7 @@ describe('clean, protect, unprotect', () => {
     const store = new MemoryInventoryStore(seed.graph);
     // 95 days: an hour later, the keys at the 90-day boundary stay out.
     const query = parse('is(access_key) and last_access > 95days | clean');
-    const first = executeSearch(query, { graph: seed.graph, now: seed.now });
+    const first = executeSearch(query, { graph: seed.graph, now: seed.now, recordedAt: seed.now });
     await store.updateNodes(first.updates);
     const later = new Date(seed.now.getTime() + 3600_000);
     const second = executeSearch(query, { graph: seed.graph, now: later });
@@ -263,6 +264,36 @@ describe('clean, protect, unprotect', () => {
     expect(second.flagged).toBe(0);
     expect(render(second.output)).toBe(`flagged 0 for cleanup (${seed.unusedKeyIds.length} matched, ${seed.unusedKeyIds.length} already flagged)`);
     expect(seed.graph.node(seed.unusedKeyIds[0] as string)?.metadata.flagged_at).toBe(seed.now.toISOString());
+  });
+
+  it('stamps flagged_at with the time of the change, never with now', () => {
+    const seed = seedInventory();
+    const recordedAt = new Date('2026-12-01T08:00:00.000Z');
+    const stamped = executeSearch('id(AKIA0000000000000001) | clean', { graph: seed.graph, now: new Date('1999-01-01T00:00:00Z'), recordedAt });
+    expect(stamped.updates[0]?.metadata?.flagged_at).toBe(recordedAt.toISOString());
+    const before = Date.now();
+    const unstamped = executeSearch('id(AKIA0000000000000001) | clean', { graph: seed.graph, now: new Date('2999-01-01T00:00:00Z') });
+    expect(Date.parse(String(unstamped.updates[0]?.metadata?.flagged_at))).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(String(unstamped.updates[0]?.metadata?.flagged_at))).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('unclean clears desired.clean and the flag, leaves other metadata, and counts what was not flagged', () => {
+    const seed = seedInventory();
+    const key = seed.graph.node('AKIA0000000000000001')!;
+    Object.assign(key.metadata, { flagged_by: 'job', flagged_at: '2026-11-01T00:00:00Z', clean_reason: 'old', deactivated_at: '2026-11-02T00:00:00Z', deactivated_by: 'run-1', protected: false });
+    key.desired.clean = true;
+    const result = executeSearch('id(AKIA0000000000000001, AKIA0000000000000002) | unclean "still used by the backup"', { graph: seed.graph, now: seed.now });
+    expect(result.updates).toEqual([{ id: key.id, accountId: expect.stringMatching(/^\d{12}$/), metadata: { protected: false }, desired: {} }]);
+    expect(result.changes).toEqual([{ command: 'unclean', reason: 'still used by the backup', nodes: [{ id: key.id, accountId: expect.any(String) }] }]);
+    expect(result.output).toEqual({ type: 'unclean', matched: 2, unflagged: 1, not_flagged: 1 });
+    expect(render(result.output)).toBe('unflagged 1 (2 matched, 1 were not flagged)');
+    expect(key.desired.clean).toBe(true);
+  });
+
+  it('clean then unclean in one search leaves the node unflagged', () => {
+    const { result } = run('id(AKIA0000000000000001) | clean | unclean');
+    expect(result.updates).toEqual([expect.objectContaining({ metadata: {}, desired: {} })]);
+    expect(result.changes.map((change) => change.command)).toEqual(['clean', 'unclean']);
   });
 
   it('flags only what head keeps', () => {

@@ -256,7 +256,7 @@ describe('parse errors', () => {
     ['/reportd.name = x', 2, /unknown section "reportd"; sections: reported, metadata, desired, ancestors/],
     ['/ancestors.group.reported.name = x', 12, /unknown ancestor kind "group"; kinds: /],
     ['/ancestors.user.name = x', 17, /unknown section "name" after \/ancestors.user; sections: reported, metadata, desired/],
-    ['is(user) | counts', 12, /unknown command "counts"; commands: count, list, head, tail, dump, clean, protect, unprotect/],
+    ['is(user) | counts', 12, /unknown command "counts"; commands: count, list, head, tail, dump, clean, unclean, protect, unprotect/],
     ['is(user) name = x', 10, /expected and, or, with\(, sort, limit, a traversal/],
     ['name jenkins', 6, /expected an operator: =, !=, >, >=, <, <=, ~, !~, in or not in, got "jenkins"/],
     ['(is(user)', 10, /expected \) to close the group, got the end of the query/],

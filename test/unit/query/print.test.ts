@@ -51,7 +51,7 @@ const { withClause } = fc.letrec<{ withClause: string }>((tie) => ({
 }));
 const part = fc.tuple(term, fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: withClause }), sortLimit).map(([t, w, s]) => `${t}${w ? ` ${w}` : ''}${s}`);
 const command = fc.constantFrom(
-  'count', 'count name', 'count /ancestors.account.reported.name', 'list', 'list name, age as "a b" --csv', 'list --json', 'head 5', 'tail', 'tail -3', 'dump', 'clean', 'clean "x y"', 'clean unused keys', 'protect', 'unprotect',
+  'count', 'count name', 'count /ancestors.account.reported.name', 'list', 'list name, age as "a b" --csv', 'list --json', 'head 5', 'tail', 'tail -3', 'dump', 'clean', 'clean "x y"', 'clean unused keys', 'unclean', 'unclean "still in use"', 'protect', 'unprotect',
   'sort name desc, age', 'limit 5', 'limit 2, 3', 'predecessors', 'successors --with-origin', 'ancestors default account', 'descendants --with-origin access_key',
   'aggregate sum(1)', 'aggregate /ancestors.account.reported.name as account, access_key_status: sum(1) as keys, max(last_access)', 'aggregate kind:count(name) as "a b"', 'aggregate account as "x:": avg(age), min(-1.5)',
 );
