@@ -2,7 +2,7 @@
 // CLI loads only what a command needs (a snapshot search never loads the AWS SDK or the CDK).
 // Type-checking is `tsc --noEmit`; this step only strips types, in well under a second.
 import { build } from 'esbuild';
-import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

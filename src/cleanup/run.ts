@@ -1,7 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { CLEANUP_REFUSED } from '../events/contracts';
-import { ValidationError } from '../errors';
 import type { InventoryGraph } from '../inventory/graph';
 import type { NodeUpdate } from '../inventory/store';
 import type { CleanupSummary, RunRef } from '../workflow/contracts';
@@ -51,7 +50,6 @@ export async function runCleanup(
   const started = deps.clock.now().getTime();
   const fixworker = config.fixworker;
   const grace = graceMs(fixworker);
-  checkLimits(fixworker);
   const { graph } = await deps.store.loadGraph();
   const earlier = isEarlierInvocation(previous) ? previous : undefined;
   const run = new CleanupRun(deps, config, ref, graph, grace, earlier !== undefined, onProgress);
@@ -405,19 +403,6 @@ class CleanupRun {
         break;
     }
     return result;
-  }
-}
-
-function checkLimits(fixworker: FixWorkerConfig['fixworker']): void {
-  const positiveInteger = (name: string, value: number) => {
-    if (!Number.isInteger(value) || value < 1) throw new ValidationError(`fixworker.${name}: ${value} is not a whole number of at least 1`);
-  };
-  positiveInteger('cleanup_pool_size', fixworker.cleanup_pool_size);
-  if (!Number.isInteger(fixworker.max_cleanup_per_run) || fixworker.max_cleanup_per_run < 0) {
-    throw new ValidationError(`fixworker.max_cleanup_per_run: ${fixworker.max_cleanup_per_run} is not a whole number of 0 or more`);
-  }
-  if (!(fixworker.max_cleanup_percent >= 0 && fixworker.max_cleanup_percent <= 100)) {
-    throw new ValidationError(`fixworker.max_cleanup_percent: ${fixworker.max_cleanup_percent} is not between 0 and 100`);
   }
 }
 

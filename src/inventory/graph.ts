@@ -102,14 +102,6 @@ export class InventoryGraph {
     return edges;
   }
 
-  successors(id: string): readonly string[] {
-    return this.neighbourIds(this.outbound(), id);
-  }
-
-  predecessors(id: string): readonly string[] {
-    return this.neighbourIds(this.inbound(), id);
-  }
-
   /** The nearest node of `kind` reached through inbound edges (a key's user, a user's account). */
   ancestor(id: string, kind: Kind): InventoryNode | undefined {
     const ordinal = this.ordinalOf(id);
@@ -274,20 +266,8 @@ export class InventoryGraph {
     }
     return ordinal;
   }
-
-  private neighbourIds({ offsets, targets }: Adjacency, id: string): readonly string[] {
-    const ordinal = this.ordinalOf(id);
-    if (ordinal < 0) return EMPTY;
-    const start = offsets[ordinal] as number;
-    const end = offsets[ordinal + 1] as number;
-    if (start === end) return EMPTY;
-    const ids: string[] = [];
-    for (let i = start; i < end; i += 1) ids.push(this.idAt[targets[i] as number] as string);
-    return ids;
-  }
 }
 
-const EMPTY: readonly string[] = Object.freeze([]);
 const EMPTY_ORDINALS: readonly number[] = Object.freeze([]);
 
 /** Counting sort of the edges by source: stable, so each node's neighbours keep the order added. */

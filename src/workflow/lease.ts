@@ -44,7 +44,7 @@ export class LeaseBusyError extends RuntimeError {
             `until ${new Date(heldBy.expires_at * 1000).toISOString()} unless it renews. ${advice}`
         : `another workflow run holds the lease. ${advice}`,
     );
-    // Fixed, not the class's name: the state machine retries on it, and the minified Lambda bundle renames classes.
+    // The state machine's Retry matches this name: spelled out so renaming the class cannot break it.
     this.name = 'LeaseBusyError';
   }
 }

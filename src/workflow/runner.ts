@@ -118,8 +118,6 @@ async function runStep(
       const result = (await runAction(deps.actions, step, ref, progress)) as unknown as Record<string, unknown>;
       summaries[step.action] = result;
       record.summary = result;
-      // The circuit breaker refused (cleanup already published `cleanup_refused`): fail visibly.
-      if (typeof result.refused === 'string') throw new Error(`cleanup refused: ${result.refused}`);
     }
   } catch (error) {
     record.status = 'failed';

@@ -1,3 +1,5 @@
+import { CleanupRefusedError } from '../../../src/cleanup/errors';
+import { emptyRunSummary } from '../../../src/cleanup/summary';
 import type { CleanupSummary, CollectSummary, JobsSummary, PlanSummary, RunRef } from '../../../src/workflow/contracts';
 import { MAX_CLEANUP_INVOCATIONS, WorkflowEvent } from '../../../src/workflow/declaration';
 import { LeaseBusyError, MemoryLease } from '../../../src/workflow/lease';
@@ -123,9 +125,11 @@ describe('the in-process workflow runner', () => {
   });
 
   it('fails visibly when the circuit breaker refused the cleanup', async () => {
-    const { deps } = setup({ cleanup: async () => ({ ...CLEANED, refused: '300 keys exceed max_cleanup_per_run (100)' }) });
+    const refusal = '300 keys exceed max_cleanup_per_run (100)';
+    const { deps } = setup({ cleanup: () => Promise.reject(new CleanupRefusedError(refusal, { ...emptyRunSummary('r', true, false), refused: refusal }, 'cloudsweep config set fix.worker fixworker.max_cleanup_per_run=300')) });
     const run = await runWorkflow(deps, 'cleanup');
-    expect(run).toMatchObject({ status: 'failed', error: 'cleanup: cleanup refused: 300 keys exceed max_cleanup_per_run (100)' });
+    expect(run.status).toBe('failed');
+    expect(run.error).toContain(refusal);
   });
 
   it('refuses a second run while the first holds the lease, naming the holder, and releases it at the end', async () => {
