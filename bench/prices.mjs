@@ -21,6 +21,8 @@ export const PRICES = {
     perWriteUnit: 0.625 / 1e6,
     perReadUnit: 0.125 / 1e6,
     storagePerGbMonth: 0.25,
+    /** Point-in-time recovery (continuous backups), per GB-month of table size. */
+    pitrPerGbMonth: 0.2,
   },
   cloudwatch: {
     perMetricMonth: 0.3,
