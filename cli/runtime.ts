@@ -167,6 +167,13 @@ export function explainAwsError(error: unknown, doing: string, where: AwsWhere =
   if (name === 'AccessDenied' || name === 'AccessDeniedException' || /not authorized to perform/i.test(message)) {
     const permission = /not authorized to perform:?\s*([\w-]+:[\w*]+)/i.exec(message)?.[1];
     const resource = /on resource:?\s*(\S+)/i.exec(message)?.[1];
+    if (permission && /explicit deny in a resource-based policy/i.test(message)) {
+      return new RuntimeError(
+        `${doing}: access denied: ${permission}${resource ? ` on ${resource.replace(/[.,]$/, '')}` : ''} is denied by the table's resource policy, ` +
+          `which lets only cloudsweep's functions and the deploy-time adminPrincipals write the jobs, config and audit tables. ` +
+          `Run as one of those principals, or redeploy naming yours (cdk deploy -c adminPrincipals=ARN; docs/security.md).`,
+      );
+    }
     if (permission) {
       return new RuntimeError(
         `${doing}: access denied: the caller lacks ${permission}${resource ? ` on ${resource.replace(/[.,]$/, '')}` : ''}. ` +

@@ -1,10 +1,12 @@
-import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DETAILED_METRICS_ENV } from '../lambdas/shared/metric-names';
 import { AUDIT_INTENT_PARTITION } from '../src/cleanup/dynamo-audit-store';
+import { JOB_KEY_ATTRIBUTES, JOB_RUN_ATTRIBUTES } from '../src/jobs/store';
 import { SAFETY_ENV } from '../src/cleanup/safety-settings';
 import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
 import { CloudSweepFunction } from './constructs/cloudsweep-function';
@@ -16,6 +18,40 @@ import { WorkflowStateMachine } from './constructs/workflow-state-machine';
 import { suppressCentralFindings } from './nag-suppressions';
 import { CLEANUP_IAM_READ_ACTIONS, iamReadActions, IAM_WRITE_ACTIONS, protectedUsersKeepTheirKeys } from './member-stack';
 import { CloudSweepSettings, FUNCTION_ROLE_NAMES } from './settings';
+
+/** Data writes on a table's items, PartiQL included: what the tables' resource policies keep to named principals. */
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLInsert',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+];
+
+/** The attributes the plan function's UpdateItem on a job may touch: the key and the run record. */
+const PLAN_JOB_ATTRIBUTES = [...JOB_KEY_ATTRIBUTES, ...JOB_RUN_ATTRIBUTES];
+
+/** AWS's pattern for limiting UpdateItem to some attributes: every attribute named is one of them, and no whole-item return. */
+const PLAN_UPDATES_RUN_FIELDS_ONLY = {
+  'ForAllValues:StringEquals': { 'dynamodb:Attributes': PLAN_JOB_ATTRIBUTES },
+  StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+};
+
+function denyWritesExcept(table: dynamodb.Table, sid: string, actions: string[], principals: string[]): void {
+  table.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions,
+      // The table itself: a resource policy cannot name its own table's ARN while it is created.
+      resources: ['*'],
+      ...(principals.length > 0 ? { conditions: { ArnNotLike: { 'aws:PrincipalArn': principals } } } : {}),
+    }),
+  );
+}
 
 export interface CloudSweepStackProps extends StackProps {
   settings: CloudSweepSettings;
@@ -86,6 +122,7 @@ export class CloudSweepStack extends Stack {
       }),
     };
     this.grantPermissions(settings);
+    this.guardTables(settings);
 
     this.workflow = new WorkflowStateMachine(this, 'Workflow', {
       collect: this.functions.collect.function,
@@ -151,10 +188,18 @@ export class CloudSweepStack extends Stack {
       );
     }
 
-    // Plan: jobs flag keys in the inventory and record their runs; the lease lives in runs.
+    // Plan: jobs flag keys in the inventory and record their runs; the lease and the runs it marks abandoned live in runs.
     inventory.grantReadWriteData(plan.role);
     config.grantReadData(plan.role);
-    jobs.grantReadWriteData(plan.role);
+    jobs.grantReadData(plan.role);
+    plan.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordJobRunsOnly',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [jobs.tableArn],
+        conditions: PLAN_UPDATES_RUN_FIELDS_ONLY,
+      }),
+    );
     runs.grantReadWriteData(plan.role);
 
     inventory.grantReadWriteData(cleanup.role);
@@ -167,6 +212,44 @@ export class CloudSweepStack extends Stack {
     cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'CleanUpAccessKeys', actions: IAM_WRITE_ACTIONS, resources: [users] }));
     cleanup.role.addToPolicy(protectedUsersKeepTheirKeys(settings.safety.protectTag, users));
     cleanup.role.addToPolicy(this.enterMemberAccounts(settings));
+  }
+
+  /**
+   * Resource policies on the jobs, config and audit tables: data writes (item and PartiQL) are
+   * denied to every principal but the function roles that need them and the deploy-time
+   * `adminPrincipals`, whatever their identity policies say. The deny names principals by
+   * `aws:PrincipalArn` in a condition, so nothing in it must exist first, and it leaves the
+   * control plane (CloudFormation's own calls) alone. The plan role may update a job's run fields
+   * only, in its identity policy and again here.
+   */
+  private guardTables(settings: CloudSweepSettings): void {
+    const { jobs, config, audit } = this.tables;
+    const admins = settings.adminPrincipals;
+    const role = (name: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${name}`;
+    const plan = role(FUNCTION_ROLE_NAMES.plan);
+    const cleanup = role(FUNCTION_ROLE_NAMES.cleanup);
+    const others = TABLE_WRITE_ACTIONS.filter((action) => action !== 'dynamodb:UpdateItem');
+
+    denyWritesExcept(config, 'OnlyAdminsWriteConfig', TABLE_WRITE_ACTIONS, admins);
+    denyWritesExcept(jobs, 'OnlyAdminsWriteJobs', others, admins);
+    denyWritesExcept(jobs, 'OnlyAdminsAndPlanUpdateJobs', ['dynamodb:UpdateItem'], [...admins, plan]);
+    jobs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PlanUpdatesRunFieldsOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['dynamodb:UpdateItem'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': plan }, 'ForAnyValue:StringNotEquals': { 'dynamodb:Attributes': PLAN_JOB_ATTRIBUTES } },
+      }),
+    );
+    denyWritesExcept(audit, 'OnlyCleanupAndAdminsWriteAudit', TABLE_WRITE_ACTIONS, [...admins, cleanup]);
+    if (admins.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'cloudsweep:noAdminPrincipals',
+        'CDK context "adminPrincipals" is empty: no person can write the jobs and config tables, so cleanup stays off. Name the roles that administer cloudsweep (docs/deploy.md).',
+      );
+    }
   }
 
   /**

@@ -30,6 +30,12 @@ export interface CloudSweepSettings {
   detailedMetrics: boolean;
   /** The guards no stored data can lower: `minimumIdleDays` (act-time floor) and `protectTag` (enforced by IAM too). */
   safety: SafetySettings;
+  /**
+   * IAM principals (role, user or root ARNs; `*` allowed in the name) who may write the jobs,
+   * config and audit tables besides the functions: the tables' resource policies deny data
+   * writes to everyone else. Empty: no person can change jobs or config (cleanup stays off).
+   */
+  adminPrincipals: string[];
 }
 
 /** Role names are fixed so a member account can trust them by ARN before it knows anything else. */
@@ -75,7 +81,32 @@ export function settingsFromContext(read: ContextReader): CloudSweepSettings {
     dashboard: flag(read, 'dashboard', false),
     detailedMetrics: flag(read, 'detailedMetrics', false),
     safety: safetySettings(read),
+    adminPrincipals: principalList(read('adminPrincipals')),
   };
+}
+
+/**
+ * What `aws:PrincipalArn` is for a person: an IAM role (the role, not the session), a user or the
+ * account root, in any partition. A wildcard may stand in the name (SSO roles carry a suffix), not
+ * in the account.
+ */
+const PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(root|(role|user)\/[\w+=,.@\/*-]+)$/;
+
+function principalList(value: unknown): string[] {
+  const expected = 'a list of IAM role, user or root ARNs (arn:aws:iam::111122223333:role/Admin)';
+  if (value === undefined || value === null || value === '') return [];
+  const list = typeof value === 'string' ? (value.trim().startsWith('[') ? parseJson(value, 'adminPrincipals', expected) : value.split(',')) : value;
+  if (!Array.isArray(list)) throw invalid('adminPrincipals', value, expected);
+  return list.map((arn) => {
+    const principal = typeof arn === 'string' ? arn.trim() : arn;
+    if (typeof principal === 'string' && /^arn:[\w-]+:sts::\d{12}:assumed-role\//.test(principal)) {
+      throw invalid('adminPrincipals', value, `the role's ARN (arn:aws:iam::ACCOUNT:role/NAME), not a session's: ${principal}`);
+    }
+    const name = typeof principal === 'string' ? (PRINCIPAL_ARN.exec(principal)?.[2] ?? '') : '';
+    // `role/*` would name every role of the account: no restriction at all.
+    if (name === '' || /^(role|user)\/[*/]*$/.test(name)) throw invalid('adminPrincipals', value, `${expected}, not ${JSON.stringify(arn)}`);
+    return principal as string;
+  });
 }
 
 function safetySettings(read: ContextReader): SafetySettings {
@@ -123,7 +154,7 @@ function integer(read: ContextReader, key: string, fallback: number, min: number
 
 function accountList(value: unknown): string[] {
   if (value === undefined || value === null || value === '') return [];
-  const list = typeof value === 'string' ? (value.trim().startsWith('[') ? parseJson(value) : value.split(',')) : value;
+  const list = typeof value === 'string' ? (value.trim().startsWith('[') ? parseJson(value, 'accounts', 'a JSON list or comma-separated 12-digit account ids') : value.split(',')) : value;
   if (!Array.isArray(list)) throw invalid('accounts', value, 'a list of 12-digit account ids');
   return list.map((id) => {
     const account = typeof id === 'string' ? id.trim() : id;
@@ -132,11 +163,11 @@ function accountList(value: unknown): string[] {
   });
 }
 
-function parseJson(value: string): unknown {
+function parseJson(value: string, key: string, expected: string): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw invalid('accounts', value, 'a JSON list or comma-separated 12-digit account ids');
+    throw invalid(key, value, expected);
   }
 }
 

@@ -31,6 +31,14 @@ export function byCreation(a: Job, b: Job): number {
 /** Item layout in the jobs table: `pk = "job"`, `sk = <id>`; one Query lists them all. */
 const PK = 'job';
 
+/**
+ * What recording a run writes: the key and `last_run`, nothing else. The plan function may update
+ * only these (IAM `dynamodb:Attributes` on its role and in the table's resource policy), so a job's
+ * command and trigger change only through an administrator.
+ */
+export const JOB_KEY_ATTRIBUTES = ['pk', 'sk'] as const;
+export const JOB_RUN_ATTRIBUTES = ['last_run'] as const;
+
 export class DynamoJobStore implements JobStore {
   constructor(
     private readonly aws: AwsClients,

@@ -5,6 +5,8 @@ import { RESOURCE_BINDINGS } from '../../src/resources';
 import { MAX_CLEANUP_INVOCATIONS, WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
 import { executionLeaseWaitSeconds } from '../../src/workflow/lease';
 import { FUNCTION_ROLE_NAMES } from '../../lib/settings';
+import { TABLE_WRITE_ACTIONS } from '../../lib/cloudsweep-stack';
+import { Annotations } from 'aws-cdk-lib/assertions';
 import { logicalId, synthApp } from './support/synth';
 
 const defaults = synthApp();
@@ -156,6 +158,89 @@ describe('the central stack', () => {
         (central.toJSON().Resources[logicalId(table)] as { Properties: { DeletionProtectionEnabled?: boolean } }).Properties.DeletionProtectionEnabled;
       expect([tables.audit, tables.config, tables.jobs].map(protection)).toEqual([true, true, true]);
       expect(protection(tables.inventory)).toBeUndefined();
+    });
+  });
+
+  describe('who may write the jobs, config and audit tables (issue 15)', () => {
+    const ADMIN = 'arn:aws:iam::111122223333:role/CloudSweepAdmin';
+    const SSO = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*';
+    const withAdmins = synthApp({ adminPrincipals: [ADMIN, SSO] });
+    type Statement = { Sid: string; Effect: string; Action: string | string[]; Principal: unknown; Condition?: Record<string, Record<string, unknown>> };
+    const policyOfTable = (app: typeof withAdmins, table: Parameters<typeof logicalId>[0]): Statement[] | undefined =>
+      (app.centralTemplate.toJSON().Resources[logicalId(table)] as { Properties: { ResourcePolicy?: { PolicyDocument: { Statement: Statement[] } } } }).Properties.ResourcePolicy
+        ?.PolicyDocument.Statement;
+    const roleArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${name}`]] });
+    const actions = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat()).sort();
+
+    it('denies every data write on config to all but the admin principals, by aws:PrincipalArn', () => {
+      expect(policyOfTable(withAdmins, withAdmins.central.tables.config)).toEqual([
+        { Sid: 'OnlyAdminsWriteConfig', Effect: 'Deny', Principal: { AWS: '*' }, Resource: '*', Action: TABLE_WRITE_ACTIONS, Condition: { ArnNotLike: { 'aws:PrincipalArn': [ADMIN, SSO] } } },
+      ]);
+      expect(TABLE_WRITE_ACTIONS).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete']));
+    });
+
+    it('lets the plan role update a job only, and only its run fields; every other write is the admins\'', () => {
+      const statements = policyOfTable(withAdmins, withAdmins.central.tables.jobs) ?? [];
+      const plan = roleArn(FUNCTION_ROLE_NAMES.plan);
+      expect(actions(statements.filter((s) => s.Effect === 'Deny' && s.Condition?.ArnNotLike !== undefined))).toEqual([...TABLE_WRITE_ACTIONS].sort());
+      expect(statements).toContainEqual(expect.objectContaining({ Sid: 'OnlyAdminsWriteJobs', Condition: { ArnNotLike: { 'aws:PrincipalArn': [ADMIN, SSO] } } }));
+      expect(statements).toContainEqual(expect.objectContaining({ Sid: 'OnlyAdminsAndPlanUpdateJobs', Action: 'dynamodb:UpdateItem', Condition: { ArnNotLike: { 'aws:PrincipalArn': [ADMIN, SSO, plan] } } }));
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Sid: 'PlanUpdatesRunFieldsOnly',
+          Effect: 'Deny',
+          Action: 'dynamodb:UpdateItem',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': plan }, 'ForAnyValue:StringNotEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'last_run'] } },
+        }),
+      );
+    });
+
+    it('gives the plan role no job write but an UpdateItem limited to the run fields, as AWS documents it', () => {
+      const planStatements = (JSON.parse(policyOf(withAdmins.centralTemplate, logicalId(withAdmins.central.functions.plan.role))) as { PolicyDocument: { Statement: Statement[] } }[])
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((s) => JSON.stringify(s).includes(logicalId(withAdmins.central.tables.jobs)));
+      const writes = planStatements.filter((s) => [s.Action].flat().some((a) => TABLE_WRITE_ACTIONS.includes(a) || a === 'dynamodb:*'));
+      expect(writes).toEqual([
+        expect.objectContaining({
+          Sid: 'RecordJobRunsOnly',
+          Action: 'dynamodb:UpdateItem',
+          Condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'last_run'] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_OLD', 'UPDATED_NEW'] },
+          },
+        }),
+      ]);
+      // The lease and the runs it marks abandoned stay the plan's to write: the runs table has no resource policy.
+      expect(policyOf(withAdmins.centralTemplate, logicalId(withAdmins.central.functions.plan.role))).toMatch(
+        new RegExp(`"dynamodb:PutItem".*${logicalId(withAdmins.central.tables.runs)}`),
+      );
+      expect(policyOfTable(withAdmins, withAdmins.central.tables.runs)).toBeUndefined();
+      expect(policyOfTable(withAdmins, withAdmins.central.tables.inventory)).toBeUndefined();
+    });
+
+    it('lets cleanup and the admins write the audit, nobody else', () => {
+      expect(policyOfTable(withAdmins, withAdmins.central.tables.audit)).toEqual([
+        expect.objectContaining({
+          Sid: 'OnlyCleanupAndAdminsWriteAudit',
+          Effect: 'Deny',
+          Action: TABLE_WRITE_ACTIONS,
+          Condition: { ArnNotLike: { 'aws:PrincipalArn': [ADMIN, SSO, roleArn(FUNCTION_ROLE_NAMES.cleanup)] } },
+        }),
+      ]);
+    });
+
+    it('without admin principals, lets no person write jobs or config, and says so at synth', () => {
+      expect(policyOfTable(defaults, defaults.central.tables.config)).toEqual([expect.objectContaining({ Sid: 'OnlyAdminsWriteConfig', Effect: 'Deny' })]);
+      expect(policyOfTable(defaults, defaults.central.tables.config)?.[0]?.Condition).toBeUndefined();
+      Annotations.fromStack(defaults.central).hasWarning('*', Match.stringLikeRegexp('adminPrincipals.*is empty'));
+      Annotations.fromStack(withAdmins.central).hasNoWarning('*', Match.stringLikeRegexp('adminPrincipals'));
+    });
+
+    it('refuses admin principals that are not role, user or root ARNs, or that name every role', () => {
+      for (const bad of ['*', 'arn:aws:iam::111122223333:role/*', 'arn:aws:iam::*:role/Admin', 'arn:aws:sts::111122223333:assumed-role/Admin/alice', 'Admin', ['arn:aws:iam::111122223333:group/Admins']]) {
+        expect(() => synthApp({ adminPrincipals: bad })).toThrow(/CDK context "adminPrincipals"/);
+      }
+      expect(synthApp({ adminPrincipals: `${ADMIN},arn:aws:iam::111122223333:user/alice` }).central.settings.adminPrincipals).toEqual([ADMIN, 'arn:aws:iam::111122223333:user/alice']);
     });
   });
 

@@ -30,6 +30,18 @@ describe('explaining the AWS errors a user meets', () => {
     );
   });
 
+  it("says when a table's resource policy refused the write, and how to become an admin principal", () => {
+    const denied = awsError(
+      'AccessDeniedException',
+      'User: arn:aws:sts::123456789012:assumed-role/Dev/bob is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/cloudsweep-jobs with an explicit deny in a resource-based policy',
+    );
+    expect(explainAwsError(denied, 'adding the job').message).toBe(
+      'adding the job: access denied: dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/cloudsweep-jobs is denied by the table\'s resource policy, ' +
+        "which lets only cloudsweep's functions and the deploy-time adminPrincipals write the jobs, config and audit tables. " +
+        'Run as one of those principals, or redeploy naming yours (cdk deploy -c adminPrincipals=ARN; docs/security.md).',
+    );
+  });
+
   it('points at init, the stack and the region when a table is missing', () => {
     const missing = awsError('ResourceNotFoundException', 'Requested resource not found');
     const explained = explainAwsError(missing, 'reading fix.worker', { region: 'eu-west-3' });
