@@ -3,7 +3,7 @@ import type { InventoryStore, NodeUpdate } from '../inventory/store';
 import { Deadline, executeSearch, SearchTimeoutError } from '../query';
 import type { WorkflowEvent } from '../workflow/declaration';
 import type { JobRunResult, JobsSummary, RunRef } from '../workflow/contracts';
-import { ChangeUnderLease, LeaseBusyError, underLease } from '../workflow/lease';
+import { ChangeUnderLease, LeaseBusyError, MANUAL_JOB_LEASE_ADVICE, SCHEDULED_JOB_LEASE_ADVICE, underLease } from '../workflow/lease';
 import { checkJobCommand, jobNeedsLease } from './command';
 import { Job, JobRunRecord, timeoutMs } from './job';
 import { getJob } from './manage';
@@ -37,8 +37,9 @@ export async function runJobsForEvent(deps: JobRunDeps, event: WorkflowEvent, re
 /**
  * `jobs run ID` and the Scheduler's `{action: 'run_job'}`: runs one job now, active or not. Outside
  * a workflow run, a job that flags (`clean`) takes the workflow lease, waiting as `lease` says; a
- * run that keeps it longer gets the job refused and recorded so. (Jobs of an event run inside their
- * workflow's lease.)
+ * run that keeps it longer gets the job refused and recorded so, with what to do: a scheduled job
+ * is run again by its schedule, a manual one is run again by hand. (Jobs of an event run inside
+ * their workflow's lease.)
  */
 export async function runJobById(
   deps: JobRunDeps,
@@ -47,7 +48,8 @@ export async function runJobById(
   lease?: Omit<ChangeUnderLease, 'what'>,
 ): Promise<JobRunResult> {
   const job = await getJob(deps.jobs, jobId);
-  return runJob(deps, job, { trigger, inventory: new SharedInventory(deps.inventory), ...(lease ? { lease } : {}) });
+  const advice = trigger === 'schedule' ? SCHEDULED_JOB_LEASE_ADVICE : MANUAL_JOB_LEASE_ADVICE;
+  return runJob(deps, job, { trigger, inventory: new SharedInventory(deps.inventory), ...(lease ? { lease: { advice, ...lease } } : {}) });
 }
 
 interface RunOptions {

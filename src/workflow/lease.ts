@@ -157,13 +157,16 @@ export interface LeaseHandle {
   release(): Promise<void>;
 }
 
-/** Takes the lease, waiting up to `waitMs` for a busy one, then keeps renewing it. */
-export async function holdLease(lease: Lease, holder: LeaseHolder, timing: LeaseTiming = DEFAULT_LEASE_TIMING): Promise<LeaseHandle> {
+/**
+ * Takes the lease, waiting up to `waitMs` for a busy one, then keeps renewing it. `advice` ends the
+ * refusal: what the refused caller can do (by default the CLI's `--lease-wait`).
+ */
+export async function holdLease(lease: Lease, holder: LeaseHolder, timing: LeaseTiming = DEFAULT_LEASE_TIMING, advice?: string): Promise<LeaseHandle> {
   const deadline = Date.now() + timing.waitMs;
   for (;;) {
     const attempt = await lease.tryAcquire(holder, timing.ttlSeconds);
     if (attempt.acquired) break;
-    if (Date.now() + timing.pollMs > deadline) throw new LeaseBusyError(attempt.heldBy);
+    if (Date.now() + timing.pollMs > deadline) throw new LeaseBusyError(attempt.heldBy, ...(advice === undefined ? [] : [advice]));
     await timing.sleep(timing.pollMs);
   }
   let lost = false;
@@ -196,9 +199,17 @@ export interface ChangeUnderLease {
   /** `host:pid`, `lambda:plan`: where to find it. */
   where: string;
   waitMs: number;
+  /** Ends the refusal: what the refused caller can do. Left out, the CLI's advice (`--lease-wait`). */
+  advice?: string;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** A scheduled job refused the lease: nobody is at a prompt to wait, and its schedule brings it back. */
+export const SCHEDULED_JOB_LEASE_ADVICE = 'The job did not run; its schedule runs it again next time.';
+
+/** `jobs run ID` refused the lease: it has no --lease-wait; run it again once that run is done. */
+export const MANUAL_JOB_LEASE_ADVICE = 'The job did not run; run it again once that run has finished.';
 
 /**
  * Runs `work` holding the workflow lease, so it cannot interleave with a run (one that is flagging
@@ -208,7 +219,7 @@ export interface ChangeUnderLease {
 export async function underLease<T>(change: ChangeUnderLease, work: () => Promise<T>): Promise<T> {
   const now = (change.clock ?? (() => new Date()))();
   const holder = { holder: `${change.what}-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, workflow: change.what, where: change.where, acquired_at: now.toISOString() };
-  const handle = await holdLease(change.lease, holder, { ...DEFAULT_LEASE_TIMING, waitMs: change.waitMs, ...(change.sleep ? { sleep: change.sleep } : {}) });
+  const handle = await holdLease(change.lease, holder, { ...DEFAULT_LEASE_TIMING, waitMs: change.waitMs, ...(change.sleep ? { sleep: change.sleep } : {}) }, change.advice);
   try {
     return await work();
   } finally {

@@ -82,6 +82,19 @@ describe('running the jobs of an event', () => {
       expect((await jobs.get('flagger'))?.last_run?.error).toMatch(/^refused: /);
     });
 
+    it('tells a scheduled job its schedule runs it again, a manual one to run it again, neither about --lease-wait', async () => {
+      const { deps, admin } = await setup();
+      await addJob(admin, { id: 'flagger', event: 'post_collect', command: 'search is(access_key) | clean' });
+      const lease = new MemoryLease(() => NOW);
+      await runHolding(lease);
+
+      const scheduled = await runJobById(deps, 'flagger', 'schedule', { lease, where: 'lambda:plan', waitMs: 0 });
+      expect(scheduled.error).toMatch(/ The job did not run; its schedule runs it again next time\.$/);
+      const manual = await runJobById(deps, 'flagger', 'manual', { lease, where: 'host:1', waitMs: 0 });
+      expect(manual.error).toMatch(/ The job did not run; run it again once that run has finished\.$/);
+      for (const error of [scheduled.error, manual.error]) expect(error).not.toContain('--lease-wait');
+    });
+
     it('runs a flagging job holding the lease when it is free, and gives it back', async () => {
       const { deps, admin } = await setup();
       await addJob(admin, { id: 'flagger', event: 'post_collect', command: 'search is(access_key) | clean' });
