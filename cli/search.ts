@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../src/errors';
 import type { Query } from '../src/query/ast';
 import { CliContext, globalOptions, RegisterVerb } from './context';
+import type { Runtime } from './runtime';
 
 const EXAMPLES = `
 Examples:
@@ -11,6 +12,7 @@ Examples:
   $ cloudsweep search 'is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean'
 
   $ cloudsweep search 'is(access_key) and /ancestors.user.reported.name = ci | unclean "ci rotates its own keys"'
+  $ cloudsweep search 'is(access_key) and last_access > 90days | list user_name, owner, account'
 
 --explain prints the query as read and what each part scanned and matched, without running its commands.
 Commands after |: count [path], list [paths] [--csv|--json], head [N], tail [N], sort, limit,
@@ -79,7 +81,7 @@ export const register: RegisterVerb = (program, context) => {
 async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; leaseWait: number }) {
   const { resolveRuntime, explainAwsError, changeLog } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
-  const { executeSearch, explainSearch } = await import('../src/query/execute');
+  const { executeSearch, explainSearch, readsOwner } = await import('../src/query/execute');
   const { RuntimeError } = await import('../src/errors');
   const runtime = await resolveRuntime(command, context);
   const table = runtime.names.inventoryTable;
@@ -96,7 +98,8 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     if (loaded.graph.size === 0) context.err(`warning: the inventory was never collected (table ${table} holds no account); collect first: cloudsweep workflow run collect`);
     if (options.explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
     // `now` measures ages; what is stored carries the real time.
-    const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date() });
+    const owners = readsOwner(query) ? await ownerSettings(runtime) : undefined;
+    const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date(), ...(owners ? { owners } : {}) });
     if (result.updates.length > 0) {
       await store.updateNodes(result.updates).catch((error: unknown) => {
         throw storeError(error, 'writing the changes to the inventory');
@@ -119,6 +122,16 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     if (error instanceof RuntimeError) throw error;
     throw explainAwsError(error, `taking the workflow lease (table ${runtime.names.runsTable})`);
   });
+}
+
+/** fix.worker's notify settings, read only for a search that lists or tests `owner`. */
+async function ownerSettings(runtime: Runtime) {
+  const { createConfigStore } = await import('../src/config/store');
+  const { explainAwsError } = await import('./runtime');
+  const stored = await createConfigStore(runtime.aws, runtime.names.configTable).read().catch((error: unknown) => {
+    throw explainAwsError(error, 'reading fix.worker for the owner settings');
+  });
+  return stored.config.notify;
 }
 
 async function leaseWaitMs(text: string): Promise<number> {

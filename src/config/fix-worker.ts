@@ -1,3 +1,5 @@
+import { DEFAULT_OWNER_TAGS } from '../owners/owner';
+
 /**
  * The `fix.worker` configuration (SPEC section 4): its shape and its safe defaults. Validation,
  * parsing of `config set` values and the DynamoDB store build on these.
@@ -26,6 +28,15 @@ export interface FixWorkerConfig {
     /** Accounts collected in parallel. */
     pool_size: number;
   };
+  /** Who is told about a key (docs/owners.md). */
+  notify: {
+    /** User tag keys read for the owner's address, in order. */
+    owner_tags: string[];
+    /** Account id or name -> the address for keys whose user names no owner. */
+    account_contacts: Record<string, string>;
+    /** The address for keys with neither; empty for none. */
+    central_contact: string;
+  };
 }
 
 export const FIX_WORKER = 'fix.worker';
@@ -45,6 +56,11 @@ export function defaultFixWorkerConfig(): FixWorkerConfig {
       accounts: [],
       member_role: 'CloudSweepMemberRole',
       pool_size: 8,
+    },
+    notify: {
+      owner_tags: [...DEFAULT_OWNER_TAGS],
+      account_contacts: {},
+      central_contact: '',
     },
   };
 }

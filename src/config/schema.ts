@@ -96,6 +96,43 @@ const accounts: FieldRule = {
   },
 };
 
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+const email: FieldRule = {
+  allowed: 'an e-mail address, or "" for none',
+  comment: 'the address for keys whose user names no owner and whose account has no contact; "" for none',
+  check: (value) => {
+    if (typeof value !== 'string') return { problem: `${describe(value)} is not a string` };
+    return value === '' || EMAIL.test(value) ? { value } : { problem: `${JSON.stringify(value)} is not an e-mail address` };
+  },
+};
+
+const ownerTags: FieldRule = {
+  allowed: 'a list of IAM tag keys, such as [owner, email, contact]',
+  comment: 'user tags read for the owner\'s e-mail address, in order; the first that holds one wins',
+  check: (value) => {
+    if (!Array.isArray(value)) return { problem: `${describe(value)} is not a list` };
+    for (const [index, item] of value.entries()) {
+      if (typeof item !== 'string' || !IAM_TAG_KEY.test(item)) return { problem: `item ${index + 1} (${describe(item)}) is not an IAM tag key` };
+    }
+    return { value: [...new Set(value as string[])] };
+  },
+};
+
+const accountContacts: FieldRule = {
+  allowed: 'a mapping of account id or name to an e-mail address, such as {"111111111111": team@example.com}',
+  comment: 'account id or name -> the address for its keys when the user names no owner',
+  check: (value) => {
+    if (!isPlainObject(value)) return { problem: `${describe(value)} is not a mapping` };
+    const contacts: Record<string, string> = {};
+    for (const [account, address] of Object.entries(value)) {
+      if (typeof address !== 'string' || !EMAIL.test(address)) return { problem: `${account}: ${describe(address)} is not an e-mail address` };
+      contacts[account] = address;
+    }
+    return { value: contacts };
+  },
+};
+
 /** Every key of `fix.worker`, in the order the YAML shows them. */
 export const FIX_WORKER_SCHEMA: Record<keyof FixWorkerConfig, Record<string, FieldRule>> = {
   fixworker: {
@@ -111,6 +148,11 @@ export const FIX_WORKER_SCHEMA: Record<keyof FixWorkerConfig, Record<string, Fie
     accounts,
     member_role: matching(IAM_ROLE_NAME, 'an IAM role name (1-64 letters, digits and +=,.@_-)', 'the role collect and cleanup assume in member accounts'),
     pool_size: integer(1, 256, 'accounts collected in parallel'),
+  },
+  notify: {
+    owner_tags: ownerTags,
+    account_contacts: accountContacts,
+    central_contact: email,
   },
 };
 

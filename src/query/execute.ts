@@ -11,6 +11,7 @@ import type { ExplainOutput, SearchOutput } from './output';
 import { parse } from './parser';
 import { format, formatCommand, formatNavigation, formatPart } from './print';
 import type { EvaluationContext } from './properties';
+import type { OwnerSettings } from '../owners/owner';
 
 export interface SearchOptions {
   graph: InventoryGraph;
@@ -27,6 +28,8 @@ export interface SearchOptions {
   reason?: string;
   /** Stops the search with a SearchTimeoutError once past it: a job's `--timeout`. */
   deadline?: Deadline;
+  /** fix.worker's notify settings, for the `owner` property. */
+  owners?: OwnerSettings;
 }
 
 export interface SearchResult {
@@ -56,7 +59,7 @@ export interface FlagChange {
 export function executeSearch(search: string | Query, options: SearchOptions): SearchResult {
   const query = typeof search === 'string' ? parse(search) : search;
   const { graph, deadline } = options;
-  const context: EvaluationContext = { graph, now: options.now.getTime(), ...(deadline ? { deadline } : {}) };
+  const context: EvaluationContext = { graph, now: options.now.getTime(), ...(deadline ? { deadline } : {}), ...(options.owners ? { owners: options.owners } : {}) };
   let { ordinals, sorted } = select(query, context);
   const matched = ordinals.length;
   /** Head, tail, limit and what prints rows need the result in order; count and clean do not. */
@@ -151,6 +154,12 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
   }
   deadline?.check();
   return { query, output: output ?? list(nodesAt(graph, inOrder()), [], 'table', context), updates: pending.values(), changes, matched, flagged };
+}
+
+/** True when a query reads the synthetic `owner` (whose settings live in fix.worker), anywhere in it. */
+export function readsOwner(query: Query): boolean {
+  // Every path in the AST is {type: 'property', section, keys}; `owner` is the one-key reported path.
+  return JSON.stringify(query).includes('"section":"reported","keys":["owner"]');
 }
 
 /**

@@ -7,10 +7,11 @@ export const ABSOLUTE_SECTIONS: readonly string[] = [...SECTIONS, 'ancestors'];
 
 /**
  * Properties computed at query time: `age`, `last_access` and `last_update` are durations up to
- * now (SPEC section 2); `kind` is the node's kind, so `count kind` and `sort kind` work.
+ * now (SPEC section 2); `kind` is the node's kind, so `count kind` and `sort kind` work; `owner`
+ * is the address told about a user or key (docs/owners.md).
  */
 export const DURATION_PROPERTIES: readonly string[] = ['age', 'last_access', 'last_update'];
-export const SYNTHETIC_PROPERTIES: readonly string[] = [...DURATION_PROPERTIES, 'kind'];
+export const SYNTHETIC_PROPERTIES: readonly string[] = [...DURATION_PROPERTIES, 'kind', 'owner'];
 
 /** Why a path is not one, with the 0-based offset inside the word that is wrong. */
 export interface PathProblem {

@@ -3,6 +3,7 @@ import { InventoryNode, kindIsA, KINDS, Kind } from '../inventory/model';
 import type { Path } from './ast';
 import type { Deadline } from './deadline';
 import { timestampOf as parseTimestamp } from './durations';
+import { DEFAULT_OWNER_TAGS, OwnerSettings, ownerOf } from '../owners/owner';
 
 /** What evaluation reads besides the nodes: the graph for ancestors, and now, for synthetic ages. */
 export interface EvaluationContext {
@@ -16,6 +17,8 @@ export interface EvaluationContext {
   timestamps?: Map<string, Float64Array>;
   /** The time limit the evaluation stops at, if it has one. */
   deadline?: Deadline;
+  /** fix.worker's notify settings for `owner`; without them, the default owner tags alone. */
+  owners?: OwnerSettings;
 }
 
 /**
@@ -45,6 +48,8 @@ function sectionReader(section: 'reported' | 'metadata' | 'desired', keys: reado
     switch (keys[0]) {
       case 'kind':
         return (node) => node.kind;
+      case 'owner':
+        return ownerReader(context);
       case 'age':
       case 'last_access':
       case 'last_update': {
@@ -63,6 +68,27 @@ function sectionReader(section: 'reported' | 'metadata' | 'desired', keys: reado
     };
   }
   return (node) => walk(node[section], keys);
+}
+
+const NO_CONTACTS: OwnerSettings = { owner_tags: DEFAULT_OWNER_TAGS, account_contacts: {}, central_contact: '' };
+
+/** A user's owner from its own tags, a key's from its user's, an account's from its contact; undefined when nobody answers. */
+function ownerReader(context: EvaluationContext): PropertyReader {
+  const settings = context.owners ?? NO_CONTACTS;
+  const userOf = ancestorFinder('aws_iam_user', context.graph);
+  return (node) => {
+    const user = node.kind === 'aws_iam_user' ? node : node.kind === 'aws_iam_access_key' ? userOf(node) : undefined;
+    const account = context.graph.accountOf(node.id);
+    const tags = user?.reported.tags;
+    return ownerOf(
+      {
+        tags: typeof tags === 'object' && tags !== null ? (tags as Record<string, unknown>) : undefined,
+        accountId: account?.id,
+        accountName: typeof account?.reported.name === 'string' ? account.reported.name : undefined,
+      },
+      settings,
+    ).address;
+  };
 }
 
 function walk(start: unknown, keys: readonly string[]): unknown {

@@ -64,8 +64,8 @@ describe('unknown property paths', () => {
     ['aggregate(/ancestors.account.reported.nmae: count(id)): is(access_key)', 39, 'unknown property "nmae" on account; did you mean name?'],
     ['is(user) | sort nmae desc', 17, 'unknown property "nmae" on user; did you mean name?'],
     ['is(user) | sort name, /metadata.flaged_at', 33, 'unknown property "flaged_at" in /metadata; did you mean flagged_at or cleaned_at or flagged_by?'],
-    ['is(user) | ancestors account | list arn', 37, 'unknown property "arn" on account; known: age, id, kind, last_access, last_update, name'],
-    ['is(access_key) | predecessors user | sort access_key_status', 43, 'unknown property "access_key_status" on user; known: age, arn, atime, ctime, id, kind, last_access, last_update, mfa_active, name, password_enabled, path, tags'],
+    ['is(user) | ancestors account | list arn', 37, 'unknown property "arn" on account; known: age, id, kind, last_access, last_update, name, owner'],
+    ['is(access_key) | predecessors user | sort access_key_status', 43, 'unknown property "access_key_status" on user; known: age, arn, atime, ctime, id, kind, last_access, last_update, mfa_active, name, owner, password_enabled, path, tags'],
   ])('refuses inside with(), aggregate and pipe commands: %s at column %d', (query, column, problem) => {
     const error = parseError(query);
     expect(error.problem).toBe(problem);
