@@ -79,6 +79,7 @@ export const register: RegisterVerb = (program, context) => {
 
   jobs
     .command('delete')
+    .alias('remove')
     .description('remove a job (and its schedule)')
     .argument('<id>', 'the job id')
     .action(async (id: string, _options: unknown, command: Command) => {

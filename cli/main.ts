@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CloudsweepError, ReportedFailure } from '../src/errors';
+import { join } from 'node:path';
+import { CloudsweepError, ReportedFailure, ValidationError } from '../src/errors';
+import { COMMAND_NAMES } from '../src/query/ast';
 import { register as audit } from './audit';
 import { register as config } from './config';
 import { CliContext, processContext, RegisterVerb } from './context';
@@ -27,6 +29,7 @@ export function buildProgram(context: CliContext): Command {
     .option('--stack <name>', 'the deployed CloudFormation stack to work against', 'CloudSweep')
     .option('--region <region>', 'AWS region (default: the SDK settings, AWS_REGION)')
     .option('--endpoint-url <url>', 'send every AWS call here (an emulator); default AWS_ENDPOINT_URL')
+    .version(packageVersion(), '-V, --version', 'print the version of cloudsweep')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -41,6 +44,7 @@ export function buildProgram(context: CliContext): Command {
 export async function run(argv: string[], context: CliContext = processContext()): Promise<number> {
   const program = buildProgram(context);
   try {
+    refuseSearchCommandAsVerb(argv, program);
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
@@ -63,6 +67,34 @@ export function reportError(error: unknown, context: CliContext): number {
   context.err(`error: ${message}`);
   if (context.env.CLOUDSWEEP_DEBUG && error instanceof Error && error.stack) context.err(error.stack);
   return 1;
+}
+
+/**
+ * `cloudsweep clean` (or count, protect, ...): a search's command typed as a verb. Said plainly,
+ * with where it goes, rather than commander's "unknown command".
+ */
+function refuseSearchCommandAsVerb(argv: readonly string[], program: Command): void {
+  const takesValue = new Set(program.options.filter((option) => option.required || option.optional).flatMap((option) => [option.long, option.short]));
+  let at = 0;
+  while (at < argv.length && argv[at]?.startsWith('-')) at += takesValue.has(argv[at]) && !argv[at]?.includes('=') ? 2 : 1;
+  const word = argv[at];
+  if (word === undefined || program.commands.some((command) => command.name() === word || command.aliases().includes(word))) return;
+  if (!(COMMAND_NAMES as readonly string[]).includes(word)) return;
+  const example = word === 'clean' ? 'is(access_key) and last_access > 90days | clean' : `is(access_key) | ${word}`;
+  throw new ValidationError(`${word} is not a command of its own: it is a search command and goes after | in a search, as in: cloudsweep search '${example}'`);
+}
+
+/** The version in package.json, found from here both in the sources (cli/) and once built (dist/cli/). */
+function packageVersion(): string {
+  for (const up of ['..', '../..']) {
+    try {
+      const found = require(join(__dirname, up, 'package.json')) as { name?: string; version?: string };
+      if (found.name === 'cloudsweep' && found.version) return found.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -55,6 +55,15 @@ export function absolutePaths(): string[] {
 export type Completion = [string[], string];
 
 export function complete(line: string, tree: CommandSpec): Completion {
+  const [candidates, partial] = candidatesFor(line, tree);
+  // One complete word: add the space that separates it from the next, as shells do. A word that
+  // goes on (`/ancestors.`, `key=`, `is(`) gets none.
+  const only = candidates.length === 1 ? candidates[0] : undefined;
+  if (only !== undefined && !/[.=(/:]$/.test(only)) return [[`${only} `], partial];
+  return [candidates, partial];
+}
+
+function candidatesFor(line: string, tree: CommandSpec): Completion {
   const typed = stripPrompt(line);
   let words: string[];
   try {

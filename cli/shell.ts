@@ -31,6 +31,7 @@ export const register: RegisterVerb = (program, context) => {
         context: session,
         execute: (argv) => run(argv, session),
         takesValue: optionTakesValue(shape),
+        verbs: shape.commands.flatMap((command) => [command.name(), ...command.aliases()]),
         completer: (line) => complete(line, tree),
         historyFile: historyFile(context.env),
       });
@@ -47,6 +48,8 @@ export interface ShellOptions {
   /** Runs one command line (the CLI's `run`); resolves to its exit code. */
   execute(argv: string[]): Promise<number>;
   takesValue: OptionTakesValue;
+  /** The program's verbs: a line starting with anything else that parses as a query is run as a search. */
+  verbs?: readonly string[];
   completer?: (line: string) => Completion;
   /** Where interactive history is kept between sessions; none when undefined. */
   historyFile?: string;
@@ -69,14 +72,43 @@ export async function runShell(options: ShellOptions): Promise<number> {
     }
     const [first, ...rest] = argv;
     if (first === 'exit' || first === 'quit') return 'exit';
-    if (first === 'help') return options.execute([...rest, '--help']);
+    if (first === 'help') {
+      const code = await options.execute([...rest, '--help']);
+      if (rest.length === 0) options.context.out(SHELL_HELP);
+      return code;
+    }
     if (first === 'shell') {
       options.context.err('error: already in the cloudsweep shell');
       return 2;
     }
+    if (first !== undefined && options.verbs !== undefined && !first.startsWith('-') && !options.verbs.includes(first) && (await isQuery(line))) {
+      // The guide's lines start with `search`; a query typed without it means the same.
+      options.context.err(`(running it as a search: search ${line.trim()})`);
+      return options.execute(lineToArgv(`search ${line}`, options.takesValue).argv);
+    }
     return options.execute(argv);
   };
   return options.interactive ? interactive(options, runLine) : scripted(options, runLine);
+}
+
+/** What the shell adds to the program's help. */
+const SHELL_HELP = [
+  '',
+  'In the shell:',
+  '  help [command]  this help, or a command\'s',
+  '  exit, quit      leave the shell (or Ctrl-D)',
+  '  QUERY [| ...]   a line that starts with a query runs as a search: is(access_key) | count',
+].join('\n');
+
+/** The line is a search query as it stands (`is(user) | count`), not a mistyped verb. */
+async function isQuery(line: string): Promise<boolean> {
+  const { parse } = await import('../src/query/parser');
+  try {
+    parse(line.trim());
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function scripted(options: ShellOptions, runLine: (line: string) => Promise<LineOutcome>): Promise<number> {

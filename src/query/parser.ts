@@ -4,7 +4,7 @@ import { AGGREGATE_FUNCTIONS, COMMAND_NAMES, PRINTING_COMMANDS } from './ast';
 import { parseDuration } from './durations';
 import { ParseError } from './errors';
 import { EDGE_TYPES, sourceColumn, Token, tokenize } from './lexer';
-import { isDurationPath, readPath } from './paths';
+import { formatPath, isDurationPath, readPath } from './paths';
 import { findUnknownPath } from './known-paths';
 import { compilePattern } from './regex';
 
@@ -35,6 +35,8 @@ class Parser {
   private readonly pathTokens = new WeakMap<Path, Token>();
   private depth = 0;
   private terms = 0;
+  /** Bare numbers compared with a duration property (`last_access > 90`): seconds, rarely meant. */
+  private readonly bareSeconds: { token: Token; path: Path }[] = [];
 
   constructor(private readonly text: string) {
     this.tokens = tokenize(text);
@@ -53,7 +55,22 @@ class Parser {
     }
     const query = { parts, commands };
     this.checkPaths(query);
+    this.checkSecondsBeforeClean(query);
     return query;
+  }
+
+  /**
+   * `last_access > 90 | clean` compares with 90 seconds and would flag nearly every key: in a
+   * search that cleans, a bare number against a duration property must say its unit.
+   */
+  private checkSecondsBeforeClean(query: Query): void {
+    const bare = this.bareSeconds[0];
+    if (bare === undefined || !query.commands.some((command) => command.name === 'clean')) return;
+    const path = formatPath(bare.path);
+    this.fail(
+      `${bare.token.text} after ${path} is ${bare.token.text} seconds, which a search that cleans almost never means: write the unit, ${bare.token.text}days (or ${bare.token.text}s if seconds are meant)`,
+      bare.token,
+    );
   }
 
   /** Refuses a property that no kind the query can reach there has (after `tags.` anything goes). */
@@ -166,7 +183,10 @@ class Parser {
       parts.push(part);
       const next = this.peek();
       if (next.type !== 'arrow') {
-        if (!this.atEnd()) this.fail('expected and, or, with(, sort, limit, a traversal (-->, <--, -[1:2]->), | or the end of the query');
+        if (!this.atEnd()) {
+          this.hintSpacedDuration();
+          this.fail('expected and, or, with(, sort, limit, a traversal (-->, <--, -[1:2]->), | or the end of the query');
+        }
         return parts;
       }
       this.index += 1;
@@ -354,6 +374,7 @@ class Parser {
     const valueToken = this.peek();
     const value = this.value();
     this.checkValue(path, op, value, valueToken, opToken);
+    if (isDurationPath(path) && typeof value === 'number') this.bareSeconds.push({ token: valueToken, path });
     return { type: 'predicate', path, op, value, ...(modifier ? { modifier } : {}) };
   }
 
@@ -627,6 +648,15 @@ class Parser {
 
   private expectPunct(text: string, problem: string): void {
     if (!this.acceptPunct(text)) this.fail(`${problem}, got ${describe(this.peek())}`);
+  }
+
+  /** `90 days`: a number, then a word that would make it a duration. Says to join them. */
+  private hintSpacedDuration(): void {
+    const number = this.tokens[this.index - 1];
+    const unit = this.peek();
+    if (number?.type !== 'word' || !NUMBER.test(number.text) || unit.type !== 'word' || !/^[A-Za-z]+$/.test(unit.text)) return;
+    if (parseDuration(`${number.text}${unit.text}`) === undefined) return;
+    this.fail(`"${number.text} ${unit.text}" reads as the number ${number.text} and then the word ${unit.text}: a duration is written without a space, ${number.text}${unit.text}`, number);
   }
 
   private fail(problem: string, token: Token = this.peek(), offset = 0): never {

@@ -77,6 +77,19 @@ describe('cloudsweep shell, reading commands from stdin', () => {
     expect(context.errors.join('\n')).toMatch(/unterminated single quote at column 10/);
   });
 
+  it('runs a line that starts with a query as a search, and says so', async () => {
+    const verbs = ['search', 'jobs', 'config', 'workflow'];
+    const { executed, context } = await shellOn('is(access_key) and last_access > 90days | count\nno-such-verb\n', [], { verbs });
+    expect(executed).toEqual([['search', 'is(access_key) and last_access > 90days | count'], ['no-such-verb']]);
+    expect(context.errors).toEqual(['(running it as a search: search is(access_key) and last_access > 90days | count)']);
+  });
+
+  it('lists the shell\'s own words, exit among them, after the help', async () => {
+    const { executed, context } = await shellOn('help\n');
+    expect(executed).toEqual([['--help']]);
+    expect(context.lines.join('\n')).toMatch(/In the shell:\n.*help \[command\].*\n {2}exit, quit {6}leave the shell \(or Ctrl-D\)/);
+  });
+
   it('turns help into --help and refuses a shell inside the shell', async () => {
     const { executed, status, context } = await shellOn('help jobs\nshell\n');
     expect(executed).toEqual([['jobs', '--help']]);

@@ -304,6 +304,25 @@ describe('parse errors', () => {
   });
 });
 
+describe('durations a user meant', () => {
+  it('says to join a number and its unit: last_access > 90 days is 90days', () => {
+    expect(() => parse('is(access_key) and last_access > 90 days | count')).toThrow(
+      '"90 days" reads as the number 90 and then the word days: a duration is written without a space, 90days (column 34)',
+    );
+    expect(() => parse('age < 2 w')).toThrow(/a duration is written without a space, 2w/);
+  });
+
+  it('refuses a bare number against a duration property in a search that cleans, and allows it elsewhere', () => {
+    expect(() => parse('is(access_key) and last_access > 90 | clean')).toThrow(
+      '90 after last_access is 90 seconds, which a search that cleans almost never means: write the unit, 90days (or 90s if seconds are meant) (column 34)',
+    );
+    expect(() => parse('is(access_key) and /ancestors.user.reported.name = ci and age >= 400 | head 3 | clean')).toThrow(ParseError);
+    expect(() => parse('is(access_key) and last_access > 90 | count')).not.toThrow();
+    expect(() => parse('is(access_key) and last_access > 90s | clean')).not.toThrow();
+    expect(() => parse('is(access_key) and last_access > 90days | clean')).not.toThrow();
+  });
+});
+
 describe('numbers', () => {
   it('refuses a number too large to hold, instead of reading it as Infinity', () => {
     expect(() => parse('name != 2.9e+2379')).toThrow(ParseError);
