@@ -1,9 +1,11 @@
+import { terminalSafe } from '../src/untrusted-text';
 import type { CliContext } from './context';
 
 /**
  * Output helpers every verb may use, so text looks the same everywhere:
  *
- * - `formatTable(rows, columns)`: columns aligned on the widest cell, numbers right-aligned.
+ * - `formatTable(rows, columns)`: columns aligned on the widest cell, numbers right-aligned,
+ *   control characters in cells shown as escapes (cells hold inventory values).
  * - `paint(context, style, text)`: ANSI colour only when `context.color` (a TTY without NO_COLOR);
  *   otherwise the text unchanged, so piped output and tests see plain text.
  * - `progress(context)`: a status line for long steps; rewritten in place on a TTY, one line per
@@ -59,11 +61,12 @@ export function formatTable<Row>(rows: readonly Row[], columns: readonly TableCo
   return [render(columns.map((column) => column.header)), ...cells.map(render)].join('\n');
 }
 
+/** Cells often hold inventory values (user names, reasons): control characters print as escapes. */
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return terminalSafe(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  return terminalSafe(JSON.stringify(value));
 }
 
 function visibleLength(text: string): number {

@@ -1,3 +1,4 @@
+import { csvCell } from '../untrusted-text';
 import { CHANGE_FIELDS, ChangeRecord } from './audit-change';
 import { AUDIT_FIELDS, AuditEntry, publicEntry } from './audit-entry';
 
@@ -6,7 +7,7 @@ export function auditJson(entries: readonly AuditEntry[]): string {
   return JSON.stringify(entries.map(publicEntry), null, 2);
 }
 
-/** `--output csv`: a header line, then one RFC 4180 line per entry. */
+/** `--output csv`: a header line, then one RFC 4180 line per entry, formulas neutralised. */
 export function auditCsv(entries: readonly AuditEntry[]): string {
   const lines = [AUDIT_FIELDS.join(',')];
   for (const entry of entries) lines.push(AUDIT_FIELDS.map((field) => csvCell(entry[field])).join(','));
@@ -18,16 +19,11 @@ export function changesJson(records: readonly ChangeRecord[]): string {
   return JSON.stringify(records.map((record) => Object.fromEntries(CHANGE_FIELDS.map((field) => [field, record[field]]))), null, 2);
 }
 
-/** `--changes --output csv`: a header line, then one RFC 4180 line per change. */
+/** `--changes --output csv`: a header line, then one RFC 4180 line per change, formulas neutralised. */
 export function changesCsv(records: readonly ChangeRecord[]): string {
   const lines = [CHANGE_FIELDS.join(',')];
   for (const record of records) lines.push(CHANGE_FIELDS.map((field) => csvCell(record[field])).join(','));
   return lines.join('\n');
-}
-
-function csvCell(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** How many entries per result: the footer of the text output. */

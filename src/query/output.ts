@@ -1,3 +1,5 @@
+import { csvCell, terminalSafe, terminalSafeJson } from '../untrusted-text';
+
 /**
  * What a search prints, as data: the CLI renders it as text or JSON, a job stores its summary,
  * tests assert on it without parsing text.
@@ -96,9 +98,9 @@ export function render(output: SearchOutput, format: RenderFormat = 'text'): str
   }
   switch (output.type) {
     case 'count':
-      return [...output.counts.map(({ value, count }) => `${value}: ${count}`), `total matched: ${output.total_matched}`, `total unmatched: ${output.total_unmatched}`].join('\n');
+      return [...output.counts.map(({ value, count }) => `${terminalSafe(value)}: ${count}`), `total matched: ${output.total_matched}`, `total unmatched: ${output.total_unmatched}`].join('\n');
     case 'dump':
-      return JSON.stringify(output.nodes, null, 2);
+      return terminalSafeJson(JSON.stringify(output.nodes, null, 2));
     case 'clean':
       return `flagged ${output.flagged} for cleanup (${output.matched} matched, ${output.already_flagged} already flagged)`;
     case 'unclean':
@@ -133,7 +135,7 @@ function renderExplain(output: ExplainOutput): string {
     if (part.traversal !== undefined) lines.push(`  then ${part.traversal}: reached ${part.reached ?? 0} nodes`);
   });
   lines.push(output.commands.length > 0 ? `commands (not run): ${output.commands.join(' | ')}` : 'commands: none (the result is listed)');
-  return lines.join('\n');
+  return lines.map(terminalSafe).join('\n');
 }
 
 function withoutType<T extends { type: string }>(output: T): Omit<T, 'type'> {
@@ -145,18 +147,14 @@ function renderList(output: ListOutput, format: 'table' | 'csv' | 'json'): strin
   if (format === 'json') {
     return JSON.stringify(output.rows.map((row) => Object.fromEntries(output.columns.map((column, i) => [column, row[i] ?? null]))), null, 2);
   }
-  if (format === 'csv') return [output.columns, ...output.rows].map((row) => row.map(csvCell).join(',')).join('\n');
+  if (format === 'csv') return [output.columns, ...output.rows].map((row) => row.map((cell) => csvCell(typeof cell === 'object' && cell !== null ? textCell(cell) : cell)).join(',')).join('\n');
   if (output.rows.length === 0) return '';
-  const text = [output.columns, ...output.rows.map((row) => row.map(textCell))];
+  // Inventory values are anyone's text: control characters print as escapes, never reach the terminal.
+  const text = [output.columns, ...output.rows.map((row) => row.map(textCell))].map((row) => row.map(terminalSafe));
   const widths = output.columns.map((_, i) => Math.max(...text.map((row) => String(row[i] ?? '').length)));
   return text.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
 }
 
 export function textCell(cell: Cell): string {
   return cell === null ? '' : typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
-}
-
-function csvCell(cell: Cell): string {
-  const text = textCell(cell);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

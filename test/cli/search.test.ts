@@ -89,6 +89,18 @@ describe('cloudsweep search --snapshot', () => {
     expect(run.stderr).not.toMatch(/RangeError|call stack/);
   });
 
+  it('prints a hostile user name as escapes in text and as text in CSV, exactly in JSON', async () => {
+    const hostile = join(dir, 'hostile.json');
+    const name = '=cmd\u001b]0;owned\u0007';
+    const user = { id: 'AIDAHOSTILE', kind: 'aws_iam_user', reported: { id: 'AIDAHOSTILE', name, arn: 'arn:aws:iam::123456789012:user/x', path: '/', ctime: '2025-01-01T00:00:00Z', atime: null, tags: {}, password_enabled: false, mfa_active: false }, metadata: {}, desired: {} };
+    const account = { id: '123456789012', kind: 'aws_account', reported: { id: '123456789012', name: 'prod' }, metadata: {}, desired: {} };
+    writeFileSync(hostile, JSON.stringify({ format: 'cloudsweep.snapshot', version: 1, collected_at: '2026-11-23T10:00:00Z', nodes: [account, user], edges: [{ from: '123456789012', to: 'AIDAHOSTILE' }] }));
+    const run = (...args: string[]) => cloudsweep(['search', '--snapshot', hostile, ...args]);
+    expect((await run('is(user) | list name')).stdout).toBe('name\n=cmd\\x1b]0;owned\\x07\n');
+    expect((await run('is(user) | list name --csv')).stdout).toBe(`name\n'=cmd\u001b]0;owned\u0007\n`);
+    expect(JSON.parse((await run('--output', 'json', 'is(user) | list name')).stdout)).toEqual([{ name }]);
+  });
+
   it('reports a parse error with a caret, exit code 2 and no stack trace', async () => {
     const run = await search('is(access_key) and last_access > soon | count');
     expect(run.code).toBe(2);
