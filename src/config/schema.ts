@@ -177,7 +177,7 @@ export function validateFixWorkerConfig(raw: unknown, source = FIX_WORKER, locat
     throw new ValidationError(`${source}: expected a mapping with the sections ${sections.join(', ')}, got ${describe(raw)}`);
   }
   for (const [section, body] of Object.entries(raw)) {
-    const rules = FIX_WORKER_SCHEMA[section as keyof FixWorkerConfig];
+    const rules = own(FIX_WORKER_SCHEMA, section);
     if (!rules) {
       problems.push({ path: [section], message: unknownKeyMessage(section, undefined, sections) });
       continue;
@@ -188,7 +188,7 @@ export function validateFixWorkerConfig(raw: unknown, source = FIX_WORKER, locat
       continue;
     }
     for (const [key, value] of Object.entries(body)) {
-      const rule = rules[key];
+      const rule = own(rules, key);
       if (!rule) {
         problems.push({ path: [section, key], message: unknownKeyMessage(key, section, Object.keys(rules)) });
         continue;
@@ -216,11 +216,11 @@ export function validateFixWorkerConfig(raw: unknown, source = FIX_WORKER, locat
 export function ruleFor(dotted: string): { path: ConfigPath; rule: FieldRule } {
   const parts = dotted.split('.');
   const [section, key] = parts;
-  const rules = section !== undefined ? FIX_WORKER_SCHEMA[section as keyof FixWorkerConfig] : undefined;
+  const rules = section !== undefined ? own(FIX_WORKER_SCHEMA, section) : undefined;
   if (!rules || parts.length !== 2 || key === undefined) {
     throw new ValidationError(`${FIX_WORKER}: unknown key ${dotted}; keys: ${allDottedKeys().join(', ')}`);
   }
-  const rule = rules[key];
+  const rule = own(rules, key);
   if (!rule) throw new ValidationError(`${FIX_WORKER}: ${unknownKeyMessage(key, section, Object.keys(rules))}`);
   return { path: [section as string, key], rule };
 }
@@ -231,10 +231,18 @@ export function allDottedKeys(): string[] {
 
 function unknownKeyMessage(key: string, section: string | undefined, known: string[]): string {
   const where = section ? `${section}.${key}` : key;
-  const hint = section === undefined && Object.values(FIX_WORKER_SCHEMA).some((rules) => key in rules)
+  const hint = section === undefined && Object.values(FIX_WORKER_SCHEMA).some((rules) => own(rules, key) !== undefined)
     ? ` (indent it under its section)`
     : '';
   return `unknown key ${where}${hint}; allowed ${section ? `keys in ${section}` : 'sections'}: ${known.join(', ')}`;
+}
+
+/**
+ * The schema's own entry for a key a user wrote: `constructor`, `toString` or `__proto__` must be
+ * unknown keys, not Object.prototype's members reached through a plain lookup.
+ */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { Document, isMap, isNode, isScalar, LineCounter, Pair, parseDocument, Scalar, YAMLMap } from 'yaml';
+import { Document, isMap, isNode, isScalar, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap } from 'yaml';
 import { ValidationError } from '../errors';
-import type { FixWorkerConfig } from './fix-worker';
+import { FIX_WORKER, FixWorkerConfig } from './fix-worker';
 import { FIX_WORKER_SCHEMA, validateFixWorkerConfig } from './schema';
 
 /**
@@ -55,7 +55,22 @@ function sectionOf(doc: Document, section: string): YAMLMap {
 function previousDocument(previous: string | undefined): Document | undefined {
   if (previous === undefined) return undefined;
   const doc = parseDocument(previous, { uniqueKeys: true });
-  return doc.errors.length === 0 && isMap(doc.contents) ? doc : undefined;
+  return doc.errors.length === 0 && isMap(doc.contents) && firstAlias(doc) === undefined ? doc : undefined;
+}
+
+/**
+ * Where the document's first alias (`*name`) starts, if it has one. fix.worker is a dozen plain
+ * values: an alias there only ever serves to make the text expand (billion laughs) or loop.
+ */
+function firstAlias(doc: Document): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      at = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return at;
 }
 
 /**
@@ -68,9 +83,14 @@ export function parseFixWorkerYaml(text: string, source: string, lineOffset = 0)
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((error) => {
       const at = error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
-      return `  ${at ? `line ${at.line + lineOffset}, column ${at.col}: ` : ''}${error.message.split('\n')[0]}`;
+      return `  ${at ? `line ${at.line + lineOffset}, column ${at.col}: ` : ''}${yamlProblem(error.code, error.message, text.slice(error.pos[0]))}`;
     });
     throw new ValidationError(`${source} is not valid YAML:\n${lines.join('\n')}`);
+  }
+  const alias = firstAlias(doc);
+  if (alias !== undefined) {
+    const at = lineCounter.linePos(alias);
+    throw new ValidationError(`${source} is not valid ${FIX_WORKER}:\n  line ${at.line + lineOffset}, column ${at.col}: aliases (*name) are not allowed here; write the value out`);
   }
   const locate = (path: readonly string[]): string | undefined => {
     const node = doc.getIn(path, true);
@@ -80,6 +100,22 @@ export function parseFixWorkerYaml(text: string, source: string, lineOffset = 0)
     return offset === undefined ? undefined : `line ${lineCounter.linePos(offset).line + lineOffset}`;
   };
   return validateFixWorkerConfig(doc.toJS(), source, locate);
+}
+
+/** The parser's complaint in the words of someone editing fix.worker, for the few it phrases for programmers. */
+function yamlProblem(code: string, message: string, from: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY': {
+      const key = /^[^\s:]+/.exec(from)?.[0];
+      return `${key === undefined ? 'a key' : `the key ${key}`} appears twice in one mapping; keep one`;
+    }
+    case 'MULTIPLE_DOCS':
+      return `a second YAML document starts here; ${FIX_WORKER} is one document`;
+    case 'RESOURCE_EXHAUSTION':
+      return 'the values nest too deeply to read';
+    default:
+      return message.split('\n')[0] as string;
+  }
 }
 
 /** The key: value pair at `path` in the document, if its parent is a mapping. */

@@ -77,7 +77,7 @@ describe('cloudsweep config fix.worker (moto)', () => {
       out: 'fix.worker saved (revision 2).',
     });
     const before = await stored();
-    for (const bad of ['fixworker.cleanup=yes', 'fixworker.max_cleanup_percent=120', 'collector.member_role=no/such role', 'fixworker.nope=1', 'collector.accounts=[42]']) {
+    for (const bad of ['fixworker.cleanup=yes', 'fixworker.max_cleanup_percent=120', 'collector.member_role=no/such role', 'fixworker.nope=1', 'collector.accounts=[42]', 'fixworker.constructor=1', 'fixworker.hasOwnProperty=1', '__proto__.cleanup=true', 'toString.cleanup=true']) {
       const result = await cli(['config', 'set', 'fix.worker', 'fixworker.cleanup_dry_run=true', bad]);
       expect(result.code).toBe(2);
       expect(result.err).toContain(bad.split('=')[0]);

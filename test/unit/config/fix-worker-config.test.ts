@@ -90,6 +90,21 @@ describe('fix.worker validation', () => {
     expect(error.message).toMatch(/broken\.yaml is not valid YAML:\n {2}line \d+/);
   });
 
+  it('lays out the YAML afresh when the stored text is an alias bomb, rather than expanding it', () => {
+    const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefg'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefg'[i] as string}`).join(', ')}]`)];
+    const bomb = `${levels.join('\n')}\nfixworker:\n  cleanup: *g\n`;
+    const yaml = renderFixWorkerYaml(defaultFixWorkerConfig(), bomb);
+    expect(yaml).not.toContain('*a');
+    expect(parseFixWorkerYaml(yaml, 'rendered')).toEqual(defaultFixWorkerConfig());
+  });
+
+  it('refuses Object.prototype member names as keys of validated data too (a row written to the config table)', () => {
+    const error = refusal(() => validateFixWorkerConfig(JSON.parse('{"fixworker": {"constructor": 1, "toString": true}, "__proto__": {"cleanup": true}}')));
+    expect(error.message).toContain('unknown key fixworker.constructor');
+    expect(error.message).toContain('unknown key fixworker.toString');
+    expect(error.message).toContain('unknown key __proto__; allowed sections');
+  });
+
   it('keeps twelve-digit account ids that YAML read as numbers, and "organization"', () => {
     expect(validateFixWorkerConfig({ collector: { accounts: [111111111111] } }).collector.accounts).toEqual(['111111111111']);
     expect(validateFixWorkerConfig({ collector: { accounts: 'organization' } }).collector.accounts).toBe('organization');
