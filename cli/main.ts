@@ -9,6 +9,7 @@ import { register as exportInventory } from './export';
 import { register as init } from './init';
 import { register as demo } from './demo';
 import { register as jobs } from './jobs';
+import { register as report } from './report';
 import { register as search } from './search';
 import { register as shell } from './shell';
 import { register as workflow } from './workflow';
@@ -17,7 +18,7 @@ import { register as workflow } from './workflow';
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, exportInventory, init];
+const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, report, exportInventory, init];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')

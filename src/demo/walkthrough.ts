@@ -1,4 +1,9 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SEED_COMMANDS } from './seed-commands';
+
+/** Where the demo's last step writes its report: outside the working tree, the same path every time. */
+export const DEMO_REPORT = join(tmpdir(), 'cloudsweep-demo-report.html');
 
 /**
  * The demo's walkthrough of the seed document: each step says why, then a command exactly as a user
@@ -47,5 +52,9 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     narration: 'The keys unused for more than 90 days that remain: jenkins and ci were left out, break-glass is protected.',
     command: 'search is(access_key) and last_access > 90days | list name, /ancestors.user.reported.name as user, last_access, account',
+  },
+  {
+    narration: 'A report to look at: key ages per account, the runs, the stale owners, the exemptions. Open it in a browser.',
+    command: `report --output ${DEMO_REPORT}`,
   },
 ];

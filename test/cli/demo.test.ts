@@ -1,4 +1,5 @@
-import { WALKTHROUGH } from '../../src/demo/walkthrough';
+import { existsSync, readFileSync } from 'node:fs';
+import { DEMO_REPORT, WALKTHROUGH } from '../../src/demo/walkthrough';
 import { ProcessResult, spawnCloudsweep } from '../support/aws';
 
 /** The environment of a fresh machine: no AWS settings of the developer's leak into the demo. */
@@ -69,12 +70,18 @@ describe('cloudsweep demo', () => {
   });
 
   it('lists the stale keys that remain and checks IAM agrees', () => {
-    const remaining = outputOf(result.stdout, WALKTHROUGH[WALKTHROUGH.length - 1]?.command ?? '');
+    const remaining = outputOf(result.stdout, WALKTHROUGH.find((step) => step.command.startsWith('search is(access_key) and last_access > 90days | list'))?.command ?? '');
     expect(remaining).toMatch(/jenkins/);
     expect(remaining).toMatch(/break-glass/);
     expect(remaining).toMatch(/\bci\b/);
     expect(remaining).not.toMatch(/ccm-sa|db-runner|test-max|nancy/);
     expect(result.stdout).toMatch(/Checked in IAM: the 8 flagged, unprotected keys are gone and 31 keys remain/);
+  });
+
+  it('ends by writing the report and printing its path', () => {
+    expect(outputOf(result.stdout, `report --output ${DEMO_REPORT}`)).toMatch(new RegExp(`^Report written to ${DEMO_REPORT.replace(/[.\\]/g, '\\$&')}: 31 keys in 3 accounts,`));
+    expect(existsSync(DEMO_REPORT)).toBe(true);
+    expect(readFileSync(DEMO_REPORT, 'utf8')).toContain('<svg class="histogram"');
   });
 
   it('prints plain text when NO_COLOR is set and output is piped', () => {
