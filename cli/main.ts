@@ -5,6 +5,7 @@ import { COMMAND_NAMES } from '../src/query/ast';
 import { register as audit } from './audit';
 import { register as config } from './config';
 import { CliContext, processContext, RegisterVerb } from './context';
+import { register as exemptions } from './exemptions';
 import { register as exportInventory } from './export';
 import { register as init } from './init';
 import { register as demo } from './demo';
@@ -18,7 +19,7 @@ import { register as workflow } from './workflow';
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, report, exportInventory, init];
+const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, exemptions, report, exportInventory, init];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')

@@ -123,16 +123,18 @@ const CALLERS = new WeakMap<AwsClients, Promise<string>>();
 export async function changeLog(runtime: Runtime): Promise<import('../src/cleanup/audit-change').ChangeLog> {
   const { ChangeLog } = await import('../src/cleanup/audit-change');
   const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
+  return new ChangeLog(new DynamoAuditStore(runtime.aws.documents, runtime.names.auditTable), () => callerOf(runtime));
+}
+
+/** The caller's STS ARN, asked once per set of clients: who the audit and an exemption name. */
+export async function callerOf(runtime: Runtime): Promise<string> {
   const { callerArn } = await import('../src/aws/caller');
-  const who = () => {
-    let arn = CALLERS.get(runtime.aws);
-    if (!arn) {
-      arn = callerArn(runtime.aws.sts);
-      CALLERS.set(runtime.aws, arn);
-    }
-    return arn;
-  };
-  return new ChangeLog(new DynamoAuditStore(runtime.aws.documents, runtime.names.auditTable), who);
+  let arn = CALLERS.get(runtime.aws);
+  if (!arn) {
+    arn = callerArn(runtime.aws.sts);
+    CALLERS.set(runtime.aws, arn);
+  }
+  return arn;
 }
 
 /** Where the CLI sent its calls, for messages that depend on it. */

@@ -17,7 +17,7 @@ Examples:
 --explain prints the query as read and what each part scanned and matched, without running its commands.
 Commands after |: count [path], list [paths] [--csv|--json], head [N], tail [N], sort, limit,
 predecessors, successors, ancestors, descendants [--with-origin] [kind], aggregate, dump,
-clean [reason], unclean [reason], protect, unprotect. Changes are recorded in the audit with who made
+clean [reason], unclean [reason], protect [--until DATE] [--reason TEXT], unprotect. Changes are recorded in the audit with who made
 them (cloudsweep audit --changes). --now moves how ages are measured, never the times stored.
 The language is described in docs/search-language.md.`;
 
@@ -79,7 +79,7 @@ export const register: RegisterVerb = (program, context) => {
  * `unprotect` do so holding the workflow lease: never in the middle of a run.
  */
 async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; leaseWait: number }) {
-  const { resolveRuntime, explainAwsError, changeLog } = await import('./runtime');
+  const { resolveRuntime, explainAwsError, changeLog, callerOf } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
   const { executeSearch, explainSearch, readsOwner } = await import('../src/query/execute');
   const { RuntimeError } = await import('../src/errors');
@@ -99,7 +99,9 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     if (options.explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
     // `now` measures ages; what is stored carries the real time.
     const owners = readsOwner(query) ? await ownerSettings(runtime) : undefined;
-    const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date(), ...(owners ? { owners } : {}) });
+    // An exemption names who set it: the same identity the audit's change record names.
+    const protectedBy = query.commands.some((c) => c.name === 'protect') ? await callerOf(runtime) : undefined;
+    const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date(), ...(owners ? { owners } : {}), ...(protectedBy ? { protectedBy } : {}) });
     if (result.updates.length > 0) {
       await store.updateNodes(result.updates).catch((error: unknown) => {
         throw storeError(error, 'writing the changes to the inventory');

@@ -38,7 +38,7 @@ export function selectCandidates(graph: InventoryGraph, protectTags: readonly st
     if (node.desired.clean !== true) continue;
     const key = flaggedKey(graph, node);
     selection.flagged.push(key);
-    const protection = protectionOf(node, key.user, protectTags);
+    const protection = protectionOf(node, key.user, protectTags, now);
     if (protection) {
       selection.protected.push({ key, reason: protection });
       continue;

@@ -41,7 +41,7 @@ export function decide(key: FlaggedKey, facts: KeyFacts, context: DecisionContex
   if (facts.owner !== key.userName) {
     return { kind: 'skip', unflag: false, reason: `IAM lists the key under user ${facts.owner}, the inventory under ${key.userName}: collect again first` };
   }
-  const protection = protectTagReason(facts.userTags, context.protectTags, facts.owner);
+  const protection = protectTagReason(facts.userTags, context.protectTags, facts.owner, context.now);
   if (protection) return { kind: 'skip', unflag: false, reason: `protected: ${protection}` };
   const used = useSinceFlagged(key, facts.lastUsed);
   if (used) return { kind: 'skip', unflag: true, reason: used };

@@ -315,7 +315,7 @@ class CleanupRun {
     if (stored.desired?.clean !== true) return 'unflagged while this run went on: desired.clean is no longer set';
     if (stored.metadata?.cleaned === true) return 'marked cleaned by another run meanwhile';
     const user = key.user ? { ...key.user, metadata: flags.get(key.user.id)?.metadata ?? {} } : undefined;
-    const protection = protectionOf({ ...key.node, metadata: stored.metadata ?? {} }, user, this.protectTags);
+    const protection = protectionOf({ ...key.node, metadata: stored.metadata ?? {} }, user, this.protectTags, this.deps.clock.now());
     return protection ? `protected while this run went on: ${protection}` : undefined;
   }
 

@@ -74,21 +74,48 @@ export function unflag(nodes: Iterable<InventoryNode>, options: { accountOf: Acc
 
 const FLAG_FIELDS = ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by'] as const;
 
-/** Sets `metadata.protected`: cleanup never touches a protected key, or any key of a protected user. */
-export function protect(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {
-  return setProtected(nodes, true, options.accountOf);
+export interface ProtectOptions {
+  accountOf: AccountResolver;
+  /** The end of the exemption (a date or ISO instant); without it, it holds until unprotected. */
+  until?: string;
+  reason?: string;
+  /** Who set it (the caller's ARN at the CLI, the job's id in a job) and when: shown by `cloudsweep exemptions`. */
+  by?: string;
+  at?: string;
 }
 
-/** Clears `metadata.protected`. */
-export function unprotect(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {
-  return setProtected(nodes, false, options.accountOf);
-}
+/** The metadata fields of an exemption besides `protected` itself. */
+const EXEMPTION_FIELDS = ['protected_until', 'protect_reason', 'protected_by', 'protected_at'] as const;
 
-function setProtected(nodes: Iterable<InventoryNode>, value: boolean, accountOf: AccountResolver): NodeUpdate[] {
+/**
+ * Sets `metadata.protected` with the exemption's end, reason, author and time: cleanup never
+ * touches a protected key, or any key of a protected user, until the end. A node already protected
+ * on the same terms is left alone; other terms replace the old ones (a plain `protect` removes an end).
+ */
+export function protect(nodes: Iterable<InventoryNode>, options: ProtectOptions): NodeUpdate[] {
   const updates: NodeUpdate[] = [];
   for (const node of nodes) {
-    if ((node.metadata.protected === true) === value) continue;
-    updates.push({ id: node.id, accountId: accountOf(node), metadata: { ...node.metadata, protected: value } });
+    const same = node.metadata.protected === true && node.metadata.protected_until === options.until && node.metadata.protect_reason === options.reason;
+    if (same) continue;
+    const metadata: Metadata = { ...node.metadata, protected: true };
+    for (const field of EXEMPTION_FIELDS) delete metadata[field];
+    if (options.until !== undefined) metadata.protected_until = options.until;
+    if (options.reason !== undefined) metadata.protect_reason = options.reason;
+    if (options.by !== undefined) metadata.protected_by = options.by;
+    if (options.at !== undefined) metadata.protected_at = options.at;
+    updates.push({ id: node.id, accountId: options.accountOf(node), metadata });
+  }
+  return updates;
+}
+
+/** Clears `metadata.protected` and the exemption's terms. */
+export function unprotect(nodes: Iterable<InventoryNode>, options: { accountOf: AccountResolver }): NodeUpdate[] {
+  const updates: NodeUpdate[] = [];
+  for (const node of nodes) {
+    if (node.metadata.protected !== true) continue;
+    const metadata: Metadata = { ...node.metadata, protected: false };
+    for (const field of EXEMPTION_FIELDS) delete metadata[field];
+    updates.push({ id: node.id, accountId: options.accountOf(node), metadata });
   }
   return updates;
 }

@@ -66,6 +66,10 @@ export const REPORTED_FIELDS: Readonly<Record<Kind, FieldTypes>> = {
  */
 export const METADATA_FIELDS: FieldTypes = {
   protected: 'boolean',
+  protected_until: 'datetime',
+  protect_reason: 'string',
+  protected_by: 'string',
+  protected_at: 'datetime',
   cleaned: 'boolean',
   cleaned_at: 'datetime',
   cleaned_by: 'string',

@@ -135,7 +135,8 @@ export type Command =
   | { name: 'dump' }
   | { name: 'clean'; reason?: string }
   | { name: 'unclean'; reason?: string }
-  | { name: 'protect' }
+  /** `protect --until 2027-03-31 --reason "vendor migration"`: an exemption with an end and a reason (docs/owners.md). */
+  | { name: 'protect'; until?: string; reason?: string }
   | { name: 'unprotect' };
 
 export type CommandName = Command['name'];

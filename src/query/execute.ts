@@ -28,6 +28,8 @@ export interface SearchOptions {
   reason?: string;
   /** Stops the search with a SearchTimeoutError once past it: a job's `--timeout`. */
   deadline?: Deadline;
+  /** Recorded as `metadata.protected_by` by `protect`: the caller's ARN at the CLI; else `flaggedBy`. */
+  protectedBy?: string;
   /** fix.worker's notify settings, for the `owner` property. */
   owners?: OwnerSettings;
 }
@@ -128,11 +130,24 @@ export function executeSearch(search: string | Query, options: SearchOptions): S
         output = { type: 'unclean', matched: nodes.length, unflagged: updates.length, not_flagged: nodes.length - updates.length };
         break;
       }
-      case 'protect':
-      case 'unprotect': {
-        const change = command.name === 'protect' ? protect : unprotect;
+      case 'protect': {
         const nodes = nodesAt(graph, ordinals);
-        const updates = change(pending.appliedTo(nodes), { accountOf });
+        const updates = protect(pending.appliedTo(nodes), {
+          accountOf,
+          at: recordedAt,
+          by: options.protectedBy ?? options.flaggedBy ?? INTERACTIVE_FLAGGER,
+          ...(command.until === undefined ? {} : { until: command.until }),
+          ...(command.reason === undefined ? {} : { reason: command.reason }),
+        });
+        pending.record(updates);
+        const terms = [command.reason, command.until === undefined ? undefined : `until ${command.until}`].filter((text) => text !== undefined);
+        recordChange('protect', updates, terms.length === 0 ? undefined : terms.join('; '));
+        output = { type: command.name, matched: nodes.length, changed: updates.length };
+        break;
+      }
+      case 'unprotect': {
+        const nodes = nodesAt(graph, ordinals);
+        const updates = unprotect(pending.appliedTo(nodes), { accountOf });
         pending.record(updates);
         recordChange(command.name, updates);
         output = { type: command.name, matched: nodes.length, changed: updates.length };

@@ -1,4 +1,5 @@
 import { ALL_KIND_NAMES } from '../inventory/model';
+import { normaliseUntil } from '../owners/exemption';
 import type { AggregateCommand, AggregateFunction, AggregateFunctionName, AggregateGroup, ArrayModifier, Column, Command, CommandName, CountOperator, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value, WithClause } from './ast';
 import { AGGREGATE_FUNCTIONS, COMMAND_NAMES, PRINTING_COMMANDS } from './ast';
 import { parseDuration } from './durations';
@@ -517,6 +518,8 @@ class Parser {
         return this.traversalCommand(name);
       case 'aggregate':
         return this.aggregateSpec();
+      case 'protect':
+        return this.protectTerms();
       default:
         return { name };
     }
@@ -536,6 +539,31 @@ class Parser {
       columns.push(name === undefined ? { path } : { path, name });
     }
     return { name: 'list', columns, format };
+  }
+
+  /** `protect [--until DATE] [--reason TEXT]`, in either order, each at most once. */
+  private protectTerms(): Command {
+    const command: { name: 'protect'; until?: string; reason?: string } = { name: 'protect' };
+    while (!this.atCommandEnd()) {
+      const flag = this.peek();
+      if (this.isWord('--until') && command.until === undefined) {
+        this.index += 1;
+        const token = this.peek();
+        const until = token.type === 'word' || token.type === 'string' ? normaliseUntil(token.text) : undefined;
+        if (until === undefined) this.fail('expected a date or date-time after --until, such as 2027-03-31 or 2027-03-31T12:00:00Z');
+        this.index += 1;
+        command.until = until;
+      } else if (this.isWord('--reason') && command.reason === undefined) {
+        this.index += 1;
+        const token = this.peek();
+        if (!(token.type === 'word' || token.type === 'string') || token.text.trim() === '') this.fail('expected the reason after --reason, quoted when it has spaces: --reason "vendor migration"');
+        this.index += 1;
+        command.reason = token.text;
+      } else {
+        this.fail(`expected --until DATE or --reason TEXT after protect, each at most once`, flag);
+      }
+    }
+    return command;
   }
 
   /** `[--with-origin] [edge_type] [kind]`, in any order: Fix Inventory's arguments, and a kind to keep. */

@@ -112,6 +112,8 @@ export function formatCommand(command: Command): string {
     case 'clean':
     case 'unclean':
       return command.reason === undefined ? command.name : `${command.name} ${JSON.stringify(command.reason)}`;
+    case 'protect':
+      return ['protect', command.until === undefined ? '' : `--until ${command.until}`, command.reason === undefined ? '' : `--reason ${JSON.stringify(command.reason)}`].filter(Boolean).join(' ');
     case 'sort':
       return formatSort(command.keys);
     case 'limit':

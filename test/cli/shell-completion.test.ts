@@ -60,6 +60,6 @@ describe('tab completion at the shell prompt', () => {
     expect(completeQuery(' /')[0]).toEqual(['/ancestors.', '/desired.', '/metadata.', '/reported.']);
     expect(completeQuery(' /ancestors.u')[0]).toEqual(['/ancestors.user.']);
     expect(completeQuery(' /ancestors.user.reported.na')[0]).toEqual(['/ancestors.user.reported.name']);
-    expect(completeQuery(' /metadata.pro')[0]).toEqual(['/metadata.protected']);
+    expect(completeQuery(' /metadata.protected_u')[0]).toEqual(['/metadata.protected_until']);
   });
 });

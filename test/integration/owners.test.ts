@@ -1,11 +1,13 @@
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand, TagUserCommand } from '@aws-sdk/client-iam';
 import { AwsClients } from '../../src/aws/clients';
+import { runCleanup } from '../../src/cleanup/run';
 import { collectInventory } from '../../src/collect';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
 import { CliResult, emulatorClients, emulatorEnv, runCli } from '../support/aws';
+import { cleanupDeps, enabledConfig } from './cleanup.fixture';
 
 const HOME = '123456789012';
 const DAY = 24 * 3600 * 1000;
@@ -59,5 +61,36 @@ describe('owners (moto)', () => {
     ]);
     const byTag = await cli('search', 'is(access_key) and /ancestors.user.reported.tags.Owner ~ nancy | count user_name');
     expect(byTag.out).toContain('nancy: 1');
+  });
+
+  it('keeps an exemption until its end; once ended, | protect no longer protects and an ended protect tag says to remove it', async () => {
+    await aws.iam.send(new TagUserCommand({ UserName: 'ci', Tags: [{ Key: 'cloudsweep:protect', Value: 'until=2026-01-01; reason=old rotation' }] }));
+    await collect();
+    const protect = await cli('search', 'is(user) and name = vendor | protect --until 2027-03-31 --reason "vendor migration"');
+    expect(protect.code).toBe(0);
+
+    const listed = await cli('exemptions', '--output', 'json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out)).toEqual([
+      expect.objectContaining({ user_name: 'ci', source: 'tag cloudsweep:protect', until: '2026-01-01', state: 'ended', reason: 'old rotation', owner: 'home-team@example.com', set_by: null }),
+      expect.objectContaining({ user_name: 'vendor', source: 'metadata.protected', until: '2027-03-31', state: 'active', reason: 'vendor migration', owner: 'home-team@example.com', set_by: expect.stringMatching(/^arn:aws:/) }),
+    ]);
+    const expiring = await cli('exemptions', '--expiring', '30d');
+    expect(expiring.out).toContain('ci');
+    expect(expiring.out).not.toContain('vendor');
+    expect(expiring.out).toContain('remove the tag from ci');
+
+    expect((await cli('search', 'is(access_key) | clean')).code).toBe(0);
+    const settings = { endpoint: emulator.endpoint, inventoryTable: DEFAULT_RESOURCE_NAMES.inventoryTable, auditTable: DEFAULT_RESOURCE_NAMES.auditTable };
+    const during = await runCleanup(cleanupDeps(settings, { clock: { now: () => new Date('2027-03-31T23:00:00Z') } }), enabledConfig({ cleanup: false }), { workflow: 'cleanup', run_id: 'exempt-0' });
+    expect(during.protected).toBe(2);
+    const after = await runCleanup(cleanupDeps(settings, { clock: { now: () => new Date('2027-04-01T00:00:00Z') } }), enabledConfig(), { workflow: 'cleanup', run_id: 'exempt-1' });
+    expect(after).toMatchObject({ deleted: 2, protected: 1 });
+    const remaining = async (user: string) => (await aws.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [];
+    expect(await remaining('vendor')).toEqual([]);
+    expect(await remaining('nancy')).toEqual([]);
+    expect(await remaining('ci')).toHaveLength(1);
+    const audit = JSON.parse((await cli('audit', '--run', 'exempt-1', '--output', 'json')).out) as { user_name: string; reason: string }[];
+    expect(audit.find((entry) => entry.user_name === 'ci')?.reason).toMatch(/exemption of user ci ended at 2026-01-01 .*remove the tag/);
   });
 });

@@ -302,7 +302,7 @@ describe('clean, protect, unprotect', () => {
 
   it('protects and unprotects with metadata.protected', () => {
     const { result } = run('is(user) and name = jenkins | protect');
-    expect(result.updates).toEqual([{ id: 'AIDAJENKINS01', accountId: '100000000001', metadata: { protected: true } }]);
+    expect(result.updates).toEqual([{ id: 'AIDAJENKINS01', accountId: '100000000001', metadata: { protected: true, protected_by: 'cli', protected_at: '2026-11-23T10:00:00.000Z' } }]);
     expect(render(result.output)).toBe('protected 1 (1 matched, 0 already protected)');
     expect(run('is(user) and name = jenkins | unprotect').result.updates).toEqual([]);
     expect(run('is(user) and name = jenkins | protect | unprotect').result.updates).toEqual([
