@@ -152,7 +152,7 @@ export function buildReport(input: ReportInput): ReportData {
       owners.set(ownerId, owner);
     }
 
-    const reason = protectionOf(key, user, input.protectTags);
+    const reason = protectionOf(key, user, input.protectTags, now);
     if (reason) {
       totals.protected_keys += 1;
       const keyId = String(key.reported.id ?? key.id);
