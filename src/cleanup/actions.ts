@@ -1,11 +1,10 @@
 import { DeleteAccessKeyCommand, IAMClient, StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { isNoSuchEntity } from '../aws/errors';
-import type { IamCall } from './verification';
 
 /** The only two IAM writes cleanup makes. NoSuchEntity means the key is gone: done, not failed. */
-export async function deleteAccessKey(iam: IAMClient, userName: string, accessKeyId: string, call: IamCall): Promise<'deleted' | 'already_absent'> {
+export async function deleteAccessKey(iam: IAMClient, userName: string, accessKeyId: string): Promise<'deleted' | 'already_absent'> {
   try {
-    await call(() => iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })));
+    await iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
     return 'deleted';
   } catch (error) {
     if (isNoSuchEntity(error)) return 'already_absent';
@@ -17,10 +16,9 @@ export async function deactivateAccessKey(
   iam: IAMClient,
   userName: string,
   accessKeyId: string,
-  call: IamCall,
 ): Promise<'deactivated' | 'already_absent'> {
   try {
-    await call(() => iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: StatusType.Inactive })));
+    await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: StatusType.Inactive }));
     return 'deactivated';
   } catch (error) {
     if (isNoSuchEntity(error)) return 'already_absent';

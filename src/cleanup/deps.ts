@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsClients } from '../aws/clients';
 import type { PublishedEvent } from '../events/contracts';
 import type { InventoryStore } from '../inventory/store';
@@ -39,4 +40,4 @@ export interface CleanupLogger {
 
 export const SILENT_LOGGER: CleanupLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const realSleep: (ms: number) => Promise<void> = sleep;

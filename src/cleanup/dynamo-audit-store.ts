@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DynamoDBDocumentClient,
+  paginateQuery,
+  paginateScan,
   PutCommand,
-  QueryCommand,
   QueryCommandInput,
-  ScanCommand,
   ScanCommandInput,
   TransactWriteCommand,
   TransactWriteCommandInput,
@@ -120,7 +121,7 @@ export class DynamoAuditStore implements AuditStore {
     const requests = records.map((record) => ({
       PutRequest: { Item: { pk: `change#${record.at.slice(0, 10)}`, sk: `${record.at}#${randomUUID()}`, item: 'change', ...publicChange(record) } },
     }));
-    await batchWriteAll(this.documents, this.table, requests, { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
+    await batchWriteAll(this.documents, this.table, requests, { sleep });
   }
 
   async changes(filter: AuditFilter): Promise<ChangeRecord[]> {
@@ -162,23 +163,13 @@ export class DynamoAuditStore implements AuditStore {
       ExpressionAttributeValues: { ':kind': kind, ...(since === undefined ? {} : { ':since': since }) },
     };
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new ScanCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const page of paginateScan({ client: this.documents }, input)) items.push(...(page.Items ?? []));
     return items;
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const page of paginateQuery({ client: this.documents }, input)) items.push(...(page.Items ?? []));
     return items;
   }
 

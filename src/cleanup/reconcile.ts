@@ -56,7 +56,7 @@ async function settle(context: RunContext, intent: AuditEntry, unreachable: Map<
       unreachable.set(intent.account, errorText(error));
       throw error;
     }
-    status = await listedStatus(clients.iam, intent.user_name, intent.access_key_id, context.call);
+    status = await listedStatus(clients.iam, intent.user_name, intent.access_key_id);
   } catch (error) {
     log.error('cannot settle a cleanup intent now; the key is left alone this run', {
       access_key_id: intent.access_key_id,

@@ -3,7 +3,6 @@ import type { NodeUpdate } from '../inventory/store';
 import type { RunRef } from '../workflow/contracts';
 import type { AccountSessions } from './account-sessions';
 import type { CleanupDeps, CleanupLogger } from './deps';
-import type { IamCall } from './verification';
 
 /** What the parts of one cleanup run share. */
 export interface RunContext {
@@ -11,7 +10,6 @@ export interface RunContext {
   ref: RunRef;
   graph: InventoryGraph;
   sessions: AccountSessions;
-  call: IamCall;
   log: CleanupLogger;
   now(): string;
   /** Writes node updates; a failure here stops the run (the intent stays for the next run). */

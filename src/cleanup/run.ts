@@ -104,7 +104,6 @@ class CleanupRun {
       ref,
       graph,
       sessions: new AccountSessions(deps.aws.withRetry(CLEANUP_RETRY), deps.homeAccountId, config.collector.member_role, sessionNameFor(ref.run_id)),
-      call: (fn) => fn(),
       log,
       now: () => deps.clock.now().toISOString(),
       updateInventory: (updates) => this.updateInventory(updates),
@@ -238,7 +237,7 @@ class CleanupRun {
     }
     let decision: Decision;
     try {
-      const facts = await inspectKey(clients.iam, key.userName, key.accessKeyId, this.context.call);
+      const facts = await inspectKey(clients.iam, key.userName, key.accessKeyId);
       decision = decide(key, facts, {
         protectTags: this.protectTags,
         graceMs: this.grace,
@@ -283,8 +282,8 @@ class CleanupRun {
     try {
       outcome =
         decision.kind === 'delete'
-          ? await deleteAccessKey(iam, key.userName, key.accessKeyId, this.context.call)
-          : await deactivateAccessKey(iam, key.userName, key.accessKeyId, this.context.call);
+          ? await deleteAccessKey(iam, key.userName, key.accessKeyId)
+          : await deactivateAccessKey(iam, key.userName, key.accessKeyId);
     } catch (error) {
       const failed: AuditEntry = { ...intent, result: 'failed', reason: `${decision.reason}; ${decision.kind} failed: ${errorText(error)}` };
       await this.deps.audit.resolveIntent(failed);

@@ -1,10 +1,4 @@
-import {
-  GetAccessKeyLastUsedCommand,
-  IAMClient,
-  ListAccessKeysCommand,
-  ListUserTagsCommand,
-  StatusType,
-} from '@aws-sdk/client-iam';
+import { GetAccessKeyLastUsedCommand, IAMClient, paginateListAccessKeys, paginateListUserTags, StatusType } from '@aws-sdk/client-iam';
 import { isNoSuchEntity } from '../aws/errors';
 
 /** What IAM says about a key right now, read in its own account just before acting (SPEC 7 step 4). */
@@ -21,62 +15,51 @@ export interface KeyFacts {
   userTags: Record<string, string>;
 }
 
-/** Runs an IAM call with cleanup's bounded throttling retry. */
-export type IamCall = <T>(call: () => Promise<T>) => Promise<T>;
-
-export async function inspectKey(iam: IAMClient, userName: string, accessKeyId: string, call: IamCall): Promise<KeyFacts> {
+export async function inspectKey(iam: IAMClient, userName: string, accessKeyId: string): Promise<KeyFacts> {
   let owner = userName;
   let lastUsed: Date | null = null;
   try {
-    const answer = await call(() => iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })));
+    const answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
     owner = answer.UserName ?? userName;
     lastUsed = answer.AccessKeyLastUsed?.LastUsedDate ?? null;
   } catch (error) {
     // A key that is gone answers NoSuchEntity or, on AWS, AccessDenied: the user's list settles which.
-    const listed = await listedKey(iam, userName, accessKeyId, call);
+    const listed = await listedKey(iam, userName, accessKeyId);
     if (listed === undefined) return { present: false, owner: userName, lastUsed: null, userTags: {} };
     throw error;
   }
-  const listed = await listedKey(iam, owner, accessKeyId, call);
+  const listed = await listedKey(iam, owner, accessKeyId);
   if (listed === undefined) return { present: false, owner, lastUsed, userTags: {} };
-  const userTags = await tagsOf(iam, owner, call);
+  const userTags = await tagsOf(iam, owner);
   return { present: true, owner, status: listed.status, lastUsed, userTags, ...(listed.createdAt ? { createdAt: listed.createdAt } : {}) };
 }
 
 /** The key's status in its user's list, undefined when the user or the key is gone. */
-export async function listedStatus(iam: IAMClient, userName: string, accessKeyId: string, call: IamCall): Promise<StatusType | undefined> {
-  return (await listedKey(iam, userName, accessKeyId, call))?.status;
+export async function listedStatus(iam: IAMClient, userName: string, accessKeyId: string): Promise<StatusType | undefined> {
+  return (await listedKey(iam, userName, accessKeyId))?.status;
 }
 
 async function listedKey(
   iam: IAMClient,
   userName: string,
   accessKeyId: string,
-  call: IamCall,
 ): Promise<{ status: StatusType; createdAt: Date | undefined } | undefined> {
-  let marker: string | undefined;
-  do {
-    let page;
-    try {
-      page = await call(() => iam.send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })));
-    } catch (error) {
-      if (isNoSuchEntity(error)) return undefined;
-      throw error;
+  try {
+    for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
+      const key = page.AccessKeyMetadata?.find((candidate) => candidate.AccessKeyId === accessKeyId);
+      if (key) return { status: key.Status ?? StatusType.Active, createdAt: key.CreateDate };
     }
-    const key = page.AccessKeyMetadata?.find((candidate) => candidate.AccessKeyId === accessKeyId);
-    if (key) return { status: key.Status ?? StatusType.Active, createdAt: key.CreateDate };
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  } catch (error) {
+    if (isNoSuchEntity(error)) return undefined;
+    throw error;
+  }
   return undefined;
 }
 
-async function tagsOf(iam: IAMClient, userName: string, call: IamCall): Promise<Record<string, string>> {
+async function tagsOf(iam: IAMClient, userName: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
-  let marker: string | undefined;
-  do {
-    const page = await call(() => iam.send(new ListUserTagsCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })));
+  for await (const page of paginateListUserTags({ client: iam }, { UserName: userName })) {
     for (const tag of page.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  }
   return tags;
 }

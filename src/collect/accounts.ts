@@ -1,4 +1,4 @@
-import { ListAccountsCommand } from '@aws-sdk/client-organizations';
+import { paginateListAccounts } from '@aws-sdk/client-organizations';
 import type { Account } from '@aws-sdk/client-organizations';
 import { homeAccountId, memberRoleArn } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
@@ -42,13 +42,8 @@ export async function listAccounts(deps: { aws: AwsClients }, config: CollectorC
 
 async function organizationAccounts(aws: AwsClients): Promise<Account[]> {
   const accounts: Account[] = [];
-  let token: string | undefined;
   try {
-    do {
-      const page = await aws.organizations.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }));
-      accounts.push(...(page.Accounts ?? []));
-      token = page.NextToken;
-    } while (token);
+    for await (const page of paginateListAccounts({ client: aws.organizations }, {})) accounts.push(...(page.Accounts ?? []));
   } catch (error) {
     const name = (error as { name?: string }).name ?? 'Error';
     throw new RuntimeError(

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GetCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError } from '../errors';
 import { batchWriteAll } from '../inventory/dynamo-batch';
@@ -30,7 +31,7 @@ export class DynamoCollectRunStore implements CollectRunStore {
     private readonly aws: AwsClients,
     private readonly tableName: string,
     private readonly clock: () => Date = () => new Date(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = delay,
   ) {}
 
   async saveBatches(runId: string, batches: readonly AccountRef[][]): Promise<void> {
@@ -59,23 +60,13 @@ export class DynamoCollectRunStore implements CollectRunStore {
   async load(runId: string): Promise<{ accounts: AccountRef[]; results: AccountCollectResult[] }> {
     const accounts: AccountRef[] = [];
     const results: AccountCollectResult[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.aws.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': runKey(runId) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
+    const query = { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': runKey(runId) }, ConsistentRead: true };
+    for await (const page of paginateQuery({ client: this.aws.documents }, query)) {
       for (const item of page.Items ?? []) {
         if (Array.isArray(item.accounts)) accounts.push(...(item.accounts as AccountRef[]));
         else if (item.result) results.push(item.result as AccountCollectResult);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return { accounts, results };
   }
 

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeExecutionCommand,
   ExecutionListItem,
-  GetExecutionHistoryCommand,
   HistoryEvent,
   ListExecutionsCommand,
+  paginateGetExecutionHistory,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -50,8 +51,8 @@ export async function followExecution(
   notify?: (progress: RunProgress) => void,
 ): Promise<RunRecord> {
   const follower = new ExecutionFollower(workflow, started.runId, started.startedAt, notify);
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  while (!follower.consume(await history(deps.sfn, started.executionArn))) await sleep(deps.pollMs ?? 1000);
+  const wait = deps.sleep ?? sleep;
+  while (!follower.consume(await history(deps.sfn, started.executionArn))) await wait(deps.pollMs ?? 1000);
   return follower.run;
 }
 
@@ -119,11 +120,6 @@ function workflowOf(input: string | undefined): WorkflowName {
 
 async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 1000 }, { executionArn })) events.push(...(page.events ?? []));
   return events;
 }

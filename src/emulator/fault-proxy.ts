@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, createServer, IncomingMessage, request as httpRequest, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '../errors';
 
 /**
@@ -96,7 +97,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const throttle = random() < throttleRate && attemptOf(req) <= maxThrottles && (throttled?.has(operation) ?? true);
       if (delay > 0) {
         stats.delayed += 1;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
       if (throttle) {
         stats.throttled += 1;

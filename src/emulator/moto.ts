@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../errors';
 
 /**
@@ -116,7 +117,7 @@ async function waitUntilHealthy(endpoint: string, child: ChildProcess, output: (
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   child.kill('SIGKILL');
   throw new RuntimeError(`the AWS emulator did not answer on ${endpoint} within 60 s:\n${output()}`);

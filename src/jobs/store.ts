@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { ValidationError } from '../errors';
@@ -52,20 +52,10 @@ export class DynamoJobStore implements JobStore {
 
   async list(): Promise<Job[]> {
     const jobs: Job[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const answer = await this.aws.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': PK },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of answer.Items ?? []) jobs.push(toJob(item));
-      start = answer.LastEvaluatedKey;
-    } while (start);
+    const query = { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PK }, ConsistentRead: true };
+    for await (const page of paginateQuery({ client: this.aws.documents }, query)) {
+      for (const item of page.Items ?? []) jobs.push(toJob(item));
+    }
     return jobs.sort(byCreation);
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
@@ -147,7 +148,7 @@ export const DEFAULT_LEASE_TIMING: LeaseTiming = {
   ttlSeconds: 120,
   waitMs: 0,
   pollMs: 2000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep,
 };
 
 /** A lease being held: renewed in the background until released. */

@@ -3,7 +3,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { inspectKey } from '../../../src/cleanup/verification';
 
 const iam = mockClient(IAMClient);
-const direct = <T>(call: () => Promise<T>) => call();
 const accessDenied = () => Object.assign(new Error('User is not authorized to perform: iam:GetAccessKeyLastUsed'), { name: 'AccessDenied' });
 
 describe('verifying a key in IAM', () => {
@@ -14,7 +13,7 @@ describe('verifying a key in IAM', () => {
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER', Status: 'Active' }, { AccessKeyId: 'AKIAKEY', Status: 'Inactive' }] });
     iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'cloudsweep:protect', Value: 'true' }] });
 
-    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toEqual({
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).toEqual({
       present: true,
       owner: 'nancy',
       status: 'Inactive',
@@ -28,28 +27,28 @@ describe('verifying a key in IAM', () => {
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Active', CreateDate: new Date('2025-03-01T00:00:00Z') }] });
     iam.on(ListUserTagsCommand).resolves({ Tags: [] });
 
-    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ lastUsed: null, createdAt: new Date('2025-03-01T00:00:00Z') });
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).toMatchObject({ lastUsed: null, createdAt: new Date('2025-03-01T00:00:00Z') });
   });
 
   it('takes a key that AWS answers AccessDenied for, and that its user no longer lists, as gone', async () => {
     iam.on(GetAccessKeyLastUsedCommand).rejects(accessDenied());
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER', Status: 'Active' }] });
 
-    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: false });
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).toMatchObject({ present: false });
   });
 
   it('takes a key whose user is gone as gone', async () => {
     iam.on(GetAccessKeyLastUsedCommand).rejects(new NoSuchEntityException({ message: 'no key', $metadata: {} }));
     iam.on(ListAccessKeysCommand).rejects(new NoSuchEntityException({ message: 'no user', $metadata: {} }));
 
-    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: false });
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).toMatchObject({ present: false });
   });
 
   it('fails verification when the key is still listed but its last use cannot be read', async () => {
     iam.on(GetAccessKeyLastUsedCommand).rejects(accessDenied());
     iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Active' }] });
 
-    await expect(inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
   it('follows the pages of a user list', async () => {
@@ -57,7 +56,20 @@ describe('verifying a key in IAM', () => {
     iam.on(ListAccessKeysCommand).resolvesOnce({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER' }], IsTruncated: true, Marker: 'm1' }).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Active' }] });
     iam.on(ListUserTagsCommand).resolves({ Tags: [] });
 
-    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY', direct)).toMatchObject({ present: true, status: 'Active', lastUsed: null });
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).toMatchObject({ present: true, status: 'Active', lastUsed: null });
     expect(iam.commandCalls(ListAccessKeysCommand)[1]?.args[0].input.Marker).toBe('m1');
+  });
+  it('finds the key and the tags on a later page of the user\'s lists', async () => {
+    iam.on(GetAccessKeyLastUsedCommand).resolves({ UserName: 'nancy', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
+    iam.on(ListAccessKeysCommand).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOTHER', Status: 'Active' }], IsTruncated: true, Marker: 'm1' });
+    iam.on(ListAccessKeysCommand, { UserName: 'nancy', Marker: 'm1' }).resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAKEY', Status: 'Inactive' }] });
+    iam.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'team', Value: 'data' }], IsTruncated: true, Marker: 't1' });
+    iam.on(ListUserTagsCommand, { UserName: 'nancy', Marker: 't1' }).resolves({ Tags: [{ Key: 'cloudsweep:protect', Value: 'true' }] });
+
+    expect(await inspectKey(new IAMClient({}), 'nancy', 'AKIAKEY')).toMatchObject({
+      present: true,
+      status: 'Inactive',
+      userTags: { team: 'data', 'cloudsweep:protect': 'true' },
+    });
   });
 });
