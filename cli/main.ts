@@ -11,6 +11,7 @@ import { register as init } from './init';
 import { register as demo } from './demo';
 import { register as jobs } from './jobs';
 import { register as report } from './report';
+import { register as restore } from './restore';
 import { register as search } from './search';
 import { register as shell } from './shell';
 import { register as workflow } from './workflow';
@@ -19,7 +20,7 @@ import { register as workflow } from './workflow';
  * The verbs, in the order `--help` lists them. Each module is light to load: commands import
  * their heavy dependencies (AWS SDK, CDK) only when they run.
  */
-const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, exemptions, report, exportInventory, init];
+const VERBS: RegisterVerb[] = [search, jobs, config, workflow, shell, demo, audit, exemptions, restore, report, exportInventory, init];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('cloudsweep')

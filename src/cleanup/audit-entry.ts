@@ -2,10 +2,11 @@
  * One cleanup decision as the audit table keeps it and `cloudsweep audit` prints it (SPEC section 7).
  * The JSON shape is exactly these ten fields; scripts depend on it.
  */
-export const AUDIT_ACTIONS = ['delete', 'deactivate', 'skip'] as const;
+/** `restore`: a person undid cloudsweep's deactivation (`cloudsweep restore`, docs/owners.md). */
+export const AUDIT_ACTIONS = ['delete', 'deactivate', 'skip', 'restore'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_RESULTS = ['deleted', 'deactivated', 'already_absent', 'skipped', 'failed', 'dry_run'] as const;
+export const AUDIT_RESULTS = ['deleted', 'deactivated', 'already_absent', 'skipped', 'failed', 'dry_run', 'restored'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 /**

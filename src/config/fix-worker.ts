@@ -20,6 +20,8 @@ export interface FixWorkerConfig {
     max_cleanup_percent: number;
     /** A duration such as `0d` or `7d`: above zero, deactivate first and delete once inactive this long. */
     deactivate_grace: string;
+    /** How long a key brought back by `cloudsweep restore` is protected from cleanup. */
+    restore_protection: string;
   };
   collector: {
     /** Account ids to collect besides the home account, or "organization" for every ACTIVE account. */
@@ -51,6 +53,7 @@ export function defaultFixWorkerConfig(): FixWorkerConfig {
       max_cleanup_per_run: 100,
       max_cleanup_percent: 25,
       deactivate_grace: '0d',
+      restore_protection: '30d',
     },
     collector: {
       accounts: [],

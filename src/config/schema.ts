@@ -64,6 +64,10 @@ function matching(pattern: RegExp, allowed: string, comment: string): FieldRule 
   };
 }
 
+function durationRule(comment: string): FieldRule {
+  return { ...duration, comment };
+}
+
 const duration: FieldRule = {
   allowed: 'a duration of zero or more, such as 0d, 7d, 36h or P7D',
   comment: '>0: deactivate first, delete once inactive this long',
@@ -143,6 +147,7 @@ export const FIX_WORKER_SCHEMA: Record<keyof FixWorkerConfig, Record<string, Fie
     max_cleanup_per_run: integer(0, 1_000_000, 'circuit breaker: refuse the whole run above this many keys'),
     max_cleanup_percent: percent('... or above this share (percent) of all keys in scope'),
     deactivate_grace: duration,
+    restore_protection: durationRule('how long a key brought back with cloudsweep restore is protected from cleanup'),
   },
   collector: {
     accounts,

@@ -70,6 +70,8 @@ export const METADATA_FIELDS: FieldTypes = {
   protect_reason: 'string',
   protected_by: 'string',
   protected_at: 'datetime',
+  restored_at: 'datetime',
+  restored_by: 'string',
   cleaned: 'boolean',
   cleaned_at: 'datetime',
   cleaned_by: 'string',

@@ -93,4 +93,43 @@ describe('owners (moto)', () => {
     const audit = JSON.parse((await cli('audit', '--run', 'exempt-1', '--output', 'json')).out) as { user_name: string; reason: string }[];
     expect(audit.find((entry) => entry.user_name === 'ci')?.reason).toMatch(/exemption of user ci ended at 2026-01-01 .*remove the tag/);
   });
+
+  it('restore brings back a key cloudsweep deactivated: Active, unflagged, protected for restore_protection, audited with who and why', async () => {
+    await userWithKey('batch', {});
+    await userWithKey('gone', {});
+    await collect();
+    expect((await cli('search', 'is(access_key) and /ancestors.user.reported.name in [batch, gone] | clean')).code).toBe(0);
+    const settings = { endpoint: emulator.endpoint, inventoryTable: DEFAULT_RESOURCE_NAMES.inventoryTable, auditTable: DEFAULT_RESOURCE_NAMES.auditTable };
+    const deactivated = await runCleanup(cleanupDeps(settings), enabledConfig({ deactivate_grace: '7d' }), { workflow: 'cleanup', run_id: 'restore-1' });
+    expect(deactivated.deactivated).toBe(2);
+    const statusOf = async (user: string) => (await aws.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.[0]?.Status;
+    expect(await statusOf('batch')).toBe('Inactive');
+
+    const restored = await cli('restore', keys.batch ?? '', '--reason', 'nightly export still uses it');
+    expect(restored.code).toBe(0);
+    expect(restored.out).toMatch(/^restored \S+ of user batch in account 123456789012: Active again, unflagged, protected until 20\d\d-/);
+    expect(await statusOf('batch')).toBe('Active');
+    const node = (await createInventoryStore(aws, DEFAULT_RESOURCE_NAMES.inventoryTable).loadGraph()).graph.node(keys.batch ?? '');
+    expect(node?.desired.clean).toBe(false);
+    expect(node?.metadata).toMatchObject({ protected: true, protect_reason: expect.stringMatching(/^restored by arn:aws:.*: nightly export still uses it$/) });
+    expect(node?.metadata.deactivated_at).toBeUndefined();
+    const protectedFor = Date.parse(String(node?.metadata.protected_until)) - Date.now();
+    expect(protectedFor).toBeGreaterThan(29 * DAY);
+    expect(protectedFor).toBeLessThanOrEqual(30 * DAY);
+    const audit = JSON.parse((await cli('audit', '--output', 'json')).out) as { access_key_id: string; action: string; result: string; reason: string }[];
+    expect(audit.find((entry) => entry.access_key_id === keys.batch && entry.action === 'restore')).toMatchObject({ result: 'restored', reason: expect.stringContaining('nightly export still uses it') });
+
+    // The next run leaves it alone; the other key goes on to its deletion once the grace is over.
+    const later = await runCleanup(cleanupDeps(settings, { clock: { now: () => new Date(Date.now() + 8 * DAY) } }), enabledConfig({ deactivate_grace: '7d' }), { workflow: 'cleanup', run_id: 'restore-2' });
+    expect(later.deleted).toBe(1);
+    expect(await statusOf('batch')).toBe('Active');
+
+    const refused = await cli('restore', keys.gone ?? '');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(`${keys.gone} was deleted at`);
+    expect(refused.err).toContain('cloudsweep audit --run restore-2');
+    const never = await cli('restore', keys.ci ?? '');
+    expect(never.code).toBe(1);
+    expect(never.err).toContain('cloudsweep has not deactivated');
+  });
 });
