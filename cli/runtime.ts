@@ -1,7 +1,10 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Command } from 'commander';
 import { AwsClients } from '../src/aws/clients';
-import { CloudsweepError, RuntimeError } from '../src/errors';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CloudsweepError, RuntimeError, ValidationError } from '../src/errors';
 import { DEFAULT_RESOURCE_NAMES, ResourceNames, resourceNamesFromEnv, resourceNamesFromOutputs } from '../src/resources';
 import type { CliContext, GlobalOptions } from './context';
 
@@ -26,6 +29,8 @@ export async function resolveRuntime(command: Command, context: CliContext): Pro
   const endpoint = options.endpointUrl ?? context.env.AWS_ENDPOINT_URL;
   const region = options.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
   const credentials = credentialsFromEnv(context.env);
+  if (endpoint !== undefined) checkEndpoint(endpoint, options.endpointUrl !== undefined ? '--endpoint-url' : 'AWS_ENDPOINT_URL');
+  if (!credentials) checkProfile(context.env);
   // A stack the user named must be there; only the default name falls back to the default tables.
   const stackNamed = command.getOptionValueSourceWithGlobals('stack') === 'cli';
   const resolve = async (): Promise<Runtime> => {
@@ -35,7 +40,7 @@ export async function resolveRuntime(command: Command, context: CliContext): Pro
       ...(credentials ? { credentials } : {}),
     });
     const where = { region: aws.settings.region ?? process.env.AWS_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
-    const outputs = await stackOutputs(aws, options.stack, where);
+    const outputs = await stackOutputs(aws, options.stack, where, context);
     if (!outputs && stackNamed) throw await stackNotDeployed(aws, options.stack, where.region);
     const base = outputs ? resourceNamesFromOutputs(outputs) : DEFAULT_RESOURCE_NAMES;
     return { aws, names: resourceNamesFromEnv(context.env, base), region: where.region, ...(outputs ? { stack: options.stack } : {}) };
@@ -97,10 +102,55 @@ function credentialsFromEnv(env: NodeJS.ProcessEnv): AwsCredentialIdentity | und
   return { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
 }
 
-async function stackOutputs(aws: AwsClients, stack: string, where: AwsWhere): Promise<Record<string, string> | undefined> {
-  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+/** An endpoint is a URL: `localhost:5055` alone would be read as a scheme `localhost:` and fail obscurely. */
+function checkEndpoint(endpoint: string, source: string): void {
+  if (/^https?:\/\/[^/\s]+/i.test(endpoint)) return;
+  const bare = endpoint.replace(/^[a-z][\w+.-]*:\/\//i, '');
+  throw new ValidationError(`${source} ${endpoint} is not an http:// or https:// URL: write it with its scheme, as in http://${bare}`);
+}
+
+/**
+ * `AWS_PROFILE` naming a profile in neither shared file: said with its name, where the SDK would
+ * only say that no credentials could be loaded from any provider.
+ */
+function checkProfile(env: NodeJS.ProcessEnv): void {
+  const profile = env.AWS_PROFILE;
+  if (!profile || profile === 'default') return;
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  const files = [env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'), env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials')];
+  const escaped = profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const section = new RegExp(`^\\s*\\[\\s*(profile\\s+)?${escaped}\\s*\\]`, 'm');
+  if (files.some((file) => existsSync(file) && section.test(readFileSync(file, 'utf8')))) return;
+  throw new ValidationError(`AWS_PROFILE names the profile ${JSON.stringify(profile)}, which is in neither ${files.join(' nor ')}: check its spelling (aws configure list-profiles), or unset AWS_PROFILE`);
+}
+
+/** After this long without an answer the first call says what it is waiting for. */
+const WAITING_NOTICE_MS = 1500;
+
+/**
+ * The command's first AWS call: when it has not answered within 1.5 s, one line says what it waits
+ * for; the call itself gives up within seconds (see `AwsClients.forFirstCall`).
+ */
+async function firstCall<T>(context: CliContext, where: AwsWhere, call: () => Promise<T>): Promise<T> {
+  const timer = setTimeout(() => {
+    context.err(`waiting for ${where.endpoint ? `the endpoint ${where.endpoint}` : `AWS in region ${where.region ?? 'us-east-1'}`} to answer (CloudFormation DescribeStacks) ...`);
+  }, WAITING_NOTICE_MS);
   try {
-    const answer = await aws.cloudformation.send(new DescribeStacksCommand({ StackName: stack }));
+    return await call();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Timeouts of the first call: a reachable endpoint answers DescribeStacks well within them. */
+const FIRST_CALL_TIMEOUTS = { connectionMs: 2000, requestMs: 3000 };
+
+async function stackOutputs(aws: AwsClients, stack: string, where: AwsWhere, context: CliContext): Promise<Record<string, string> | undefined> {
+  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const probe = aws.forFirstCall(FIRST_CALL_TIMEOUTS);
+  const client = probe.cloudformation;
+  try {
+    const answer = await firstCall(context, where, () => client.send(new DescribeStacksCommand({ StackName: stack })));
     const outputs: Record<string, string> = {};
     for (const output of answer.Stacks?.[0]?.Outputs ?? []) {
       if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;
@@ -111,6 +161,8 @@ async function stackOutputs(aws: AwsClients, stack: string, where: AwsWhere): Pr
     const message = (error as Error).message ?? '';
     if (name === 'ValidationError' && /does not exist/.test(message)) return undefined;
     throw explainAwsError(error, `looking up stack ${stack}`, where);
+  } finally {
+    client.destroy();
   }
 }
 
@@ -156,7 +208,16 @@ export function explainAwsError(error: unknown, doing: string, where: AwsWhere =
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     return new RuntimeError(`${doing}: no AWS credentials found. Set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run against the emulator (cloudsweep demo).`);
   }
-  if (/ECONNREFUSED|connect ECONN|fetch failed|getaddrinfo ENOTFOUND/i.test(message) || code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+  if (answeredHtml(error)) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const answered = `answered with a web page${status ? ` (HTTP ${status})` : ''}, not as AWS does`;
+    return new RuntimeError(
+      where.endpoint
+        ? `${doing}: the endpoint ${where.endpoint} ${answered}. Check --endpoint-url (or AWS_ENDPOINT_URL): is it the emulator's address and port?`
+        : `${doing}: AWS${region} ${answered}. Check --region (or AWS_REGION): is it a region's name, such as us-east-1?`,
+    );
+  }
+  if (/ECONNREFUSED|connect ECONN|fetch failed|getaddrinfo ENOTFOUND|ETIMEDOUT|without establishing a connection|exceeded the configured \d+ ms requestTimeout/i.test(message) || ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT'].includes(code) || name === 'TimeoutError') {
     const endpoint = where.endpoint ?? 'the configured endpoint';
     const hint = where.endpoint
       ? 'Is the emulator running? (cloudsweep demo starts one; unset AWS_ENDPOINT_URL and --endpoint-url to use AWS itself.)'
@@ -199,6 +260,13 @@ export function explainAwsError(error: unknown, doing: string, where: AwsWhere =
     return new RuntimeError(`${doing}: AWS rejected the request signature (${message}); the secret access key does not match the access key id.`);
   }
   return error instanceof Error ? error : new Error(message);
+}
+
+/** The answer was HTML (a web server, a captive portal, a wrong port), which no AWS API speaks. */
+function answeredHtml(error: unknown): boolean {
+  const response = (error as { $response?: { headers?: Record<string, string> } }).$response;
+  const type = response?.headers?.['content-type'] ?? response?.headers?.['Content-Type'] ?? '';
+  return /text\/html/i.test(type) || /Unexpected token '<'|char '<'/.test((error as Error).message ?? '');
 }
 
 /** Runs AWS work; AWS errors become what to do about them, our own errors pass through. */

@@ -28,6 +28,11 @@ export interface AwsSettings {
    * `standard` only backs off, exponentially with jitter (cleanup's choice, see docs/cleanup.md).
    */
   retryMode?: 'standard' | 'adaptive';
+  /**
+   * Give up on a connection not established, or a request not answered, within these times: the
+   * CLI's first call, so that an endpoint where nothing answers is an error in seconds.
+   */
+  timeouts?: { connectionMs: number; requestMs: number };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -134,10 +139,19 @@ export class AwsClients {
     return this.built.get(name) as T;
   }
 
+  /**
+   * Clients for one quick first call (the CLI's stack lookup): two attempts, each bounded by
+   * `timeouts`, on connections of their own. The clients the command then uses keep their retries.
+   */
+  forFirstCall(timeouts: NonNullable<AwsSettings['timeouts']>): AwsClients {
+    return new AwsClients({ ...this.settings, maxAttempts: 2, retryMode: 'standard', timeouts });
+  }
+
   private config() {
-    const { region, endpoint, credentials, maxAttempts, retryMode } = this.settings;
+    const { region, endpoint, credentials, maxAttempts, retryMode, timeouts } = this.settings;
+    const handlerOptions = timeouts ? { connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true } : undefined;
     return {
-      ...(this.transport.handler ? { requestHandler: this.transport.handler } : {}),
+      ...(this.transport.handler ? { requestHandler: this.transport.handler } : handlerOptions ? { requestHandler: handlerOptions } : {}),
       region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
