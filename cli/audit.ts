@@ -15,7 +15,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
     .command('audit')
     .description('show the audit log: every cleanup decision on every flagged key, and who changed a job, the config or a flag')
     .option('--run <run>', 'only the entries of this workflow run')
-    .option('--since <duration>', 'only entries from this long ago or later (7d, 24h, P1D) or since a date (2026-01-01)')
+    .option('--since <duration>', 'only entries from this long ago or later (7d, 24h, P1D) or since a date (2026-01-01); default 7d, unless --run is given')
     .option('--changes', 'only the changes: who changed a job, the config or a flag, with before and after')
     .addHelpText(
       'after',
@@ -34,6 +34,10 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         }
         since = new Date(at);
       }
+      // The audit grows with every run: without a run or a time, show the last week.
+      const sinceDefault = options.since === undefined && options.run === undefined;
+      if (sinceDefault) since = new Date(Date.now() - DEFAULT_SINCE_DAYS * 86_400_000);
+      const more = sinceDefault ? `Showing the last ${DEFAULT_SINCE_DAYS} days; older entries: cloudsweep audit --since 90d (or --since 2026-01-01, or --run RUN).` : undefined;
       if (options.run !== undefined && options.run.trim() === '') throw new ValidationError('--run: the run id is empty');
 
       const { resolveRuntime, explainAwsError } = await import('./runtime');
@@ -59,23 +63,30 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         if (format === 'csv') return context.out(changesCsv(changes));
         return context.out(changes.length === 0 ? 'No changes recorded.' : changesTable(changes));
       }
-      const entries = await read(() => store.query(filter));
+      // Newest first: the last run's decisions are what one looks for.
+      const entries = (await read(() => store.query(filter))).sort((a, b) => b.at.localeCompare(a.at));
       if (format === 'json') return context.out(auditJson(entries));
       if (format === 'csv') return context.out(auditCsv(entries));
       // Text shows the changes of the same time too; a run's entries have none.
       const changes = options.run === undefined ? await read(() => store.changes(filter)) : [];
       if (entries.length === 0 && changes.length === 0) {
-        return context.out(options.run !== undefined ? `No audit entries for run ${options.run}.` : 'No audit entries.');
+        context.out(options.run !== undefined ? `No audit entries for run ${options.run}.` : sinceDefault ? `No audit entries in the last ${DEFAULT_SINCE_DAYS} days.` : 'No audit entries.');
+        if (more) context.out(more);
+        return;
       }
-      if (entries.length > 0) context.out(`${entriesTable(entries)}\n${entries.length} entries (${resultCounts(entries)})`);
+      if (entries.length > 0) context.out(`${entriesTable(entries, context.columns)}\n${entries.length} entries (${resultCounts(entries)}), newest first`);
       if (changes.length > 0) {
         if (entries.length > 0) context.out('');
         context.out(changesTable(changes));
       }
+      if (more) context.out(more);
     });
 };
 
-function entriesTable(entries: AuditEntry[]): string {
+/** What `audit` shows without --since or --run. */
+const DEFAULT_SINCE_DAYS = 7;
+
+function entriesTable(entries: AuditEntry[], width?: number): string {
   return formatTable(entries, [
     { header: 'AT', value: (entry) => entry.at.replace(/\.\d{3}Z$/, 'Z') },
     { header: 'RUN', value: (entry) => entry.run_id },
@@ -87,7 +98,7 @@ function entriesTable(entries: AuditEntry[]): string {
     { header: 'DRY RUN', value: (entry) => (entry.dry_run ? 'yes' : 'no') },
     { header: 'JOB', value: (entry) => entry.job_id ?? '' },
     { header: 'REASON', value: (entry) => entry.reason },
-  ]);
+  ], width);
 }
 
 /** A flag change names up to 100 nodes: text shows the first three and how many more (JSON and CSV have all). */

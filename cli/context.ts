@@ -14,6 +14,8 @@ export interface CliContext {
   isTTY: boolean;
   /** Colour only on a TTY, never with NO_COLOR set. */
   color: boolean;
+  /** The terminal's width, when standard output is one: tables are cut to fit it. */
+  columns?: number;
   /** Set by the shell: where earlier lines worked (clients, stack outputs), reused by later ones. */
   runtimes?: RuntimeCache;
 }
@@ -26,6 +28,7 @@ export function processContext(): CliContext {
     env: process.env,
     isTTY,
     color: isTTY && !process.env.NO_COLOR,
+    ...(isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
   };
 }
 

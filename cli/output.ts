@@ -1,4 +1,5 @@
 import { terminalSafe } from '../src/untrusted-text';
+import { clip, fitWidths } from '../src/query/output';
 import type { CliContext } from './context';
 
 /**
@@ -41,18 +42,23 @@ export interface TableColumn<Row> {
   align?: 'left' | 'right';
 }
 
-/** An aligned text table with a header line; null and undefined print as empty cells. */
-export function formatTable<Row>(rows: readonly Row[], columns: readonly TableColumn<Row>[]): string {
+/**
+ * An aligned text table with a header line; null and undefined print as empty cells. Given the
+ * terminal's `width`, long cells are cut with an ellipsis to fit it (JSON output has them whole).
+ */
+export function formatTable<Row>(rows: readonly Row[], columns: readonly TableColumn<Row>[], width?: number): string {
   const cells = rows.map((row) => columns.map((column) => cellText(column.value(row))));
   const aligns = columns.map(
     (column, i) => column.align ?? (rows.length > 0 && rows.every((row) => typeof column.value(row) === 'number') && i > 0 ? 'right' : 'left'),
   );
-  const widths = columns.map((column, i) =>
-    Math.max(visibleLength(column.header), ...cells.map((line) => visibleLength(line[i] ?? ''))),
+  const widths = fitWidths(
+    columns.map((column, i) => Math.max(visibleLength(column.header), ...cells.map((line) => visibleLength(line[i] ?? '')))),
+    width,
   );
   const render = (line: string[]) =>
     line
-      .map((cell, i) => {
+      .map((whole, i) => {
+        const cell = visibleLength(whole) > (widths[i] ?? 0) ? clip(stripColor(whole), widths[i] ?? 0) : whole;
         const pad = ' '.repeat((widths[i] ?? 0) - visibleLength(cell));
         return aligns[i] === 'right' ? pad + cell : i === line.length - 1 ? cell : cell + pad;
       })

@@ -1,3 +1,4 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Command } from 'commander';
 import { AwsClients } from '../src/aws/clients';
@@ -128,13 +129,20 @@ function checkProfile(env: NodeJS.ProcessEnv): void {
 const WAITING_NOTICE_MS = 1500;
 
 /**
- * The command's first AWS call: when it has not answered within 1.5 s, one line says what it waits
- * for; the call itself gives up within seconds (see `AwsClients.forFirstCall`).
+ * The command's first AWS call: when it has not answered within 1.5 s of going out (loading the SDK
+ * and signing do not count), one line says what it waits for; the call itself gives up within
+ * seconds (see `AwsClients.forFirstCall`).
  */
-async function firstCall<T>(context: CliContext, where: AwsWhere, call: () => Promise<T>): Promise<T> {
-  const timer = setTimeout(() => {
-    context.err(`waiting for ${where.endpoint ? `the endpoint ${where.endpoint}` : `AWS in region ${where.region ?? 'us-east-1'}`} to answer (CloudFormation DescribeStacks) ...`);
-  }, WAITING_NOTICE_MS);
+async function firstCall<T>(context: CliContext, where: AwsWhere, client: CloudFormationClient, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const notice = () => context.err(`waiting for ${where.endpoint ? `the endpoint ${where.endpoint}` : `AWS in region ${where.region ?? 'us-east-1'}`} to answer (CloudFormation DescribeStacks) ...`);
+  client.middlewareStack.add(
+    (next) => (args) => {
+      timer ??= setTimeout(notice, WAITING_NOTICE_MS);
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'cloudsweepWaitingNotice' },
+  );
   try {
     return await call();
   } finally {
@@ -150,7 +158,7 @@ async function stackOutputs(aws: AwsClients, stack: string, where: AwsWhere, con
   const probe = aws.forFirstCall(FIRST_CALL_TIMEOUTS);
   const client = probe.cloudformation;
   try {
-    const answer = await firstCall(context, where, () => client.send(new DescribeStacksCommand({ StackName: stack })));
+    const answer = await firstCall(context, where, client, () => client.send(new DescribeStacksCommand({ StackName: stack })));
     const outputs: Record<string, string> = {};
     for (const output of answer.Stacks?.[0]?.Outputs ?? []) {
       if (output.OutputKey && output.OutputValue) outputs[output.OutputKey] = output.OutputValue;

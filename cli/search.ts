@@ -68,7 +68,7 @@ export const register: RegisterVerb = (program, context) => {
       if (output === 'csv' && result.output.type !== 'list') {
         throw new ValidationError('--output csv applies to list results only; use --output text or json');
       }
-      const printed = output === 'csv' && result.output.type === 'list' ? render({ ...result.output, format: 'csv' }) : render(result.output, output === 'json' ? 'json' : 'text');
+      const printed = output === 'csv' && result.output.type === 'list' ? render({ ...result.output, format: 'csv' }) : render(result.output, output === 'json' ? 'json' : 'text', context.columns);
       if (printed !== '') context.out(printed);
     });
 };

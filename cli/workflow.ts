@@ -230,9 +230,13 @@ export function summaryLines(action: string, summary: Record<string, unknown>): 
   if (!cleanup.cleanup_enabled) return [`cleanup: disabled (fixworker.cleanup: false); ${cleanup.flagged} keys flagged, nothing touched`];
   // Summaries stored before cleanup named its failed accounts have none.
   const failures = (cleanup.account_failures ?? []).map((f) => `  ${f.account_id} (${f.account_name}): FAILED, ${plural(f.keys, 'key')} left: ${f.error}`);
+  // A dry run writes nothing: what it counts is what it would do.
+  const done = cleanup.dry_run
+    ? `would delete ${cleanup.would_delete ?? 0}, would deactivate ${cleanup.would_deactivate ?? 0}`
+    : `${cleanup.deleted} deleted, ${cleanup.deactivated} deactivated, ${cleanup.already_absent} already absent`;
   return [
     `cleanup${cleanup.dry_run ? ' (dry run)' : ''}: ${cleanup.flagged} flagged, ${cleanup.protected} protected, ${cleanup.skipped} skipped, ` +
-      `${cleanup.deleted} deleted, ${cleanup.deactivated} deactivated, ${cleanup.already_absent} already absent, ${cleanup.failed} failed` +
+      `${done}, ${cleanup.failed} failed` +
       (cleanup.refused ? `; refused: ${cleanup.refused}` : '') +
       (failures.length > 0 ? `; accounts it could not enter: ${cleanup.failed_accounts.join(', ')}` : ''),
     ...failures,

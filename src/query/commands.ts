@@ -34,15 +34,38 @@ export const DEFAULT_COLUMNS: readonly Column[] = [
   { path: { type: 'account' } },
 ];
 
-/** `list [columns]`: one row per node; ages and last access as compact durations (`97d`). */
+/**
+ * The default columns when every row is an access key: its name is its id, so the column says
+ * whose key it is instead.
+ */
+export const KEY_COLUMNS: readonly Column[] = DEFAULT_COLUMNS.map((column) =>
+  column.path.type === 'property' && column.path.keys[0] === 'name'
+    ? { path: { type: 'property', section: 'reported', keys: ['name'], ancestor: 'user' }, name: 'user' }
+    : column,
+);
+
+/**
+ * `list [columns]`: one row per node; ages and last access as compact durations (`97d`), with
+ * their seconds kept for JSON.
+ */
 export function list(nodes: readonly InventoryNode[], columns: readonly Column[], format: ListOutput['format'], context: EvaluationContext): ListOutput {
-  const chosen = columns.length > 0 ? columns : DEFAULT_COLUMNS;
+  const onlyKeys = nodes.length > 0 && nodes.every((node) => node.kind === 'aws_iam_access_key');
+  const chosen = columns.length > 0 ? columns : onlyKeys ? KEY_COLUMNS : DEFAULT_COLUMNS;
   const readers = chosen.map((column) => cellReader(column.path, context));
+  const seconds = chosen.flatMap((column, index) => {
+    if (!isDurationPath(column.path)) return [];
+    const read = propertyReader(column.path, context);
+    return [{ index, values: nodes.map((node) => {
+      const value = read(node);
+      return typeof value === 'number' ? Math.round(value / 1000) : null;
+    }) }];
+  });
   return {
     type: 'list',
     format,
     columns: columnNames(chosen),
     rows: nodes.map((node) => readers.map((read) => read(node))),
+    ...(seconds.length > 0 ? { seconds } : {}),
   };
 }
 

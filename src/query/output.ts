@@ -24,6 +24,8 @@ export interface ListOutput {
   format: 'table' | 'csv' | 'json';
   columns: string[];
   rows: Cell[][];
+  /** Duration columns (`age`, `last_access`): their values in seconds, row by row, for JSON's `<column>_seconds`. */
+  seconds?: { index: number; values: (number | null)[] }[];
 }
 
 /** `aggregate`: the group and function names, and per group its values and the functions' results. */
@@ -90,9 +92,9 @@ export interface ProtectOutput {
 export type RenderFormat = 'text' | 'json';
 
 /** The text a user sees, without a trailing newline; empty for an empty table. JSON is two-space indented, as every verb prints it. */
-export function render(output: SearchOutput, format: RenderFormat = 'text'): string {
-  if (output.type === 'list') return renderList(output, format === 'json' ? 'json' : output.format);
-  if (output.type === 'aggregate') return format === 'json' ? JSON.stringify(aggregateRows(output), null, 2) : renderList(aggregateTable(output), 'table');
+export function render(output: SearchOutput, format: RenderFormat = 'text', width?: number): string {
+  if (output.type === 'list') return renderList(output, format === 'json' ? 'json' : output.format, width);
+  if (output.type === 'aggregate') return format === 'json' ? JSON.stringify(aggregateRows(output), null, 2) : renderList(aggregateTable(output), 'table', width);
   if (format === 'json') {
     return JSON.stringify(output.type === 'dump' ? output.nodes : withoutType(output), null, 2);
   }
@@ -143,16 +145,61 @@ function withoutType<T extends { type: string }>(output: T): Omit<T, 'type'> {
   return rest;
 }
 
-function renderList(output: ListOutput, format: 'table' | 'csv' | 'json'): string {
+function renderList(output: ListOutput, format: 'table' | 'csv' | 'json', width?: number): string {
   if (format === 'json') {
-    return JSON.stringify(output.rows.map((row) => Object.fromEntries(output.columns.map((column, i) => [column, row[i] ?? null]))), null, 2);
+    // An age as a person reads it (`97d`) and as a script computes with it (`age_seconds`).
+    return JSON.stringify(
+      output.rows.map((row, r) => {
+        const object: Record<string, unknown> = {};
+        output.columns.forEach((column, i) => {
+          object[column] = row[i] ?? null;
+          const seconds = output.seconds?.find((s) => s.index === i);
+          if (seconds) object[`${column}_seconds`] = seconds.values[r] ?? null;
+        });
+        return object;
+      }),
+      null,
+      2,
+    );
   }
   if (format === 'csv') return [output.columns, ...output.rows].map((row) => row.map((cell) => csvCell(typeof cell === 'object' && cell !== null ? textCell(cell) : cell)).join(',')).join('\n');
   if (output.rows.length === 0) return '';
   // Inventory values are anyone's text: control characters print as escapes, never reach the terminal.
   const text = [output.columns, ...output.rows.map((row) => row.map(textCell))].map((row) => row.map(terminalSafe));
-  const widths = output.columns.map((_, i) => Math.max(...text.map((row) => String(row[i] ?? '').length)));
-  return text.map((row) => row.map((cell, i) => (i === row.length - 1 ? String(cell) : String(cell).padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
+  const widths = fitWidths(
+    output.columns.map((_, i) => Math.max(...text.map((row) => String(row[i] ?? '').length))),
+    width,
+  );
+  return text
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? clip(String(cell), widths[i] as number) : clip(String(cell), widths[i] as number).padEnd(widths[i] as number))).join('  ').trimEnd())
+    .join('\n');
+}
+
+/** The narrowest a column is cut to when a table must fit the terminal. */
+const MIN_COLUMN = 6;
+
+/**
+ * Column widths that fit `width` with two spaces between columns: the widest columns give way
+ * first, none below a few characters. Unchanged without a width (not a terminal) or when they fit.
+ */
+export function fitWidths(widths: readonly number[], width: number | undefined): number[] {
+  const fitted = [...widths];
+  if (width === undefined) return fitted;
+  const total = () => fitted.reduce((sum, w) => sum + w, 0) + 2 * (fitted.length - 1);
+  while (total() > width) {
+    const widest = Math.max(...fitted);
+    if (widest <= MIN_COLUMN) break;
+    const at = fitted.indexOf(widest);
+    const second = Math.max(MIN_COLUMN, ...fitted.filter((_, i) => i !== at));
+    fitted[at] = Math.max(MIN_COLUMN, second, widest - (total() - width));
+    if (fitted[at] === widest) fitted[at] = widest - 1;
+  }
+  return fitted;
+}
+
+/** The text cut to `width` with an ellipsis at the end when it is longer. */
+export function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 export function textCell(cell: Cell): string {

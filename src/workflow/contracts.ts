@@ -162,6 +162,9 @@ export interface CleanupSummary {
   deactivated: number;
   already_absent: number;
   failed: number;
+  /** In a dry run, what it would have done (summaries stored before they were counted lack them). */
+  would_delete?: number;
+  would_deactivate?: number;
   dry_run: boolean;
   cleanup_enabled: boolean;
   /** Set when the circuit breaker refused the run before any write. */

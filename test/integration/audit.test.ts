@@ -115,10 +115,30 @@ describe('the audit table and cloudsweep audit', () => {
     const rows = text.out.split('\n');
     expect(rows[0]).toMatch(/^AT +RUN +ACCOUNT +USER +ACCESS KEY +ACTION +RESULT +DRY RUN +JOB +REASON$/);
     expect(rows[0]?.indexOf('RESULT')).toBe(rows[1]?.indexOf('deleted'));
-    expect(rows.at(-1)).toBe('2 entries (deleted: 1, skipped: 1)');
+    expect(rows.at(-1)).toBe('2 entries (deleted: 1, skipped: 1), newest first');
 
     const since = await cli(['audit', '--since', '1h', '--output', 'json'], table);
     expect((JSON.parse(since.out) as unknown[]).length).toBe(3);
+  });
+
+  it('shows the last 7 days by default, newest first, and says how to see more', async () => {
+    const table = await auditTable();
+    const store = new DynamoAuditStore(aws.documents, table);
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString();
+    await store.record(entry({ run_id: 'run-old', access_key_id: 'AKIAOLD', at: at(10) }));
+    await store.record(entry({ run_id: 'run-earlier', access_key_id: 'AKIAEARLIER', at: at(3) }));
+    await store.record(entry({ run_id: 'run-last', access_key_id: 'AKIALAST', at: at(1) }));
+
+    const text = await cli(['audit'], table);
+    const rows = text.out.split('\n');
+    expect(rows.slice(1, 3).map((row) => /AKIA\w+/.exec(row)?.[0])).toEqual(['AKIALAST', 'AKIAEARLIER']);
+    expect(rows.slice(3)).toEqual([
+      '2 entries (deleted: 2), newest first',
+      'Showing the last 7 days; older entries: cloudsweep audit --since 90d (or --since 2026-01-01, or --run RUN).',
+    ]);
+    const json = JSON.parse((await cli(['audit', '--output', 'json'], table)).out) as { access_key_id: string }[];
+    expect(json.map((row) => row.access_key_id)).toEqual(['AKIALAST', 'AKIAEARLIER']);
+    expect((JSON.parse((await cli(['audit', '--since', '30d', '--output', 'json'], table)).out) as unknown[]).length).toBe(3);
   });
 
   it('refuses a --since that is neither a duration nor a date, and an output it cannot print', async () => {

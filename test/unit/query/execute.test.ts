@@ -2,7 +2,7 @@ import { InventoryGraph } from '../../../src/inventory/graph';
 import { accountNode, userNode } from '../../../src/inventory/model';
 import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { executeSearch, explainSearch } from '../../../src/query/execute';
-import { render } from '../../../src/query/output';
+import { ListOutput, render } from '../../../src/query/output';
 import { parse } from '../../../src/query/parser';
 import { seedInventory } from '../../fixtures/seed-inventory';
 
@@ -45,16 +45,31 @@ describe('count', () => {
 });
 
 describe('list, head, tail, dump', () => {
-  it('lists the default columns: kind, id, name, age, last_access, account', () => {
+  it('lists the default columns: kind, id, name, age, last_access, account; for keys, whose key it is instead of the name', () => {
     const { result } = run('id(AKIA0000000000000001)');
-    expect(result.output).toEqual({
-      type: 'list', format: 'table', columns: ['kind', 'id', 'name', 'age', 'last_access', 'account'],
-      rows: [['aws_iam_access_key', 'AKIA0000000000000001', 'AKIA0000000000000001', '300d', '120d', 'prod']],
+    expect(result.output).toMatchObject({
+      type: 'list', format: 'table', columns: ['kind', 'id', 'user', 'age', 'last_access', 'account'],
+      rows: [['aws_iam_access_key', 'AKIA0000000000000001', 'ccm-sa', '300d', '120d', 'prod']],
     });
     expect(render(result.output)).toBe(
-      'kind                id                    name                  age   last_access  account\n' +
-        'aws_iam_access_key  AKIA0000000000000001  AKIA0000000000000001  300d  120d         prod',
+      'kind                id                    user    age   last_access  account\n' +
+        'aws_iam_access_key  AKIA0000000000000001  ccm-sa  300d  120d         prod',
     );
+    expect((run('is(user) and name = nancy').result.output as ListOutput).columns).toEqual(['kind', 'id', 'name', 'age', 'last_access', 'account']);
+  });
+
+  it('prints ages in JSON as the human form and as a number of seconds', () => {
+    const json = JSON.parse(render(run('id(AKIA0000000000000001)').result.output, 'json')) as Record<string, unknown>[];
+    expect(json[0]).toMatchObject({ age: '300d', age_seconds: 300 * 86_400, last_access: '120d', last_access_seconds: 120 * 86_400 });
+  });
+
+  it('cuts a table to the terminal width with an ellipsis, widest columns first; JSON keeps the whole values', () => {
+    const output = run('id(AKIA0000000000000001)').result.output;
+    const lines = render(output, 'text', 60).split('\n');
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(60);
+    expect(lines[1]).toMatch(/^aws_iam_ac…  AKIA000000…  ccm-sa  300d  120d  +prod$/);
+    expect(render(output, 'text', 200)).toBe(render(output));
+    expect(JSON.parse(render(output, 'json', 60))[0]).toMatchObject({ id: 'AKIA0000000000000001', kind: 'aws_iam_access_key' });
   });
 
   it('lists chosen columns as a table, CSV or JSON', () => {
