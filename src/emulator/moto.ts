@@ -104,7 +104,23 @@ export async function startEmulator(options: StartOptions = {}): Promise<Emulato
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(endpoint, child, () => output);
+  await warmCloudFormation(endpoint);
   return new MotoEmulator(endpoint, port, child);
+}
+
+/**
+ * moto loads a service's backend on its first request, CloudFormation's slowly (a second or more);
+ * every CLI command's first call is a stack lookup, which would then say it is waiting. Loaded here.
+ */
+async function warmCloudFormation(endpoint: string): Promise<void> {
+  await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/cloudformation/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: 'Action=ListStacks&Version=2010-05-15',
+  }).then((response) => response.arrayBuffer());
 }
 
 async function waitUntilHealthy(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {

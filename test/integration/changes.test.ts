@@ -60,7 +60,8 @@ describe('who changed a job, the config or a flag, in cloudsweep audit (moto)', 
     expect(lines[0]).toMatch(/^AT +WHO +CHANGED +TARGET +BEFORE +AFTER +REASON$/);
     expect(text.out).toContain('job add');
     expect(text.out).toContain('config set');
-    expect(lines.at(-1)).toMatch(/^\d+ changes$/);
+    expect(lines.at(-2)).toMatch(/^\d+ changes$/);
+    expect(lines.at(-1)).toMatch(/^Showing the last 7 days; older entries: cloudsweep audit --since 90d/);
 
     expect((await cli('audit', '--output', 'json')).out).toBe('[]');
     const csv = (await cli('audit', '--changes', '--output', 'csv')).out.split('\n');
