@@ -74,8 +74,8 @@ export const register: RegisterVerb = (program, context) => {
 };
 
 /**
- * Loads every account's inventory from DynamoDB, runs the search, writes its changes back and
- * records them in the audit with the caller's identity (explained: writes nothing). `clean` and
+ * Loads every account's inventory from DynamoDB, runs the search, records its changes in the audit
+ * with the caller's identity and writes them back (explained: writes nothing). `clean` and
  * `unprotect` do so holding the workflow lease: never in the middle of a run.
  */
 async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; leaseWait: number }) {
@@ -103,13 +103,15 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     const protectedBy = query.commands.some((c) => c.name === 'protect') ? await callerOf(runtime) : undefined;
     const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date(), ...(owners ? { owners } : {}), ...(protectedBy ? { protectedBy } : {}) });
     if (result.updates.length > 0) {
-      await store.updateNodes(result.updates).catch((error: unknown) => {
-        throw storeError(error, 'writing the changes to the inventory');
-      });
+      // On the record first: a caller who may not write the audit (the table's resource policy)
+      // changes nothing, and no flag changes through the CLI without its author.
       const { flagChangeRecords } = await import('../src/cleanup/audit-change');
       const log = await changeLog(runtime);
       await log.record((author) => flagChangeRecords(result.changes, author)).catch((error: unknown) => {
-        throw explainAwsError(error, `the inventory was changed, but recording who changed it in the audit table ${runtime.names.auditTable} failed`);
+        throw explainAwsError(error, `recording the change in the audit table ${runtime.names.auditTable} (nothing was changed)`);
+      });
+      await store.updateNodes(result.updates).catch((error: unknown) => {
+        throw storeError(error, 'writing the changes to the inventory (the audit already records them as made)');
       });
     }
     return result;

@@ -46,6 +46,7 @@ describe('tab completion at the shell prompt', () => {
   it('completes property names and pipe commands inside a search', () => {
     expect(complete('search is(access_key) and last_', tree)).toEqual([['last_access', 'last_update'], 'last_']);
     expect(complete('search is(access_key) | c', tree)[0]).toEqual(['clean', 'count']);
+    expect(complete('search is(access_key) | un', tree)[0]).toEqual(['unclean', 'unprotect']);
     expect(completeQuery(' access_key_last_used.s')[0]).toEqual(['access_key_last_used.service_name']);
   });
 

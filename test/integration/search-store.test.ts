@@ -146,6 +146,14 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
     expect(JSON.parse(again.out)).toEqual({ matched: 1, unflagged: 0, not_flagged: 1 });
   });
 
+  it('changes no flag it cannot record: the audit write comes first', async () => {
+    const before = JSON.stringify([...(await stored()).graph.nodes()]);
+    const refused = await runCli(['search', 'is(access_key) | clean'], { ...env, CLOUDSWEEP_AUDIT_TABLE: 'no-such-audit-table' });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('recording the change in the audit table no-such-audit-table (nothing was changed)');
+    expect(JSON.stringify([...(await stored()).graph.nodes()])).toBe(before);
+  });
+
   it('stores the real time as flagged_at and in the change record, whatever --now says', async () => {
     const key = keys.jenkins ?? '';
     for (const now of ['1999-01-01T00:00:00Z', '2999-01-01T00:00:00Z']) {
