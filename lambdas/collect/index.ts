@@ -22,7 +22,7 @@ export async function handler(event: unknown): Promise<CollectBatches | BatchCol
   return invoke(runtime, request, async () => {
     switch (request.action) {
       case 'list_accounts':
-        return listAccountBatches({ aws, runs }, (await loadFixWorkerConfig(config)).collector, request.run_id, request.parallel);
+        return listAccountBatches({ aws, runs }, (await loadFixWorkerConfig(config)).collector, request.run_id);
       case 'collect_batch': {
         const collector = (await loadFixWorkerConfig(config)).collector;
         const logger = decisionLogger(runtime.logger);

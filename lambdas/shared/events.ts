@@ -32,7 +32,7 @@ export function parseCollectEvent(event: unknown): CollectEvent {
   const ref = runRef(fields);
   switch (action) {
     case 'list_accounts':
-      return { action, ...ref, parallel: whole(fields, 'parallel', 1) };
+      return { action, ...ref };
     case 'collect_batch':
       return { action, ...ref, batch: whole(fields, 'batch', 0) };
     case 'summarize':

@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CleanupSummary, CollectSummary, PlanSummary } from '../../src/workflow/contracts';
-import { DETAILED_METRICS, MetricName, RUN_METRICS } from './metric-names';
+import { DETAILED_METRICS, MetricName } from './metric-names';
 
 /** What a step tells CloudWatch about the run (namespace from POWERTOOLS_METRICS_NAMESPACE). */
 export type RunMetrics = Partial<Record<MetricName, number>>;
@@ -23,9 +23,9 @@ export function cleanupMetrics(summary: CleanupSummary): RunMetrics {
   };
 }
 
-/** The metrics this deployment publishes: RUN_METRICS, and DETAILED_METRICS when it asked for them. */
+/** The metrics this deployment publishes: DETAILED_METRICS when it asked for them, else none. */
 export function publishedMetrics(detailed: boolean): ReadonlySet<MetricName> {
-  return new Set<MetricName>([...RUN_METRICS, ...(detailed ? DETAILED_METRICS : [])]);
+  return new Set<MetricName>(detailed ? DETAILED_METRICS : []);
 }
 
 /** Stores the published ones among `values` for the invocation's flush; the others are left out. */

@@ -17,7 +17,7 @@ export interface LambdaRuntime {
   names: ResourceNames;
   logger: Logger;
   metrics: Metrics;
-  /** The metrics this deployment pays for (RUN_METRICS, and DETAILED_METRICS when asked for). */
+  /** The metrics this deployment pays for (DETAILED_METRICS when asked for, else none). */
   publishedMetrics: ReadonlySet<MetricName>;
   clock: () => Date;
   /** The deploy-time guards the stack passes (CDK context minimumIdleDays, protectTag). */

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DETAILED_METRICS, RUN_METRICS } from '../../lambdas/shared/metric-names';
+import { DETAILED_METRICS } from '../../lambdas/shared/metric-names';
 import { METRICS_NAMESPACE } from './cloudsweep-function';
 
 export interface MonitoringProps {
@@ -82,7 +82,6 @@ export class Monitoring extends Construct {
         expression: `SUM(SEARCH('{${METRICS_NAMESPACE},service} MetricName="${name}"', 'Sum', 3600))`,
         period: Duration.hours(1),
       });
-    const keyMetrics = [...RUN_METRICS, ...(detailed ? DETAILED_METRICS : [])];
     return new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(7),
       widgets: [
@@ -95,7 +94,8 @@ export class Monitoring extends Construct {
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 12, alarms: [this.failedExecutions] }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Per run', width: 12, left: keyMetrics.map(runMetric) }),
+          // Without detailed metrics the functions publish none: what a run did is in the logs.
+          ...(detailed ? [new cloudwatch.GraphWidget({ title: 'Per run', width: 12, left: DETAILED_METRICS.map(runMetric) })] : []),
           new cloudwatch.GraphWidget({ title: 'Workflow execution time', width: 12, left: [sm.metricTime({ statistic: 'Maximum' })] }),
         ],
       ],

@@ -247,7 +247,7 @@ export class WorkflowStateMachine extends Construct {
    */
   private collect(onError: sfn.IChainable): sfn.Chain {
     const listAccounts = this.invoke('List accounts', this.props.collect, {
-      payload: { action: 'list_accounts', ...this.runRef(), parallel: this.props.mapMaxConcurrency },
+      payload: { action: 'list_accounts', ...this.runRef() },
       resultPath: '$.collect',
     });
 

@@ -172,13 +172,14 @@ async function collectAccounts(
 export const MAX_ACCOUNTS_PER_BATCH = 25;
 
 /**
- * Splits the accounts into contiguous batches of nearly equal size: at least `parallel` of them
- * (the Map's concurrency, so a small organization still has that many collected at once) and none
- * over MAX_ACCOUNTS_PER_BATCH. 5,000 accounts make 200 batches.
+ * Splits the accounts into as few contiguous batches as hold MAX_ACCOUNTS_PER_BATCH each, of nearly
+ * equal size: 20 accounts make one batch, 5,000 make 200. A batch collects `pool_size` of its
+ * accounts at once in one invocation, which waits on IAM for all of them together: more, smaller
+ * batches would pay a Lambda's duration and a state transition for each without collecting faster.
  */
-export function accountBatches<T>(accounts: readonly T[], parallel: number): T[][] {
+export function accountBatches<T>(accounts: readonly T[], perBatch = MAX_ACCOUNTS_PER_BATCH): T[][] {
   if (accounts.length === 0) return [];
-  const count = Math.max(Math.min(accounts.length, Math.max(1, Math.floor(parallel))), Math.ceil(accounts.length / MAX_ACCOUNTS_PER_BATCH));
+  const count = Math.ceil(accounts.length / perBatch);
   return Array.from({ length: count }, (_, i) =>
     accounts.slice(Math.floor((i * accounts.length) / count), Math.floor(((i + 1) * accounts.length) / count)),
   );
@@ -189,10 +190,10 @@ export async function listAccountBatches(
   deps: { aws: AwsClients; runs: CollectRunStore },
   config: CollectorConfig,
   runId: string,
-  parallel: number,
+  perBatch = MAX_ACCOUNTS_PER_BATCH,
 ): Promise<CollectBatches> {
   const { accounts } = await listAccounts(deps, config);
-  const batches = accountBatches(accounts, parallel);
+  const batches = accountBatches(accounts, perBatch);
   await deps.runs.saveBatches(runId, batches);
   return { accounts: accounts.length, batches: batches.map((_, n) => n) };
 }

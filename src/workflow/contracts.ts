@@ -52,8 +52,6 @@ export interface AccountRef {
 
 export interface ListAccountsInput extends RunRef {
   action: 'list_accounts';
-  /** Batches the state machine's Map collects at once: the accounts are spread over at least this many. */
-  parallel: number;
 }
 /** What `listAccounts` finds: the accounts of a collect, the home account first. */
 export interface ListAccountsOutput {

@@ -131,7 +131,7 @@ describe('Lambda event parsing', () => {
   const ref = { workflow: 'collect_and_cleanup', run_id: 'run-1' };
 
   it('accepts every contract shape', () => {
-    expect(parseCollectEvent({ action: 'list_accounts', ...ref, parallel: 8 })).toEqual({ action: 'list_accounts', ...ref, parallel: 8 });
+    expect(parseCollectEvent({ action: 'list_accounts', ...ref })).toEqual({ action: 'list_accounts', ...ref });
     expect(parseCollectEvent({ action: 'collect_batch', ...ref, batch: 0 })).toEqual({ action: 'collect_batch', ...ref, batch: 0 });
     expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect' });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
@@ -148,7 +148,6 @@ describe('Lambda event parsing', () => {
     ['an unknown event', () => parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_sweep' }), /event\.event: unknown workflow event "post_sweep"/],
     ['a batch without number', () => parseCollectEvent({ action: 'collect_batch', ...ref }), /event\.batch: expected a whole number, at least 0, got undefined/],
     ['a negative batch', () => parseCollectEvent({ action: 'collect_batch', ...ref, batch: -1 }), /event\.batch: .* got -1/],
-    ['a listing without its parallel batches', () => parseCollectEvent({ action: 'list_accounts', ...ref }), /event\.parallel: expected a whole number, at least 1/],
     ['a job without id', () => parsePlanEvent({ action: 'run_job' }), /event\.job_id/],
     ['a lease without its lifetime', () => parsePlanEvent({ action: 'acquire_lease', ...ref }), /event\.ttl_seconds: expected a whole number of seconds, at least 1, got undefined/],
     ['a lease for no time', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 0 }), /event\.ttl_seconds: .* got 0/],

@@ -295,7 +295,7 @@ describe('the central stack', () => {
     });
 
     it('fans collect out per batch of accounts with a Map and the configured concurrency, keeping results out of the state', () => {
-      expect(states['List accounts']).toMatchObject({ Parameters: { action: 'list_accounts', parallel: 8 }, ResultPath: '$.collect' });
+      expect(states['List accounts']).toMatchObject({ Parameters: { action: 'list_accounts' }, ResultPath: '$.collect' });
       expect(states['Collect accounts']).toMatchObject({
         Type: 'Map',
         ItemsPath: '$.collect.batches',
