@@ -68,6 +68,59 @@ export function encodeAccountSnapshot(snapshot: AccountSnapshot): EncodedSnapsho
   };
 }
 
+/** A stored piece of a snapshot: some of its nodes, and the edges that end at them. */
+export interface SnapshotChunk {
+  /** SHA-256 of the chunk's canonical JSON, shortened: the chunk's name, so equal chunks are stored once. */
+  hash: string;
+  readonly data: Buffer;
+}
+
+/** A node ends a chunk when its id hashes to 0 modulo this: about this many nodes per chunk. */
+const CHUNK_NODES = 256;
+/** ... and at this many nodes at the latest, so a chunk stays far below DynamoDB's 400 KB item. */
+const MAX_CHUNK_NODES = 1_000;
+
+/**
+ * The snapshot in chunks whose boundaries depend on the node ids only (content-defined): a key
+ * that appears or disappears changes the chunk it is in and no other, so re-storing an account
+ * after one change writes one chunk, whatever the account's size.
+ */
+export function snapshotChunks(snapshot: AccountSnapshot): SnapshotChunk[] {
+  const nodes = [...snapshot.nodes].sort((a, b) => compare(a.id, b.id));
+  const edgesTo = new Map<string, Array<[string, string]>>();
+  for (const edge of snapshot.edges) {
+    const list = edgesTo.get(edge.to) ?? [];
+    list.push([edge.from, edge.to]);
+    edgesTo.set(edge.to, list);
+  }
+  const chunks: SnapshotChunk[] = [];
+  let current: InventoryNode[] = [];
+  const close = () => {
+    if (current.length === 0) return;
+    const stored: StoredSnapshot = {
+      v: 1,
+      nodes: current.map((node) => [node.id, node.kind, node.reported]),
+      edges: current.flatMap((node) => (edgesTo.get(node.id) ?? []).sort((a, b) => compare(a[0], b[0]))),
+    };
+    const json = JSON.stringify(stored);
+    let data: Buffer | undefined;
+    chunks.push({
+      hash: createHash('sha256').update(json).digest('hex').slice(0, 24),
+      get data() {
+        return (data ??= gzipSync(json));
+      },
+    });
+    current = [];
+  };
+  for (const node of nodes) {
+    current.push(node);
+    if (createHash('sha1').update(node.id).digest().readUInt32BE(0) % CHUNK_NODES === 0 || current.length >= MAX_CHUNK_NODES) close();
+  }
+  close();
+  // Every edge of a collect ends at one of its nodes, so each is stored once, with that node.
+  return chunks;
+}
+
 /** The nodes (with empty metadata and desired) and edges of a stored snapshot. */
 export function decodeAccountSnapshot(data: Uint8Array, where: string): { nodes: InventoryNode[]; edges: Edge[] } {
   let stored: StoredSnapshot;

@@ -10,6 +10,7 @@ import {
   encodeAccountSnapshot,
   PendingReplace,
   ReplaceOutcome,
+  snapshotChunks,
 } from './account-snapshot';
 import { batchGetAll, batchWriteAll, WriteRequest } from './dynamo-batch';
 import { InventoryGraph } from './graph';
@@ -20,23 +21,25 @@ import { checkTree, reportedProblem } from './shape';
 /**
  * The inventory in one DynamoDB table (`pk`/`sk` strings), partitioned by account:
  *
- *   pk = account#<id>  sk = head                 generation, content hash, collected_at, and the
- *                                                gzip'd snapshot itself when it fits in one item
- *                      sk = snap#<gen>#<n>       chunk n of a snapshot too big for one item
+ *   pk = account#<id>  sk = head                 generation, content hash, collected_at and the
+ *                                                names of the snapshot's chunks: a small item
+ *                      sk = chunk#<hash>         a gzip'd piece of the snapshot, named by its content
  *                      sk = metadata#<node id>   a node's metadata  } written by clean, protect,
  *                      sk = desired#<node id>    a node's desired   } jobs and cleanup
  *
  * Readers see an account's snapshot through its head item only, and a new snapshot becomes visible
  * when the head is written, last and conditionally: a collect that fails halfway leaves the previous
  * snapshot whole. Flags live beside the snapshot, so re-collects keep them and `clean` writes nothing
- * but flags. A collect that finds the same content hash writes one small update (collected_at).
+ * but flags. DynamoDB bills a write on the whole item, so what changes every collect (collected_at)
+ * sits in the small head: a collect that finds the same content hash updates it, about one write
+ * unit. Chunk boundaries depend on node ids only (snapshotChunks), so a key deleted or added
+ * rewrites the one chunk it is in. Heads written before this layout (the snapshot inline, or in
+ * `snap#<gen>#<n>` chunks) are still read, and replaced by the next collect that changes something.
  */
 export interface DynamoInventoryStore extends InventoryStore, AccountSnapshotStore {}
 
 export interface DynamoStoreOptions {
   sleep?: (ms: number) => Promise<void>;
-  /** Snapshots up to this many gzip'd bytes sit in the head item; bigger ones are chunked. */
-  inlineLimit?: number;
 }
 
 export function createInventoryStore(aws: AwsClients, tableName: string, options: DynamoStoreOptions = {}): DynamoInventoryStore {
@@ -44,11 +47,9 @@ export function createInventoryStore(aws: AwsClients, tableName: string, options
 }
 
 const HEAD = 'head';
-const SNAP = 'snap#';
+const CHUNK = 'chunk#';
 const FLAG_SECTIONS = ['metadata', 'desired'] as const;
 type FlagSection = (typeof FLAG_SECTIONS)[number];
-/** DynamoDB items are at most 400 KB; leave room for the other attributes. */
-const DEFAULT_INLINE_LIMIT = 350_000;
 const LOAD_ATTEMPTS = 3;
 
 interface Head {
@@ -56,7 +57,9 @@ interface Head {
   previousGeneration?: string;
   hash: string;
   collectedAt: string;
-  /** Inline snapshot, when it fit. */
+  /** The snapshot's chunks (`chunk#<hash>`), in order. */
+  chunkHashes?: string[];
+  /** Earlier layouts: the snapshot inline, or in `chunkCount` items `snap#<generation>#<n>`. */
   snapshot?: Uint8Array;
   chunkCount?: number;
 }
@@ -65,19 +68,22 @@ interface Head {
 interface AccountIndex {
   head?: Head;
   flagKeys: Array<{ sk: string; nodeId: string }>;
-  chunkKeys: Array<{ sk: string; generation: string }>;
+  /** Chunk items: content-addressed (`chunk#<hash>`, generation undefined) or of an earlier layout's generation. */
+  chunkKeys: Array<{ sk: string; hash?: string; generation?: string }>;
 }
 
 /** Everything stored for one account, as read from the table. */
 interface AccountItems {
   head?: Head;
+  /** Content-addressed chunks by hash. */
+  pieces: Map<string, Uint8Array>;
+  /** Earlier layout's chunks by generation and number. */
   chunks: Map<string, Map<number, Uint8Array>>;
   flags: Map<string, { metadata?: Metadata; desired?: Desired }>;
 }
 
 class DynamoStore implements DynamoInventoryStore {
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly inlineLimit: number;
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -85,7 +91,6 @@ class DynamoStore implements DynamoInventoryStore {
     options: DynamoStoreOptions,
   ) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.inlineLimit = options.inlineLimit ?? DEFAULT_INLINE_LIMIT;
   }
 
   async loadGraph(): Promise<LoadedInventory> {
@@ -162,7 +167,9 @@ class DynamoStore implements DynamoInventoryStore {
     const pk = accountKey(snapshot.accountId);
     let writeRequests = 0;
     const changed = current.head?.hash !== encoded.hash;
-    let live: Set<string>;
+    // Chunks either head names stay: the previous head's, one round, for readers that saw it mid-scan.
+    const live = new Set(current.head?.chunkHashes ?? []);
+    const liveGenerations = new Set([current.head?.generation ?? '', current.head?.previousGeneration ?? '']);
 
     if (!changed && current.head) {
       await this.conditionally(snapshot.accountId, () =>
@@ -178,9 +185,17 @@ class DynamoStore implements DynamoInventoryStore {
         ),
       );
       writeRequests += 1;
-      live = new Set([current.head.generation, current.head.previousGeneration ?? '']);
     } else {
       const generation = newGeneration();
+      const chunks = snapshotChunks(snapshot);
+      const stored = new Set(current.chunkKeys.flatMap(({ hash }) => (hash ? [hash] : [])));
+      const missing = [...new Map(chunks.filter((chunk) => !stored.has(chunk.hash)).map((chunk) => [chunk.hash, chunk])).values()];
+      writeRequests += await batchWriteAll(
+        this.documents,
+        this.table,
+        missing.map((chunk) => ({ PutRequest: { Item: { pk, sk: `${CHUNK}${chunk.hash}`, snapshot: chunk.data } } })),
+        { sleep: this.sleep },
+      );
       const head: Record<string, unknown> = {
         pk,
         sk: HEAD,
@@ -188,20 +203,9 @@ class DynamoStore implements DynamoInventoryStore {
         content_hash: encoded.hash,
         collected_at: snapshot.collectedAt,
         node_count: encoded.nodeIds.size,
+        chunks: chunks.map((chunk) => chunk.hash),
         ...(current.head ? { previous_generation: current.head.generation } : {}),
       };
-      if (encoded.data.length <= this.inlineLimit) {
-        head.snapshot = encoded.data;
-      } else {
-        const chunks = splitBuffer(encoded.data, this.inlineLimit);
-        writeRequests += await batchWriteAll(
-          this.documents,
-          this.table,
-          chunks.map((chunk, n) => ({ PutRequest: { Item: { pk, sk: chunkKey(generation, n), snapshot: chunk } } })),
-          { sleep: this.sleep },
-        );
-        head.chunk_count = chunks.length;
-      }
       // The flip: from here on readers see the new snapshot.
       await this.conditionally(snapshot.accountId, () =>
         this.documents.send(
@@ -216,12 +220,12 @@ class DynamoStore implements DynamoInventoryStore {
         ),
       );
       writeRequests += 1;
-      // The previous generation stays one round for readers that saw the old head mid-scan.
-      live = new Set([generation, current.head?.generation ?? '']);
+      for (const chunk of chunks) live.add(chunk.hash);
+      liveGenerations.delete(current.head?.previousGeneration ?? '');
     }
 
-    // Chunks of older generations, and those of a write that failed before its flip.
-    const stale = current.chunkKeys.filter(({ generation }) => !live.has(generation));
+    // Chunks no head names any more, those of earlier layouts, and those of a write that failed before its flip.
+    const stale = current.chunkKeys.filter(({ hash, generation }) => (hash ? !live.has(hash) : !liveGenerations.has(generation ?? '')));
     const vanished = current.flagKeys.filter(({ nodeId }) => !encoded.nodeIds.has(nodeId));
     const deletions = [...stale, ...vanished].map(({ sk }): WriteRequest => ({ DeleteRequest: { Key: { pk, sk } } }));
     if (deletions.length > 0) writeRequests += await batchWriteAll(this.documents, this.table, deletions, { sleep: this.sleep });
@@ -236,17 +240,18 @@ class DynamoStore implements DynamoInventoryStore {
     const items = await this.readItems({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': pk },
-      ProjectionExpression: 'pk, sk, #gen, previous_generation, content_hash, collected_at, chunk_count',
-      ExpressionAttributeNames: { '#gen': 'generation' },
+      ProjectionExpression: 'pk, sk, #gen, previous_generation, content_hash, collected_at, chunk_count, #chunks',
+      ExpressionAttributeNames: { '#gen': 'generation', '#chunks': 'chunks' },
     });
     let head: Head | undefined;
-    const flagKeys: Array<{ sk: string; nodeId: string }> = [];
-    const chunkKeys: Array<{ sk: string; generation: string }> = [];
+    const flagKeys: AccountIndex['flagKeys'] = [];
+    const chunkKeys: AccountIndex['chunkKeys'] = [];
     for (const item of items) {
       const sk = String(item.sk);
       if (sk === HEAD) head = toHead(item);
       const flag = parseFlagKey(sk);
       if (flag) flagKeys.push({ sk, nodeId: flag.nodeId });
+      if (sk.startsWith(CHUNK)) chunkKeys.push({ sk, hash: sk.slice(CHUNK.length) });
       const chunk = parseChunkKey(sk);
       if (chunk) chunkKeys.push({ sk, generation: chunk.generation });
     }
@@ -265,15 +270,22 @@ class DynamoStore implements DynamoInventoryStore {
     for (let attempt = 1; ; attempt++) {
       const head = current.head;
       if (!head) return undefined;
-      const bytes = head.snapshot ?? assemble(current.chunks.get(head.generation), head.chunkCount ?? 0);
-      if (bytes) {
-        return { ...decodeAccountSnapshot(bytes, `inventory of account ${accountId}`), flags: current.flags, collectedAt: head.collectedAt };
+      const where = `inventory of account ${accountId}`;
+      if (head.chunkHashes) {
+        const pieces = head.chunkHashes.map((hash) => current.pieces.get(hash));
+        if (pieces.every((piece): piece is Uint8Array => piece !== undefined)) {
+          const decoded = pieces.map((piece) => decodeAccountSnapshot(piece, where));
+          return { nodes: decoded.flatMap((d) => d.nodes), edges: decoded.flatMap((d) => d.edges), flags: current.flags, collectedAt: head.collectedAt };
+        }
+      } else {
+        const bytes = head.snapshot ?? assemble(current.chunks.get(head.generation), head.chunkCount ?? 0);
+        if (bytes) return { ...decodeAccountSnapshot(bytes, where), flags: current.flags, collectedAt: head.collectedAt };
       }
       if (attempt >= LOAD_ATTEMPTS) throw new RuntimeError(`the stored snapshot of account ${accountId} is missing chunks of generation ${head.generation}`);
       const reread = groupByAccount(
         await this.readItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': accountKey(accountId) } }),
       );
-      current = reread.get(accountId) ?? { chunks: new Map(), flags: new Map() };
+      current = reread.get(accountId) ?? { pieces: new Map(), chunks: new Map(), flags: new Map() };
     }
   }
 
@@ -320,10 +332,6 @@ function parseFlagKey(sk: string): { section: FlagSection; nodeId: string } | un
   return undefined;
 }
 
-function chunkKey(generation: string, n: number): string {
-  return `${SNAP}${generation}#${String(n).padStart(5, '0')}`;
-}
-
 function parseChunkKey(sk: string): { generation: string; n: number } | undefined {
   const match = /^snap#([^#]+)#(\d+)$/.exec(sk);
   return match?.[1] && match[2] ? { generation: match[1], n: Number(match[2]) } : undefined;
@@ -340,6 +348,7 @@ function toHead(item: Record<string, unknown>): Head {
     ...(typeof item.previous_generation === 'string' ? { previousGeneration: item.previous_generation } : {}),
     hash: String(item.content_hash),
     collectedAt: String(item.collected_at),
+    ...(Array.isArray(item.chunks) ? { chunkHashes: item.chunks.map(String) } : {}),
     ...(item.snapshot instanceof Uint8Array ? { snapshot: item.snapshot } : {}),
     ...(typeof item.chunk_count === 'number' ? { chunkCount: item.chunk_count } : {}),
   };
@@ -352,10 +361,14 @@ function groupByAccount(items: Array<Record<string, unknown>>): Map<string, Acco
     if (!pk.startsWith('account#')) continue;
     const accountId = pk.slice('account#'.length);
     let account = accounts.get(accountId);
-    if (!account) accounts.set(accountId, (account = { chunks: new Map(), flags: new Map() }));
+    if (!account) accounts.set(accountId, (account = { pieces: new Map(), chunks: new Map(), flags: new Map() }));
     const sk = String(item.sk);
     if (sk === HEAD) {
       account.head = toHead(item);
+      continue;
+    }
+    if (sk.startsWith(CHUNK) && item.snapshot instanceof Uint8Array) {
+      account.pieces.set(sk.slice(CHUNK.length), item.snapshot);
       continue;
     }
     const chunk = parseChunkKey(sk);
@@ -384,12 +397,6 @@ function assemble(parts: Map<number, Uint8Array> | undefined, count: number): Bu
     ordered.push(part);
   }
   return Buffer.concat(ordered);
-}
-
-function splitBuffer(data: Buffer, size: number): Buffer[] {
-  const parts: Buffer[] = [];
-  for (let at = 0; at < data.length; at += size) parts.push(data.subarray(at, at + size));
-  return parts;
 }
 
 function validateUpdate(update: NodeUpdate, i: number): void {
