@@ -130,6 +130,10 @@ async function main() {
   row('Step Functions STANDARD $/mo', (r) => money(r.cost.standard));
   row('... if EXPRESS $/mo', (r) => money(r.cost.expressAlt));
   console.log(`  memory configured (MB): ${Object.entries(results[0].facts.functions).map(([n, f]) => `${n} ${f.memoryMb}`).join(', ')}`);
+  for (const r of results) {
+    const measured = r.points.at(-1);
+    console.log(`  ${r.shape.name} at ${measured.usersPerAccount} users per account, per function: ${Object.entries(measured.measured.steady.byFunction).map(([n, f]) => `${n} longest ${f.maxMs} ms, heap growth ${f.maxGrowthMb} MB`).join('; ')}`);
+  }
   console.log(`  prices: ${JSON.stringify(PRICES)}`);
 
   const missed = results.filter((r) => r.cost.total >= GOAL).map((r) => `${r.shape.name}: ${money(r.cost.total)}`);

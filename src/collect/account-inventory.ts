@@ -10,7 +10,7 @@ import { RuntimeError } from '../errors';
 import { AccessKeyLastUsed, accessKeyNode, accountNode, Edge, InventoryNode, userNode } from '../inventory/model';
 import type { CountedIam } from './counted-iam';
 import type { CredentialReport, ReportUser } from './credential-report';
-import { ListedKey, matchKeysToReport } from './key-matching';
+import { ListedKey, matchKeysToReport, storedKeysStanding } from './key-matching';
 import { mapPool } from './pool';
 import { fetchCredentialReport, ReportWait } from './report-generation';
 
@@ -25,6 +25,28 @@ export interface AccountInventory {
 export interface ReadOptions extends ReportWait {
   /** The per-user and per-key calls of this account in flight at most (the call budget may allow fewer). */
   concurrency: number;
+  /**
+   * The keys of the stored snapshot by user name: a user whose report columns still match them
+   * (storedKeysStanding) is not listed again. Awaited once the report is in.
+   */
+  stored?: Promise<StoredKeys>;
+}
+
+/** The access keys of a stored snapshot, by user name. */
+export type StoredKeys = ReadonlyMap<string, ListedKey[]>;
+
+/** The keys of a snapshot's access key nodes, by their user's name. */
+export function storedKeysOf(nodes: readonly InventoryNode[] | undefined): StoredKeys {
+  const byUser = new Map<string, ListedKey[]>();
+  for (const node of nodes ?? []) {
+    if (node.kind !== 'aws_iam_access_key') continue;
+    const { user_name: userName, ctime, access_key_status: status } = node.reported;
+    if (typeof userName !== 'string' || typeof ctime !== 'string') continue;
+    const keys = byUser.get(userName) ?? [];
+    keys.push({ accessKeyId: node.id, userName, createDate: ctime, status: status === 'Inactive' ? 'Inactive' : 'Active' });
+    byUser.set(userName, keys);
+  }
+  return byUser;
 }
 
 /** GetAccountAuthorizationDetails pages: the API's maximum, so most accounts need one call. */
@@ -38,8 +60,9 @@ export interface IamReading {
 /**
  * Reads one account's IAM users and access keys with the fewest calls that still give exact data
  * (SPEC section 8): the credential report and the users' details run side by side, ListAccessKeys
- * only for users the report shows with keys (or that are newer than the report), then
- * GetAccessKeyLastUsed only for keys no report column can be pinned on. It needs the account's
+ * only for users the report shows with keys (or that are newer than the report) and whose columns
+ * changed since the stored snapshot (an unchanged account costs the report and the details pages
+ * only), then GetAccessKeyLastUsed only for keys no report column can be pinned on. It needs the account's
  * clients, not its id (`accountInventory` adds that). The report names the users with keys, so
  * their keys are listed while the users' details are still loading (pages of 1,000 users, one
  * after another).
@@ -48,14 +71,20 @@ export async function readIam(iam: CountedIam, options: ReadOptions): Promise<Ia
   const details = listUsers(iam);
   details.catch(() => undefined); // awaited below
   const report = await fetchCredentialReport(iam, options);
-  const reportedWithKeys = [...report.users.values()].filter((row) => row.keySlots.length > 0).map((row) => row.userName);
+  const stored = (await options.stored) ?? new Map<string, ListedKey[]>();
+  const standing = new Map<string, ListedKey[]>();
+  for (const row of report.users.values()) {
+    const keys = row.keySlots.length > 0 ? storedKeysStanding(stored.get(row.userName), row.keySlots) : undefined;
+    if (keys) standing.set(row.userName, keys);
+  }
+  const reportedWithKeys = [...report.users.values()].filter((row) => row.keySlots.length > 0 && !standing.has(row.userName)).map((row) => row.userName);
   const listing = mapPool(reportedWithKeys, options.concurrency, (name) => listAccessKeys(iam.fanOut, name));
   listing.catch(() => undefined); // awaited below
   const users = await details;
-  const listed = new Set(reportedWithKeys);
+  const listed = new Set([...reportedWithKeys, ...standing.keys()]);
   const newer = users.filter((user) => reportRow(report, user) === undefined && !listed.has(user.UserName ?? '')).map((user) => user.UserName ?? '');
   const [keysOfReported, keysOfNewer] = await Promise.all([listing, mapPool(newer, options.concurrency, (name) => listAccessKeys(iam.fanOut, name))]);
-  const keysByName = new Map([...zip(reportedWithKeys, keysOfReported), ...zip(newer, keysOfNewer)]);
+  const keysByName = new Map<string, ListedKey[] | typeof GONE>([...standing, ...zip(reportedWithKeys, keysOfReported), ...zip(newer, keysOfNewer)]);
   // A user deleted since the report or the details has no keys to list: it is left out.
   const present = users.filter((user) => keysByName.get(user.UserName ?? '') !== GONE);
   const keysOf = (user: UserDetail): ListedKey[] => {

@@ -2,7 +2,7 @@ import { clientsForAccount, homeAccountId, MEMBER_SESSIONS, memberRoleArn } from
 import type { AwsClients } from '../aws/clients';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
 import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/contracts';
-import { accountInventory, IamReading, readIam } from './account-inventory';
+import { accountInventory, IamReading, readIam, StoredKeys, storedKeysOf } from './account-inventory';
 import { CollectorConfig, listAccounts } from './accounts';
 import { CountedIam } from './counted-iam';
 import { CallBudget, mapPool } from './pool';
@@ -35,6 +35,8 @@ interface Reading {
   iam: CountedIam;
   inventory: Promise<IamReading>;
   started: number;
+  /** Hands the reading the stored snapshot's keys, once the account's replacement has read them. */
+  supplyStored(stored: Promise<StoredKeys>): void;
 }
 
 /** What one collect shares between its accounts. */
@@ -48,12 +50,15 @@ interface SharedRun {
 
 function startReading(deps: CollectDeps, aws: AwsClients, { budget, fanOut }: SharedRun): Reading {
   const iam = new CountedIam(aws.iam, budget);
+  let supplyStored: (stored: Promise<StoredKeys>) => void = () => undefined;
+  const stored = new Promise<StoredKeys>((resolve) => (supplyStored = resolve));
   const inventory = readIam(iam, {
     concurrency: fanOut,
     sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    stored,
   });
   inventory.catch(() => undefined); // reported by the account's collect, which awaits it
-  return { iam, inventory, started: Date.now() };
+  return { iam, inventory, started: Date.now(), supplyStored };
 }
 
 /**
@@ -91,6 +96,8 @@ export async function collectAccount(
       });
       reading = startReading(deps, aws, run);
     }
+    // Without the stored keys (the read failed) every user with keys is listed, as on a first collect.
+    reading.supplyStored(replacement.then((pending) => storedKeysOf(pending.previous)).catch(() => new Map()));
     const inventory = accountInventory(account, await reading.inventory);
     const pending = await replacement;
     const clock = deps.clock ?? (() => new Date());
@@ -133,6 +140,7 @@ export async function collectInventory(
   const listing = listAccounts(deps, config);
   const home = startReading(deps, deps.aws, { budget, fanOut: 2 * share });
   const { accounts } = await listing.catch(async (error: unknown) => {
+    home.supplyStored(Promise.resolve(new Map())); // its collect will not run to hand it the stored keys
     await home.inventory.catch(() => undefined); // no call left running behind the caller's back
     throw error;
   });

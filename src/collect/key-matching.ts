@@ -34,7 +34,35 @@ export function matchKeysToReport(keys: readonly ListedKey[], slots: readonly Re
     if (columns.length === 1 && slot && claims.get(slot) === 1) matched.push({ key, slot });
     else unresolved.push(key);
   });
+  // Two keys of one second, each of which could have either of two columns: when the columns say
+  // the same in everything the inventory keeps, either pairing gives the same nodes.
+  const [first, second] = unresolved;
+  if (unresolved.length === 2 && first && second) {
+    const [a, b] = columnsOf(first, slots);
+    const same = (x: readonly ReportKeySlot[], y: readonly ReportKeySlot[]) => x.length === y.length && x.every((slot, i) => slot === y[i]);
+    if (a && b && columnsOf(first, slots).length === 2 && same(columnsOf(first, slots), columnsOf(second, slots)) && sameUsage(a, b)) {
+      return { matched: [...matched, { key: first, slot: a }, { key: second, slot: b }], unresolved: [] };
+    }
+  }
   return { matched, unresolved };
+}
+
+/** What the inventory keeps of a column: whether the key is active, and its last use. */
+function sameUsage(a: ReportKeySlot, b: ReportKeySlot): boolean {
+  return a.active === b.active && a.lastUsed === b.lastUsed && a.lastUsedService === b.lastUsedService && a.lastUsedRegion === b.lastUsedRegion;
+}
+
+/**
+ * The user's stored keys still stand when the report's columns are those keys' columns, one to
+ * one by creation second, with the same status (so no key was deleted, created, rotated,
+ * deactivated or activated since). Undefined when anything differs: the user's keys are listed.
+ */
+export function storedKeysStanding(stored: readonly ListedKey[] | undefined, slots: readonly ReportKeySlot[]): ListedKey[] | undefined {
+  if (!stored || stored.length === 0 || stored.length !== slots.length) return undefined;
+  const { matched, unresolved } = matchKeysToReport(stored, slots);
+  if (unresolved.length > 0 || matched.length !== slots.length) return undefined;
+  if (matched.some(({ key, slot }) => slot.active !== (key.status === 'Active'))) return undefined;
+  return [...stored];
 }
 
 /**

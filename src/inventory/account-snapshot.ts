@@ -23,6 +23,11 @@ export interface AccountSnapshotStore {
 
 export interface PendingReplace {
   commit(snapshot: AccountSnapshot): Promise<ReplaceOutcome>;
+  /**
+   * The nodes of the snapshot stored now (reported data only), read with the rest: collect keeps
+   * the key ids of users whose keys the credential report shows unchanged. Undefined when none.
+   */
+  readonly previous?: InventoryNode[];
 }
 
 export interface ReplaceOutcome {

@@ -151,8 +151,11 @@ class DynamoStore implements DynamoInventoryStore {
   }
 
   async beginReplace(accountId: string): Promise<PendingReplace> {
-    const current = await this.readIndex(accountKey(accountId));
+    const { index: current, items } = await this.readIndex(accountId);
+    // An unreadable stored snapshot only means collect lists every user's keys, as on a first collect.
+    const previous = current.head ? (await this.snapshotOf(accountId, items).catch(() => undefined))?.nodes : undefined;
     return {
+      ...(previous ? { previous } : {}),
       commit: async (snapshot) => {
         if (snapshot.accountId !== accountId) {
           throw new ValidationError(`snapshot of account ${snapshot.accountId} committed to a replacement of account ${accountId}`);
@@ -233,16 +236,13 @@ class DynamoStore implements DynamoInventoryStore {
   }
 
   /**
-   * The keys of everything stored for one account and its head without the snapshot bytes: one
-   * query (a page per MB of chunks for a very large account).
+   * Everything stored for one account, and the keys of it: one query (a page per MB of chunks for
+   * a very large account). A query is billed on the items it reads whatever it projects, so it
+   * reads them whole and collect gets the stored snapshot for the same read units.
    */
-  private async readIndex(pk: string): Promise<AccountIndex> {
-    const items = await this.readItems({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ProjectionExpression: 'pk, sk, #gen, previous_generation, content_hash, collected_at, chunk_count, #chunks',
-      ExpressionAttributeNames: { '#gen': 'generation', '#chunks': 'chunks' },
-    });
+  private async readIndex(accountId: string): Promise<{ index: AccountIndex; items: AccountItems }> {
+    const pk = accountKey(accountId);
+    const items = await this.readItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
     let head: Head | undefined;
     const flagKeys: AccountIndex['flagKeys'] = [];
     const chunkKeys: AccountIndex['chunkKeys'] = [];
@@ -255,7 +255,8 @@ class DynamoStore implements DynamoInventoryStore {
       const chunk = parseChunkKey(sk);
       if (chunk) chunkKeys.push({ sk, generation: chunk.generation });
     }
-    return { ...(head ? { head } : {}), flagKeys, chunkKeys };
+    const grouped = groupByAccount(items).get(accountId) ?? { pieces: new Map(), chunks: new Map(), flags: new Map() };
+    return { index: { ...(head ? { head } : {}), flagKeys, chunkKeys }, items: grouped };
   }
 
   /**

@@ -7,7 +7,7 @@ import {
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { accountInventory, readIam } from '../../../src/collect/account-inventory';
+import { accountInventory, readIam, storedKeysOf } from '../../../src/collect/account-inventory';
 import { CountedIam } from '../../../src/collect/counted-iam';
 import { CallBudget } from '../../../src/collect/pool';
 
@@ -79,6 +79,52 @@ describe('reading one account', () => {
         { from: 'AIDANANCY', to: 'AKIANANCY' },
       ]),
     );
+  });
+
+  it('lists no keys of users whose report columns still match the stored snapshot, only those of users whose columns changed', async () => {
+    iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [user('steady'), user('rotated')] });
+    iamMock.on(GetCredentialReportCommand).resolves({
+      Content: report([
+        ['steady', '2024-01-01T00:00:00+00:00', '2024-08-08T00:00:00+00:00', 'N/A', 'N/A'],
+        ['rotated', '2024-09-09T00:00:00+00:00', 'N/A', 'N/A', 'N/A'],
+      ]),
+    });
+    iamMock.on(ListAccessKeysCommand, { UserName: 'rotated' }).resolves({
+      AccessKeyMetadata: [{ AccessKeyId: 'AKIAROTATEDNEW', Status: 'Active', CreateDate: new Date('2024-09-09T00:00:00Z') }],
+    });
+    // The stored snapshot: steady's key of the second its column names, rotated's older key.
+    const stored = storedKeysOf([
+      { id: 'AKIASTEADY', kind: 'aws_iam_access_key', reported: { user_name: 'steady', ctime: '2024-01-01T00:00:00.400Z', access_key_status: 'Active' }, metadata: {}, desired: {} },
+      { id: 'AKIAROTATEDOLD', kind: 'aws_iam_access_key', reported: { user_name: 'rotated', ctime: '2023-01-01T00:00:00.000Z', access_key_status: 'Active' }, metadata: {}, desired: {} },
+    ]);
+    const iam = accountIam();
+
+    const inventory = accountInventory(ACCOUNT, await readIam(iam, { concurrency: 4, sleep: async () => undefined, stored: Promise.resolve(stored) }));
+
+    expect(iamMock.commandCalls(ListAccessKeysCommand).map((c) => c.args[0].input.UserName)).toEqual(['rotated']);
+    expect(iam.calls).toBe(2 + 1 + 1); // report, one details page, one key list
+    const node = (id: string) => inventory.nodes.find((n) => n.id === id)?.reported;
+    expect(node('AKIASTEADY')).toMatchObject({ ctime: '2024-01-01T00:00:00.400Z', atime: '2024-08-08T00:00:00.000Z', access_key_status: 'Active' });
+    expect(node('AKIAROTATEDNEW')).toBeDefined();
+    expect(node('AKIAROTATEDOLD')).toBeUndefined();
+  });
+
+  it('asks GetAccessKeyLastUsed for no key of a same-second pair whose columns say the same', async () => {
+    iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({ UserDetailList: [user('twins')] });
+    iamMock.on(GetCredentialReportCommand).resolves({
+      Content: report([['twins', '2024-01-01T00:00:00+00:00', '2024-03-03T00:00:00+00:00', '2024-01-01T00:00:00+00:00', '2024-03-03T00:00:00+00:00']]),
+    });
+    iamMock.on(ListAccessKeysCommand).resolves({
+      AccessKeyMetadata: [
+        { AccessKeyId: 'AKIAB', Status: 'Active', CreateDate: new Date('2024-01-01T00:00:00.500Z') },
+        { AccessKeyId: 'AKIAA', Status: 'Active', CreateDate: new Date('2024-01-01T00:00:00.100Z') },
+      ],
+    });
+
+    const inventory = await read(accountIam());
+
+    expect(iamMock.commandCalls(GetAccessKeyLastUsedCommand)).toHaveLength(0);
+    for (const id of ['AKIAA', 'AKIAB']) expect(inventory.nodes.find((n) => n.id === id)?.reported).toMatchObject({ atime: '2024-03-03T00:00:00.000Z' });
   });
 
   it('asks GetAccessKeyLastUsed only for keys created in the same second', async () => {

@@ -1,5 +1,5 @@
 import type { ReportKeySlot } from '../../../src/collect/credential-report';
-import { ListedKey, matchKeysToReport } from '../../../src/collect/key-matching';
+import { ListedKey, matchKeysToReport, storedKeysStanding } from '../../../src/collect/key-matching';
 
 const key = (id: string, createDate: string): ListedKey => ({ accessKeyId: id, userName: 'u', createDate, status: 'Active' });
 const slot = (n: 1 | 2, lastRotated: string, lastUsed: string | null = null): ReportKeySlot => ({
@@ -30,6 +30,28 @@ describe('matching keys to credential report columns', () => {
     const { matched, unresolved } = matchKeysToReport(keys, slots);
     expect(matched).toEqual([]);
     expect(unresolved.map((k) => k.accessKeyId)).toEqual(['AKIAA', 'AKIAB']);
+  });
+
+  it('pairs two keys of the same second when their columns say the same: either pairing gives the same nodes', () => {
+    const keys = [key('AKIAA', '2024-01-01T00:00:00.100Z'), key('AKIAB', '2024-01-01T00:00:00.900Z')];
+    const slots = [slot(1, '2024-01-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z'), slot(2, '2024-01-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z')];
+    const { matched, unresolved } = matchKeysToReport(keys, slots);
+    expect(unresolved).toEqual([]);
+    expect(matched.map((m) => m.slot.lastUsed)).toEqual(['2024-02-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z']);
+    // A different status is a difference too.
+    expect(matchKeysToReport(keys, [slots[0] as ReportKeySlot, { ...(slots[1] as ReportKeySlot), active: false }]).unresolved).toHaveLength(2);
+  });
+
+  it('lets the stored keys stand while the report shows the same columns with the same status', () => {
+    const stored = [key('AKIAOLD', '2024-01-01T00:00:00.000Z'), { ...key('AKIANEW', '2024-06-01T12:00:00.250Z'), status: 'Inactive' as const }];
+    const slots = [{ ...slot(1, '2024-06-01T12:00:00.000Z'), active: false }, slot(2, '2024-01-01T00:00:00.000Z', '2024-09-09T00:00:00.000Z')];
+    expect(storedKeysStanding(stored, slots)).toEqual(stored);
+
+    // A key rotated (a column of another second), deleted, activated, or none stored: list again.
+    expect(storedKeysStanding(stored, [slots[0] as ReportKeySlot, slot(2, '2024-10-01T00:00:00.000Z')])).toBeUndefined();
+    expect(storedKeysStanding(stored, [slots[0] as ReportKeySlot])).toBeUndefined();
+    expect(storedKeysStanding(stored, [slot(1, '2024-06-01T12:00:00.000Z'), slots[1] as ReportKeySlot])).toBeUndefined();
+    expect(storedKeysStanding(undefined, slots)).toBeUndefined();
   });
 
   it('leaves a key newer than the report unresolved', () => {
