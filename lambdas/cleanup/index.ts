@@ -11,7 +11,7 @@ import { decisionLogger, invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
 const { aws, names, clock, safety } = runtime;
-const inventory = createInventoryStore(aws, names.inventoryTable);
+const inventory = createInventoryStore(aws, names.inventoryTable, { consistentScans: false });
 const audit = new DynamoAuditStore(aws.documents, names.auditTable, clock);
 const config = createConfigStore(aws, names.configTable);
 const publisher = new EventBridgePublisher(aws.eventbridge, names.eventBus);

@@ -5,6 +5,7 @@ import { runJobById, runJobsForEvent } from '../../src/jobs/run';
 import { createJobStore } from '../../src/jobs/store';
 import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
 import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
+import { EventBridgePublisher } from '../../src/workflow/publisher';
 import { abandonStaleRuns, DynamoRunStore } from '../../src/workflow/runs';
 import { parsePlanEvent } from '../shared/events';
 import { addRunMetrics, planMetrics } from '../shared/metrics';
@@ -12,14 +13,15 @@ import { invoke, lambdaRuntime } from '../shared/runtime';
 
 const runtime = lambdaRuntime();
 const { aws, names, clock, safety } = runtime;
-const inventory = createInventoryStore(aws, names.inventoryTable);
+const inventory = createInventoryStore(aws, names.inventoryTable, { consistentScans: false });
 const jobs = createJobStore(aws, names.jobsTable);
 const config = createConfigStore(aws, names.configTable);
 const lease = new DynamoLease(aws, names.runsTable, clock);
 const runs = new DynamoRunStore(aws, names.runsTable);
+const publisher = new EventBridgePublisher(aws.eventbridge, names.eventBus);
 
 /**
- * Jobs of a workflow event, one scheduled job (EventBridge Scheduler), the cleanup plan, and the
+ * A workflow event (published, then its jobs run), one scheduled job (EventBridge Scheduler), the cleanup plan, and the
  * workflow lease (given back by the execution, or by the rule for an execution that ended without).
  */
 export async function handler(event: unknown): Promise<JobsSummary | JobRunResult | PlanSummary | LeaseTaken | LeaseRelease> {
@@ -27,6 +29,9 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
   return invoke(runtime, request, async () => {
     switch (request.action) {
       case 'run_jobs':
+        // One state per event: publishing here rather than in a state of its own halves the
+        // workflow's transitions (billed per transition); jobs still run after the event is out.
+        await publisher.publish(request.event, { workflow: request.workflow, run_id: request.run_id, summary: request.summary });
         return runJobsForEvent({ jobs, inventory, clock }, request.event, request);
       case 'run_job':
         // Outside a workflow run: a flagging job waits a minute for a run's lease, then is refused and recorded so.

@@ -45,7 +45,7 @@ export function parsePlanEvent(event: unknown): PlanEvent {
   const action = oneOf(fields, 'action', ['run_jobs', 'plan', 'run_job', 'acquire_lease', 'release_lease', 'execution_ended'] as const);
   switch (action) {
     case 'run_jobs':
-      return { action, ...runRef(fields), event: workflowEvent(fields) };
+      return { action, ...runRef(fields), event: workflowEvent(fields), summary: fields.summary === undefined ? {} : object(fields.summary, 'event.summary') };
     case 'plan':
       return { action, ...runRef(fields) };
     case 'run_job':

@@ -44,7 +44,8 @@ type FailedStep = WorkflowEvent | 'acquire_lease' | 'release_lease';
 /**
  * The state machine, generated from the workflow declaration (src/workflow/declaration.ts): one
  * chain of steps in WORKFLOW_STEPS order, entered at the requested workflow's first event and left
- * after its last. At each step: publish the event, run the jobs subscribed to it, do the action.
+ * after its last. At each step: publish the event and run the jobs subscribed to it (one
+ * invocation of plan), do the action.
  * Around the steps, the lease the in-process runner also takes (src/workflow/lease.ts): acquired
  * before the first step, released after the last and on the failure path (and, for an execution
  * stopped or timed out, by a rule on its end), so two runs, deployed or in-process, never interleave.
@@ -169,15 +170,18 @@ export class WorkflowStateMachine extends Construct {
     return this.guard(acquire, onError);
   }
 
-  /** One step: publish its event, run its jobs, then its action; returns the step's first state. */
+  /**
+   * One step: `Publish <event>` (plan publishes the event with its summary, then runs the event's
+   * jobs: one state, as Standard workflows bill per transition), then its action; returns the
+   * step's first state.
+   */
   private step(step: WorkflowStep, next: sfn.IChainable, onError: sfn.IChainable): sfn.IChainable {
-    const publish = this.publish(`Publish ${step.event}`, step.event, step.reports ? sfn.JsonPath.objectAt(SUMMARY_PATH[step.reports]) : {});
-    const runJobs = this.invoke(`Run jobs ${step.event}`, this.props.plan, {
-      payload: { action: 'run_jobs', ...this.runRef(), event: step.event },
+    const publishAndRunJobs = this.invoke(`Publish ${step.event}`, this.props.plan, {
+      payload: { action: 'run_jobs', ...this.runRef(), event: step.event, summary: step.reports ? sfn.JsonPath.objectAt(SUMMARY_PATH[step.reports]) : {} },
       resultPath: `$.jobs.${step.event}`,
     });
     const afterJobs = step.action ? this.action(step, step.action, onError, next) : this.failWhenIncomplete(step, next, onError);
-    return sfn.Chain.start(this.guard(publish, onError)).next(this.guard(runJobs, onError)).next(afterJobs);
+    return sfn.Chain.start(this.guard(publishAndRunJobs, onError)).next(afterJobs);
   }
 
   /**

@@ -10,7 +10,7 @@ import type { RunRecord, StepRecord } from '../workflow/runs';
  * in-process runner produces, so `workflow run|list|show` print deployed and in-process runs alike.
  *
  * It relies on the state names the construct generates from the workflow declaration:
- * `Publish <event>` opens each step, `Run jobs <event>` leaves `$.jobs.<event>`, and the actions
+ * `Publish <event>` opens each step and leaves `$.jobs.<event>` (plan publishes, then runs the jobs), and the actions
  * leave `$.summaries.<action>` (`Summarize collect`, `Draw cleanup plan`, `Clean up`).
  * Around the steps, the lease: `Acquire lease` before the first (no step of its own: a run that
  * waits for it shows no step until it has it), `Release lease` after the last, which ends the last
@@ -24,7 +24,6 @@ const SUMMARY_STATES: Record<string, StepAction> = {
   'Clean up': 'cleanup',
 };
 const PUBLISH = /^Publish (\w+)$/;
-const RUN_JOBS = /^Run jobs (\w+)$/;
 const FAILED_DURING = /^Failed during (\w+)$/;
 const RELEASE_LEASE = 'Release lease';
 const LEASE_STAGES = ['acquire_lease', 'release_lease'];
@@ -113,7 +112,7 @@ export class ExecutionFollower {
   }
 
   private exited(name: string, output: string | undefined): void {
-    const jobsEvent = RUN_JOBS.exec(name)?.[1];
+    const jobsEvent = PUBLISH.exec(name)?.[1];
     if (jobsEvent && this.current?.step.event === jobsEvent) {
       const jobs = readJobs(output, jobsEvent);
       this.current.record.jobs = jobs;

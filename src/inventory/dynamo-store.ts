@@ -40,6 +40,13 @@ export interface DynamoInventoryStore extends InventoryStore, AccountSnapshotSto
 
 export interface DynamoStoreOptions {
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Whether loadGraph's scan reads consistently (the default). An eventually consistent scan costs
+   * half the read units; the workflow's functions use it, since cleanup re-reads each key's flags
+   * consistently and asks IAM just before every write, so a scan a moment behind only defers a key
+   * to the next run. The CLI keeps it consistent: a search right after `clean` shows the flag.
+   */
+  consistentScans?: boolean;
 }
 
 export function createInventoryStore(aws: AwsClients, tableName: string, options: DynamoStoreOptions = {}): DynamoInventoryStore {
@@ -84,6 +91,7 @@ interface AccountItems {
 
 class DynamoStore implements DynamoInventoryStore {
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly consistentScans: boolean;
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -91,6 +99,7 @@ class DynamoStore implements DynamoInventoryStore {
     options: DynamoStoreOptions,
   ) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.consistentScans = options.consistentScans ?? true;
   }
 
   async loadGraph(): Promise<LoadedInventory> {
@@ -300,7 +309,8 @@ class DynamoStore implements DynamoInventoryStore {
     const items: Array<Record<string, unknown>> = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const input = { TableName: this.table, ConsistentRead: true, ...query, ...(start ? { ExclusiveStartKey: start } : {}) };
+      const consistent = query.KeyConditionExpression ? true : this.consistentScans;
+      const input = { TableName: this.table, ConsistentRead: consistent, ...query, ...(start ? { ExclusiveStartKey: start } : {}) };
       const page = await this.documents.send(query.KeyConditionExpression ? new QueryCommand(input) : new ScanCommand(input));
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;

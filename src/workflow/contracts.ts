@@ -109,9 +109,12 @@ export interface CollectSummary {
 
 // --- plan (jobs and the cleanup plan) ----------------------------------------------------------
 
+/** The state machine's step: publish the event with its summary, then run its jobs. */
 export interface RunJobsInput extends RunRef {
   action: 'run_jobs';
   event: WorkflowEvent;
+  /** The event's detail summary (`post_*` events carry their action's summary; others `{}`). */
+  summary: Record<string, unknown>;
 }
 export interface JobRunResult {
   job_id: string;

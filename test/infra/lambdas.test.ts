@@ -133,7 +133,8 @@ describe('Lambda event parsing', () => {
   it('accepts every contract shape', () => {
     expect(parseCollectEvent({ action: 'list_accounts', ...ref })).toEqual({ action: 'list_accounts', ...ref });
     expect(parseCollectEvent({ action: 'collect_batch', ...ref, batch: 0 })).toEqual({ action: 'collect_batch', ...ref, batch: 0 });
-    expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect' });
+    expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect', summary: {} });
+    expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect', summary: { users: 3 } })).toMatchObject({ summary: { users: 3 } });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
     expect(parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 })).toEqual({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 });
     expect(parsePlanEvent({ action: 'release_lease', ...ref })).toEqual({ action: 'release_lease', ...ref });

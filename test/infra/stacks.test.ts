@@ -98,6 +98,8 @@ describe('the central stack', () => {
     expect(planPolicy).not.toMatch(/"iam:|sts:AssumeRole/);
     expect(planPolicy).toContain(logicalId(defaults.central.tables.jobs));
     expect(planPolicy).not.toContain(logicalId(defaults.central.tables.audit));
+    // It publishes each workflow event before running the event's jobs.
+    expect(planPolicy).toContain('events:PutEvents');
 
     expect(cleanupPolicy).toContain('iam:DeleteAccessKey');
     expect(cleanupPolicy).toContain('iam:UpdateAccessKey');
@@ -270,15 +272,15 @@ describe('the central stack', () => {
     const asl = JSON.parse(joined) as { TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
     const states = asl.States;
 
-    it('publishes every declared event through EventBridge with {workflow, run_id, summary}', () => {
+    it('publishes every declared event with {workflow, run_id, summary} and runs its jobs in one state (plan), as transitions are billed', () => {
       for (const event of WORKFLOW_EVENTS) {
         const publish = states[`Publish ${event}`];
-        expect(publish).toMatchObject({ Type: 'Task', Resource: 'arn:REF:states:::events:putEvents' });
-        expect(publish?.Parameters).toMatchObject({
-          Entries: [{ Source: 'cloudsweep', DetailType: event, Detail: { 'workflow.$': '$.workflow', 'run_id.$': '$.run_id' } }],
-        });
+        expect(publish).toMatchObject({ Type: 'Task', Resource: 'REF', ResultPath: `$.jobs.${event}` });
+        expect(publish?.Parameters).toMatchObject({ action: 'run_jobs', event, 'workflow.$': '$.workflow', 'run_id.$': '$.run_id' });
       }
-      const detail = (event: string) => (states[`Publish ${event}`]?.Parameters as { Entries: { Detail: Record<string, unknown> }[] }).Entries[0]?.Detail;
+      // Only the failure path puts an event on the bus from the state machine itself.
+      expect(Object.entries(states).filter(([, state]) => state.Resource === 'arn:REF:states:::events:putEvents').map(([name]) => name)).toEqual(['Publish workflow_failed']);
+      const detail = (event: string) => states[`Publish ${event}`]?.Parameters;
       expect(detail('post_collect')).toMatchObject({ 'summary.$': '$.summaries.collect' });
       expect(detail('post_cleanup_plan')).toMatchObject({ 'summary.$': '$.summaries.plan' });
       expect(detail('post_cleanup')).toMatchObject({ 'summary.$': '$.summaries.cleanup' });
@@ -314,7 +316,7 @@ describe('the central stack', () => {
 
     it('retries every task with backoff and jitter and catches every failure into workflow_failed', () => {
       const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task' || state.Type === 'Map');
-      expect(tasks.length).toBeGreaterThan(20);
+      expect(tasks.length).toBeGreaterThan(15);
       for (const [name, state] of tasks) {
         expect(state.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
         if (state.Type === 'Task') {
@@ -368,7 +370,7 @@ describe('the central stack', () => {
       const leaving = Object.entries(states).filter(([, state]) => state.Next === 'Release lease').map(([name]) => name);
       expect(leaving).toEqual([]);
       // After post_cleanup's jobs: a complete cleanup releases the lease; an incomplete one fails.
-      expect(states['Run jobs post_cleanup']?.Next).toBe('Complete at post_cleanup?');
+      expect(states['Publish post_cleanup']?.Next).toBe('Complete at post_cleanup?');
       expect(states['Complete at post_cleanup?']).toMatchObject({
         Type: 'Choice',
         Choices: [{ Variable: '$.summaries.cleanup.incomplete', IsPresent: true, Next: 'post_cleanup incomplete' }],
@@ -418,7 +420,8 @@ describe('the central stack', () => {
 
     it('invokes plan with run_jobs at every event, then the step actions', () => {
       for (const event of WORKFLOW_EVENTS) {
-        expect(states[`Run jobs ${event}`]?.Parameters).toEqual({ action: 'run_jobs', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', event });
+        expect(states[`Publish ${event}`]?.Parameters).toMatchObject({ action: 'run_jobs', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', event });
+        expect(states[`Run jobs ${event}`]).toBeUndefined();
       }
       expect(states['List accounts']?.Parameters).toMatchObject({ action: 'list_accounts' });
       expect(states['Summarize collect']?.Parameters).toMatchObject({ action: 'summarize' });

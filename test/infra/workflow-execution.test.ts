@@ -127,6 +127,7 @@ describe('the state machine in moto', () => {
             history.push(...(page.events ?? []));
             token = page.nextToken;
           } while (token);
+          lastHistory = history;
           return { execution, states: visitedStates(history), lease: leaseCalls(history), history, inputs: lambdaInputs(history) };
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -136,9 +137,21 @@ describe('the state machine in moto', () => {
     }
   }
 
-  /** What the bus received since the last call, in order. */
+  let lastHistory: HistoryEvent[] = [];
+
+  /**
+   * What the last execution published, in order: the workflow events, which the plan function
+   * publishes when invoked with run_jobs (moto's simple Lambda backend only answers, so they are
+   * read from the invocations), then what the state machine put on the bus itself (workflow_failed),
+   * as the bus's rule delivered it to the queue.
+   */
   async function published(): Promise<Published[]> {
-    const events: Published[] = [];
+    const events: Published[] = lambdaInputs(lastHistory).flatMap((payload) =>
+      payload.action === 'run_jobs'
+        ? [{ detailType: String(payload.event), detail: { workflow: String(payload.workflow), run_id: String(payload.run_id), summary: payload.summary as Record<string, unknown> } }]
+        : [],
+    );
+    lastHistory = [];
     for (;;) {
       const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
       const messages = answer.Messages ?? [];

@@ -217,6 +217,30 @@ describe('the DynamoDB inventory store (moto)', () => {
     expect([...(await storedChunks())].sort()).toEqual([...new Set([...named(['AKIA1111111111110005']), ...named(['AKIA1111111111110006'])])].sort());
   });
 
+  it('scans eventually consistently when asked, for half the read units, and reads an account before replacing it consistently always', async () => {
+    await (await freshStore()).replaceAccount(accountSnapshot('111111111111', 3));
+    const reads: Array<[string, unknown]> = [];
+    const watched = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+    watched.dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        reads.push([String(context.commandName), (args.input as { ConsistentRead?: boolean }).ConsistentRead]);
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchReads' },
+    );
+    const relaxed = createInventoryStore(watched, `inventory-${table}`, { sleep: noSleep, consistentScans: false });
+
+    expect((await relaxed.loadGraph()).graph.size).toBe(1 + 6);
+    await relaxed.replaceAccount(accountSnapshot('111111111111', 3, '2026-01-01T02:00:00.000Z'));
+    await createInventoryStore(watched, `inventory-${table}`, { sleep: noSleep }).loadGraph();
+
+    expect(reads.filter(([command]) => command === 'ScanCommand' || command === 'QueryCommand')).toEqual([
+      ['ScanCommand', false],
+      ['QueryCommand', true],
+      ['ScanCommand', true],
+    ]);
+  });
+
   it('leaves the previous snapshot whole when a replacement fails halfway', async () => {
     const store = await freshStore();
     await store.replaceAccount(accountSnapshot('111111111111', 300));

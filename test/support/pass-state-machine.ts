@@ -46,13 +46,12 @@ export function passStateMachineDefinition(options: PassMachineOptions): string 
           : { Type: 'Pass', Result: options.summaries[step.action] ?? {}, ResultPath: `$.summaries.${step.action}`, Next: after };
       afterJobs = actionState;
     }
-    states[`Run jobs ${step.event}`] = {
+    states[`Publish ${step.event}`] = {
       Type: 'Pass',
       Result: { event: step.event, jobs: options.jobs?.[step.event] ?? [] },
       ResultPath: `$.jobs.${step.event}`,
       Next: afterJobs,
     };
-    states[`Publish ${step.event}`] = { Type: 'Pass', ResultPath: null, Next: `Run jobs ${step.event}` };
     next = `Publish ${step.event}`;
   }
 
