@@ -1,8 +1,13 @@
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { clientsForAccount } from '../src/aws/accounts';
 import { AwsClients } from '../src/aws/clients';
 import { DemoOrganization, keysCleanupDeletes, seedDemoOrganization } from '../src/demo/organization';
-import { WALKTHROUGH, WalkthroughStep } from '../src/demo/walkthrough';
+import { PLAYGROUND_STEPS, WALKTHROUGH, WalkthroughStep } from '../src/demo/walkthrough';
+import { SEED_COMMANDS } from '../src/demo/seed-commands';
+import { RuntimeError } from '../src/errors';
 import { Emulator, startEmulator } from '../src/emulator/moto';
 import type { CliContext } from './context';
 import { formatTable, paint, progress } from './output';
@@ -13,6 +18,8 @@ export interface DemoOptions {
   steps?: readonly WalkthroughStep[];
   clock?: () => Date;
   start?: typeof startEmulator;
+  /** Leave a playground: set up, print the environment to use it from another terminal, wait for Ctrl-C or `demo --stop`. */
+  keep?: boolean;
 }
 
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -38,11 +45,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    status.update(`AWS emulator listening on ${emulator.endpoint}; creating the demo organization ...`);
+    status.update('creating the demo organization ...');
     const aws = new AwsClients({ endpoint: emulator.endpoint, region: REGION, credentials: CREDENTIALS });
     const organization = await seedDemoOrganization(aws, emulator, new Date(clock().getTime() + REFERENCE_AHEAD_MS));
     status.done(`AWS emulator listening on ${emulator.endpoint}`);
     describeOrganization(context, organization);
+    if (options.keep) {
+      process.removeListener('SIGINT', stopOnSignal);
+      process.removeListener('SIGTERM', stopOnSignal);
+      return await keepPlayground(demoContext(context, emulator), emulator);
+    }
 
     const code = await walkThrough(options.steps ?? WALKTHROUGH, demoContext(context, emulator));
     if (code !== 0) return code;
@@ -58,6 +70,65 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     process.removeListener('SIGTERM', stopOnSignal);
     await emulator.stop();
   }
+}
+
+/** Where a running playground says where it is, for `demo --stop` (one per machine user's temp dir). */
+export function playgroundFile(): string {
+  return join(tmpdir(), 'cloudsweep-playground.json');
+}
+
+/**
+ * `demo --keep`: the first steps of the walkthrough (tables, organization, a collect), then the
+ * environment to export in another terminal, where every command of the guide works as typed;
+ * runs until Ctrl-C, SIGTERM or `cloudsweep demo --stop`.
+ */
+async function keepPlayground(context: CliContext, emulator: Emulator): Promise<number> {
+  const code = await walkThrough(PLAYGROUND_STEPS, context);
+  if (code !== 0) return code;
+  const env = context.env;
+  const exports = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((name) => `${name}=${env[name] ?? ''}`);
+  context.out('');
+  context.out(paint(context, 'green', 'The playground is ready: the demo organization, collected, in the emulator. In another terminal:'));
+  context.out(`  export ${exports.join(' ')}`);
+  context.out(`  npx cloudsweep search '${SEED_COMMANDS.countUnusedByUser.replace(/^search /, '')}'`);
+  context.out('  npx cloudsweep shell            # every command of the guide, as written');
+  context.out('Stop it with Ctrl-C here, or from anywhere: npx cloudsweep demo --stop');
+  const file = playgroundFile();
+  writeFileSync(file, `${JSON.stringify({ pid: process.pid, endpoint: emulator.endpoint })}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  rmSync(file, { force: true });
+  context.out('Playground stopped.');
+  return 0;
+}
+
+/** `demo --stop`: ends the playground `demo --keep` left running; resolves to a message. */
+export async function stopPlayground(): Promise<string> {
+  const file = playgroundFile();
+  let running: { pid: number; endpoint: string };
+  try {
+    running = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; endpoint: string };
+  } catch {
+    throw new RuntimeError('no playground is running (cloudsweep demo --keep starts one)');
+  }
+  const alive = () => {
+    try {
+      process.kill(running.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) {
+    rmSync(file, { force: true });
+    throw new RuntimeError(`no playground is running: the one at ${running.endpoint} (process ${running.pid}) has ended`);
+  }
+  process.kill(running.pid, 'SIGTERM');
+  for (let waited = 0; alive() && waited < 15_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (alive()) throw new RuntimeError(`the playground (process ${running.pid}) did not stop within 15 s`);
+  return `Stopped the playground (emulator at ${running.endpoint}).`;
 }
 
 /** Runs each step as typed at the shell prompt; stops at the first failing one. */

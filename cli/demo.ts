@@ -11,9 +11,12 @@ export const register: RegisterVerb = (program, context) => {
   program
     .command('demo')
     .description('walk through the seed document on an embedded AWS emulator: three accounts, searches, a job, a dry run, a real cleanup')
-    .action(async () => {
-      const { runDemo } = await import('./demo-run');
-      const code = await runDemo({ context });
+    .option('--keep', 'leave a playground instead: the demo organization collected in the emulator, with the environment to use it from another terminal; until Ctrl-C or demo --stop')
+    .option('--stop', 'stop the playground that demo --keep left running')
+    .action(async (options: { keep?: boolean; stop?: boolean }) => {
+      const { runDemo, stopPlayground } = await import('./demo-run');
+      if (options.stop) return context.out(await stopPlayground());
+      const code = await runDemo({ context, keep: options.keep === true });
       if (code !== 0) throw new ReportedFailure(code === 2 ? 2 : 1);
     });
 };

@@ -16,6 +16,19 @@ export interface WalkthroughStep {
   command: string;
 }
 
+/** Stale keys per user: counts keys, where the seed's `<-- is(user) | count name` counts users. */
+export const KEYS_PER_USER = 'search is(access_key) and last_access > 90days | count /ancestors.user.reported.name';
+
+/**
+ * The first steps of the walkthrough, which leave a playground (`demo --keep`) ready for the guide's
+ * commands: the tables, the organization configured, the inventory collected.
+ */
+export const PLAYGROUND_STEPS: readonly WalkthroughStep[] = [
+  { narration: 'Create the DynamoDB tables and the EventBridge bus cloudsweep works with (in-process mode).', command: 'init' },
+  { narration: 'Collect every account of the organization, entered through CloudSweepMemberRole.', command: 'config set fix.worker collector.accounts=organization' },
+  { narration: 'Collect the inventory of the three accounts.', command: 'workflow run collect --in-process' },
+];
+
 export const WALKTHROUGH: readonly WalkthroughStep[] = [
   {
     narration: 'Create the DynamoDB tables and the EventBridge bus cloudsweep works with (in-process mode).',
@@ -32,10 +45,14 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
   { narration: 'The configuration now in force (validated on every write).', command: 'config get fix.worker' },
   { narration: 'Collect the inventory of the three accounts.', command: 'workflow run collect --in-process' },
   {
-    narration: 'Access keys unused for more than 90 days, counted by the name of the user owning them.',
+    narration: 'The users owning access keys unused for more than 90 days: <-- goes from the keys to their users, so count name counts users (each once per account), not keys.',
     command: SEED_COMMANDS.countUnusedByUser,
   },
-  { narration: 'The same, leaving out the users jenkins and ci.', command: SEED_COMMANDS.countUnusedByUserExcluding },
+  { narration: 'The same users, leaving out jenkins and ci.', command: SEED_COMMANDS.countUnusedByUserExcluding },
+  {
+    narration: "The keys themselves, counted by their owner's name: how many stale keys each user has.",
+    command: KEYS_PER_USER,
+  },
   { narration: 'Flag those keys for cleanup.', command: SEED_COMMANDS.flagUnused },
   {
     narration: 'Flag them automatically after every collect, with a job.',

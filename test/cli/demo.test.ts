@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { DEMO_REPORT, WALKTHROUGH } from '../../src/demo/walkthrough';
+import { DEMO_REPORT, KEYS_PER_USER, WALKTHROUGH } from '../../src/demo/walkthrough';
 import { ProcessResult, spawnCloudsweep } from '../support/aws';
 
 /** The environment of a fresh machine: no AWS settings of the developer's leak into the demo. */
@@ -54,6 +54,17 @@ describe('cloudsweep demo', () => {
     expect(excluding).not.toContain('jenkins');
     expect(excluding).not.toMatch(/^ci:/m);
     expect(excluding).toContain('total matched: 7');
+  });
+
+  it('says that the seed count counts users, then counts the keys per user', () => {
+    expect(result.stdout).toContain('so count name counts users (each once per account), not keys.');
+    const keys = outputOf(result.stdout, KEYS_PER_USER);
+    expect(keys).toContain('total matched: 11\ntotal unmatched: 0');
+    expect(keys).toMatch(/^test-max: \d+$/m);
+  });
+
+  it('prints the emulator line once', () => {
+    expect((result.stdout + result.stderr).match(/AWS emulator listening on/g)).toHaveLength(1);
   });
 
   it('adds the job of the seed document', () => {
