@@ -25,6 +25,7 @@ interface SearchFlags {
   now?: string;
   snapshot?: string;
   explain?: boolean;
+  includeDeleted?: boolean;
   leaseWait: string;
 }
 
@@ -41,6 +42,7 @@ export const register: RegisterVerb = (program, context) => {
     .option('--now <iso>', 'the instant ages are measured from (default: the current time)')
     .option('--snapshot <file>', 'search this snapshot file (cloudsweep export) instead of the stored inventory; read-only')
     .option('--explain', 'print the query as read (canonical form), and per part the kinds and nodes it scanned and matched; commands are not run, nothing is written')
+    .option('--include-deleted', 'also search the keys cleanup deleted (left out until the next collect drops them)')
     .option('--lease-wait <duration>', 'clean, unprotect: while a workflow run holds the lease, wait this long for it before refusing', '10s')
     .addHelpText('after', EXAMPLES)
     .action(async (words: string[], flags: SearchFlags, command: Command) => {
@@ -60,10 +62,12 @@ export const register: RegisterVerb = (program, context) => {
           throw new ValidationError(`${name} changes the inventory, and a snapshot (--snapshot ${flags.snapshot}) is read-only: run the search without --snapshot to change the stored inventory`);
         }
         const { readSnapshotFile } = await import('../src/inventory/snapshot');
-        const { graph } = await readSnapshotFile(flags.snapshot);
+        const { withoutDeletedKeys } = await import('../src/inventory/cleaned');
+        const read = (await readSnapshotFile(flags.snapshot)).graph;
+        const graph = flags.includeDeleted ? read : withoutDeletedKeys(read).graph;
         result = explain ? { output: explainSearch(query, { graph, now }) } : executeSearch(query, { graph, now });
       } else {
-        result = await searchStoredInventory(command, context, query, now, { explain, leaseWait: await leaseWaitMs(flags.leaseWait) });
+        result = await searchStoredInventory(command, context, query, now, { explain, includeDeleted: flags.includeDeleted === true, leaseWait: await leaseWaitMs(flags.leaseWait) });
       }
       if (output === 'csv' && result.output.type !== 'list') {
         throw new ValidationError('--output csv applies to list results only; use --output text or json');
@@ -78,7 +82,7 @@ export const register: RegisterVerb = (program, context) => {
  * with the caller's identity and writes them back (explained: writes nothing). `clean` and
  * `unprotect` do so holding the workflow lease: never in the middle of a run.
  */
-async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; leaseWait: number }) {
+async function searchStoredInventory(command: Command, context: CliContext, query: Query, now: Date, options: { explain: boolean; includeDeleted: boolean; leaseWait: number }) {
   const { resolveRuntime, explainAwsError, changeLog, callerOf } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
   const { executeSearch, explainSearch, readsOwner } = await import('../src/query/execute');
@@ -96,12 +100,15 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     });
     // An empty answer from an empty table looks like "nothing matches": say which it is.
     if (loaded.graph.size === 0) context.err(`warning: the inventory was never collected (table ${table} holds no account); collect first: cloudsweep workflow run collect`);
-    if (options.explain) return { output: explainSearch(query, { graph: loaded.graph, now }) };
+    // The keys cleanup deleted are gone from IAM: left out, unless asked for, until a collect drops them.
+    const { withoutDeletedKeys } = await import('../src/inventory/cleaned');
+    const graph = options.includeDeleted ? loaded.graph : withoutDeletedKeys(loaded.graph).graph;
+    if (options.explain) return { output: explainSearch(query, { graph, now }) };
     // `now` measures ages; what is stored carries the real time.
     const owners = readsOwner(query) ? await ownerSettings(runtime) : undefined;
     // An exemption names who set it: the same identity the audit's change record names.
     const protectedBy = query.commands.some((c) => c.name === 'protect') ? await callerOf(runtime) : undefined;
-    const result = executeSearch(query, { graph: loaded.graph, now, recordedAt: new Date(), ...(owners ? { owners } : {}), ...(protectedBy ? { protectedBy } : {}) });
+    const result = executeSearch(query, { graph, now, recordedAt: new Date(), ...(owners ? { owners } : {}), ...(protectedBy ? { protectedBy } : {}) });
     if (result.updates.length > 0) {
       // On the record first: a caller who may not write the audit (the table's resource policy)
       // changes nothing, and no flag changes through the CLI without its author.

@@ -4,7 +4,8 @@ import type { FlaggedKey } from './candidates';
 
 /**
  * The inventory changes cleanup makes, as whole NodeUpdates (pure). A cleaned key stays in the
- * inventory marked `metadata.cleaned` until the next collect drops it, so it is never retried.
+ * inventory marked `metadata.cleaned` until the next collect drops it, so it is never retried;
+ * searches leave it out meanwhile (src/inventory/cleaned.ts).
  */
 export function markCleaned(key: FlaggedKey, accountId: string, runId: string, at: string, result: string): NodeUpdate {
   return { id: key.accessKeyId, accountId, metadata: { ...key.node.metadata, cleaned: true, cleaned_at: at, cleaned_by: runId, cleanup_result: result } };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { showDeactivation } from './cleaned';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
@@ -116,6 +117,7 @@ class DynamoStore implements DynamoInventoryStore {
         const flags = snapshot.flags.get(node.id);
         if (flags?.metadata) node.metadata = flags.metadata;
         if (flags?.desired) node.desired = flags.desired;
+        showDeactivation(node, snapshot.collectedAt);
         nodes.push(node);
       }
       edges.push(...snapshot.edges);

@@ -100,6 +100,28 @@ describe('cloudsweep search on the stored inventory (moto)', () => {
     await lease.release('run-cleaning');
   });
 
+  it('leaves out the keys cleanup deleted unless asked, and shows a key it deactivated Inactive, before the next collect', async () => {
+    const store = createInventoryStore(aws, DEFAULT_RESOURCE_NAMES.inventoryTable);
+    const nancy = (await stored()).graph.node(keys.nancy ?? '');
+    const jenkins = (await stored()).graph.node(keys.jenkins ?? '');
+    const at = new Date().toISOString();
+    await store.updateNodes([
+      { id: keys.nancy ?? '', accountId: HOME, metadata: { ...nancy?.metadata, cleaned: true, cleaned_at: at, cleaned_by: 'run-x', cleanup_result: 'deleted' } },
+      { id: keys.jenkins ?? '', accountId: HOME, metadata: { ...jenkins?.metadata, deactivated_at: at, deactivated_by: 'run-x' } },
+    ]);
+    const listed = await cli('search', '--output', 'json', 'is(access_key) | sort /ancestors.user.reported.name | list /ancestors.user.reported.name as user, access_key_status');
+    expect(JSON.parse(listed.out)).toEqual([
+      { user: 'ci', access_key_status: 'Active' },
+      { user: 'jenkins', access_key_status: 'Inactive' },
+    ]);
+    const all = await cli('search', '--include-deleted', 'is(access_key) | count');
+    expect(all.out).toBe('total matched: 3\ntotal unmatched: 0');
+    await store.updateNodes([
+      { id: keys.nancy ?? '', accountId: HOME, metadata: nancy?.metadata ?? {} },
+      { id: keys.jenkins ?? '', accountId: HOME, metadata: jenkins?.metadata ?? {} },
+    ]);
+  });
+
   it('says the inventory was never collected when its table is empty, rather than only finding nothing', async () => {
     await createTable(aws, 'never-collected');
     const result = await runCli(['search', 'is(access_key) | count'], { ...env, CLOUDSWEEP_INVENTORY_TABLE: 'never-collected' });
