@@ -105,16 +105,80 @@ async function runInProcess(
   const say = json ? context.err : context.out;
   const { inProcessRunner } = await import('../src/workflow/in-process');
   const { runWorkflow } = await import('../src/workflow/runner');
+  const { stepsOf } = await import('../src/workflow/declaration');
+  const interrupt = whenInterrupted(runtime, stepsOf(workflow).map((step) => step.event), context);
   const deps = inProcessRunner(runtime.aws, runtime.names, {
     leaseTiming: { waitMs: settings.leaseWaitMs },
     safety: settings.safety,
     onProgress: (progress) => {
+      interrupt.follow(progress);
       for (const line of progressLines(progress, context)) say(line);
     },
   });
-  const run = await withAws(() => runWorkflow(deps, workflow), `running ${workflow}`);
-  if (json) printJson(context, run);
-  if (run.status === 'failed') throw new ReportedFailure(1);
+  // Once interrupted, the run (still going until the process exits) must not write `running` back.
+  deps.runs = interrupt.guard(deps.runs);
+  try {
+    const run = await withAws(() => runWorkflow(deps, workflow), `running ${workflow}`);
+    if (json) printJson(context, run);
+    if (run.status === 'failed') throw new ReportedFailure(1);
+  } finally {
+    interrupt.stop();
+  }
+}
+
+/**
+ * Ctrl-C, SIGTERM or a closed pipe (`| head`) during an in-process run: the run is recorded as
+ * `interrupted` (not left `running`), the lease released for the next run, and one line says which
+ * steps were done and which not; then exit 130. A step cut short is safe to run again: cleanup
+ * records an intent before each IAM write and the next run settles it.
+ */
+function whenInterrupted(runtime: Runtime, events: readonly string[], context: CliContext) {
+  let run: RunRecord | undefined;
+  const done: string[] = [];
+  let stopping = false;
+  const onInterrupt = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      const notDone = events.filter((event) => !done.includes(event));
+      if (run) {
+        const { DynamoRunStore } = await import('../src/workflow/runs');
+        const { DynamoLease } = await import('../src/workflow/lease');
+        const runs = new DynamoRunStore(runtime.aws, runtime.names.runsTable);
+        const stored = (await runs.get(run.run_id).catch(() => undefined)) ?? run;
+        const finished = new Date();
+        await runs
+          .save({ ...stored, status: 'interrupted', error: `interrupted by ${why}`, finished_at: finished.toISOString(), duration_ms: finished.getTime() - Date.parse(stored.started_at) })
+          .catch(() => undefined);
+        await new DynamoLease(runtime.aws, runtime.names.runsTable).release(run.run_id).catch(() => false);
+      }
+      const which = run ? `run ${run.run_id} (${run.workflow}) recorded as interrupted, lease released` : 'no run had started';
+      context.err(`Interrupted by ${why}: ${which}; done: ${done.join(', ') || 'no step'}; not done: ${notDone.join(', ') || 'nothing'}.`);
+      process.exit(130);
+    })();
+  };
+  const onSigint = () => onInterrupt('Ctrl-C (SIGINT)');
+  const onSigterm = () => onInterrupt('SIGTERM');
+  const onPipe = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') onInterrupt('a closed pipe (EPIPE)');
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  process.stdout.on('error', onPipe);
+  return {
+    guard(runs: RunStore): RunStore {
+      return { save: (record) => (stopping ? Promise.resolve() : runs.save(record)), get: (id) => runs.get(id), list: (limit) => runs.list(limit) };
+    },
+    follow(progress: RunProgress) {
+      if (progress.type === 'run_started') run = progress.run;
+      if (progress.type === 'step_finished' && progress.record.status === 'succeeded') done.push(progress.record.event);
+    },
+    stop() {
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
+      process.stdout.removeListener('error', onPipe);
+    },
+  };
 }
 
 /** Says the run happens here, or refuses (exit 1) when there are no tables to run on either. */

@@ -8,8 +8,11 @@ export interface RunRecord {
   run_id: string;
   workflow: WorkflowName;
   mode: 'in-process' | 'deployed';
-  /** `abandoned`: found still `running` by a later run that took the lease (killed outright, no handler ran). */
-  status: 'running' | 'succeeded' | 'failed' | 'abandoned';
+  /**
+   * `abandoned`: found still `running` by a later run that took the lease (killed outright, no
+   * handler ran); `interrupted`: stopped by a signal or a closed pipe, which released the lease.
+   */
+  status: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'interrupted';
   started_at: string;
   finished_at?: string;
   duration_ms?: number;
