@@ -103,7 +103,6 @@ async function runStep(
   notify: (progress: RunProgress) => void,
 ): Promise<StepRecord> {
   const started = deps.clock();
-  const startedMs = Date.now();
   const record: StepRecord = { event: step.event, ...(step.action ? { action: step.action } : {}), status: 'succeeded', started_at: started.toISOString(), duration_ms: 0, jobs: [] };
   try {
     if (leaseLost()) throw new Error('the workflow lease was lost (another run took it after a renewal failed); stopping before this step');
@@ -123,7 +122,7 @@ async function runStep(
     record.status = 'failed';
     record.error = (error as Error).message ?? String(error);
   }
-  record.duration_ms = Date.now() - startedMs;
+  record.duration_ms = deps.clock().getTime() - started.getTime();
   return record;
 }
 

@@ -66,6 +66,17 @@ describe('the in-process workflow runner', () => {
     ]);
   });
 
+  it('measures each step on the injected clock', async () => {
+    const { deps } = setup();
+    let ticks = 0;
+    deps.clock = () => new Date(Date.UTC(2026, 10, 24, 10) + 250 * ticks++);
+    const run = await runWorkflow(deps, 'collect');
+    const durations = run.steps.map((step) => step.duration_ms);
+    expect(durations.length).toBeGreaterThan(0);
+    for (const duration of durations) expect(duration % 250).toBe(0);
+    expect(durations.every((duration) => duration > 0)).toBe(true);
+  });
+
   it('sends {workflow, run_id, summary}, with the action summary on the post_ event', async () => {
     const { deps, publisher } = setup();
     await runWorkflow(deps, 'collect');
