@@ -12,7 +12,55 @@ export const MAX_VALUE_DEPTH = 8;
 
 /** Why a node's reported fields are not what its kind reports; undefined when they are. */
 export function reportedProblem(kind: Kind, reported: Record<string, unknown>): string | undefined {
+  // Every node of every load passes here: a check without allocations first, the message only on failure.
+  if (REPORTED_OK[kind](reported) && withinDepth(reported, 1)) return undefined;
   return fieldsProblem(REPORTED_FIELDS[kind], reported, 'reported') ?? depthProblem(reported, 'reported', 1);
+}
+
+type Check = (value: unknown) => boolean;
+
+/** The model's field types as predicates, built once: the fast path of reportedProblem. */
+function fieldsCheck(fields: FieldTypes): (values: Record<string, unknown>) => boolean {
+  const checks = Object.entries(fields).map(([key, type]) => [key, typeCheck(type)] as const);
+  return (values) => {
+    for (const [key, check] of checks) {
+      if (Object.prototype.hasOwnProperty.call(values, key) && !check(values[key])) return false;
+    }
+    return true;
+  };
+}
+
+function typeCheck(type: FieldType): Check {
+  if (typeof type === 'object') {
+    const fields = fieldsCheck(type);
+    return (value) => value === null || (isObject(value) && fields(value));
+  }
+  const nullable = type.endsWith('?');
+  const base = BASE_CHECKS[type.replace('?', '')] ?? (() => true);
+  return nullable ? (value) => value === null || base(value) : base;
+}
+
+/** The form collect writes, about four times faster to test than Date.parse; other forms go to Date.parse. */
+const UTC_DATE_TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
+
+const BASE_CHECKS: Readonly<Record<string, Check>> = {
+  string: (value) => typeof value === 'string',
+  boolean: (value) => typeof value === 'boolean',
+  datetime: (value) => typeof value === 'string' && (UTC_DATE_TIME.test(value) || !Number.isNaN(Date.parse(value))),
+  tags: isObject,
+};
+
+const REPORTED_OK: Readonly<Record<Kind, (values: Record<string, unknown>) => boolean>> = {
+  aws_account: fieldsCheck(REPORTED_FIELDS.aws_account),
+  aws_iam_user: fieldsCheck(REPORTED_FIELDS.aws_iam_user),
+  aws_iam_access_key: fieldsCheck(REPORTED_FIELDS.aws_iam_access_key),
+};
+
+function withinDepth(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth > MAX_VALUE_DEPTH) return false;
+  for (const key in value) if (!withinDepth((value as Record<string, unknown>)[key], depth + 1)) return false;
+  return true;
 }
 
 function fieldsProblem(fields: FieldTypes, values: Record<string, unknown>, where: string): string | undefined {

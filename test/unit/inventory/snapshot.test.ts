@@ -81,12 +81,19 @@ describe('snapshot shape', () => {
 
   it.each([
     ['ctime', 'yesterday', 'nodes[2] (AKIAJENKINS1): reported.ctime: expected an ISO 8601 date-time, got "yesterday"'],
+    ['ctime', '2026-13-01T00:00:00Z', 'reported.ctime: expected an ISO 8601 date-time, got "2026-13-01T00:00:00Z"'],
     ['access_key_status', 7, 'reported.access_key_status: expected a string, got 7'],
     ['access_key_last_used', { last_used: 'soon' }, 'reported.access_key_last_used.last_used: expected an ISO 8601 date-time, got "soon"'],
   ])('refuses a reported %s of the wrong type', (field, value, message) => {
     const data = file();
     (data.nodes[2]!.reported as Record<string, unknown>)[field] = value;
     expect(refusal(data)).toContain(message);
+  });
+
+  it.each(['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.123Z', '2026-01-02T03:04:05+02:00', '2026-01-02'])('accepts the date-time %s', (ctime) => {
+    const data = file();
+    (data.nodes[2]!.reported as Record<string, unknown>).ctime = ctime;
+    expect(() => parseSnapshot(JSON.stringify(data), 'inv.json')).not.toThrow();
   });
 
   it('refuses values nested deeper than the cap', () => {
