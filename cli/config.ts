@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../src/errors';
-import { FIX_WORKER } from '../src/config/fix-worker';
+import { FIX_WORKER, FixWorkerConfig } from '../src/config/fix-worker';
+import { ACCOUNT_OVERRIDE_KEYS, AccountOverrideKey, CleanupSettings, effectiveSettings } from '../src/config/account-overrides';
 import { CliContext, isJson, RegisterVerb } from './context';
 import type { Runtime } from './runtime';
 import { printJson } from './output';
@@ -20,20 +21,25 @@ export const register: RegisterVerb = (program, context) => {
     .argument('[key]', 'a dotted key such as fixworker.cleanup')
     .action(async (name: string, key: string | undefined, _options: unknown, command: Command) => {
       checkName(name);
-      const { store } = await openStore(command, context);
+      const { store, runtime } = await openStore(command, context);
       const stored = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
       const json = isJson(command);
       if (key !== undefined) {
         const { ruleFor } = await import('../src/config/schema');
-        const { path } = ruleFor(key);
-        const value = (stored.config as unknown as Record<string, Record<string, unknown>>)[path[0]]?.[path[1]];
+        const value = key.startsWith('accounts.') ? accountValue(stored.config, key) : (() => {
+          const { path } = ruleFor(key);
+          return (stored.config as unknown as Record<string, Record<string, unknown>>)[path[0]]?.[path[1]];
+        })();
         if (json) printJson(context, value);
         else context.out(typeof value === 'string' ? value : JSON.stringify(value));
         return;
       }
-      if (json) return printJson(context, { name: FIX_WORKER, revision: stored.revision, config: stored.config });
+      const effective = effectivePerAccount(stored.config);
+      if (json) return printJson(context, { name: FIX_WORKER, revision: stored.revision, config: stored.config, ...(effective ? { effective } : {}) });
       const { renderFixWorkerYaml } = await import('../src/config/yaml');
       context.out(renderFixWorkerYaml(stored.config, stored.yaml).trimEnd());
+      if (effective) context.out(effectiveText(effective));
+      await warnUnknownAccounts(runtime, stored.config, context);
     });
 
   config
@@ -58,6 +64,7 @@ export const register: RegisterVerb = (program, context) => {
       const yaml = renderFixWorkerYaml(next, current.yaml);
       const saved = await withAws(() => store.write(next, current.revision, yaml), `saving ${FIX_WORKER}`);
       await recordConfigChange(runtime, 'set', current.config, saved.config);
+      await warnUnknownAccounts(runtime, saved.config, context);
       if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: saved.revision, config: saved.config, saved: true });
       context.out(`${FIX_WORKER} saved (revision ${saved.revision}).`);
     });
@@ -73,6 +80,7 @@ export const register: RegisterVerb = (program, context) => {
       const { store, runtime } = await openStore(command, context);
       const outcome = await withAws(() => editFixWorkerConfig(store, editInEditor(context.env)), `editing ${FIX_WORKER}`);
       if (outcome.saved) await recordConfigChange(runtime, 'edit', outcome.previous.config, outcome.stored.config);
+      if (outcome.saved) await warnUnknownAccounts(runtime, outcome.stored.config, context);
       if (outcome.saved) context.out(`${FIX_WORKER} saved (revision ${outcome.stored.revision}).`);
       else context.out(`${FIX_WORKER} unchanged; nothing saved.`);
     });
@@ -105,8 +113,9 @@ export const register: RegisterVerb = (program, context) => {
  * as (what `config edit` opens): a row written around the CLI fails here before a run meets it.
  */
 async function validateStored(command: Command, context: CliContext): Promise<void> {
-  const { store } = await openStore(command, context);
+  const { store, runtime } = await openStore(command, context);
   const stored = await withAws(() => store.read(), `reading ${FIX_WORKER}`);
+  await warnUnknownAccounts(runtime, stored.config, context);
   const source = `stored ${FIX_WORKER} (revision ${stored.revision})`;
   if (stored.yaml !== undefined) {
     const { parseFixWorkerYaml } = await import('../src/config/yaml');
@@ -119,6 +128,54 @@ async function validateStored(command: Command, context: CliContext): Promise<vo
   if (isJson(command)) return printJson(context, { name: FIX_WORKER, revision: stored.revision, valid: true, config: stored.config });
   if (stored.revision === 0) return context.out(`${FIX_WORKER}: nothing stored; the defaults apply, and they are valid.`);
   context.out(`${source}: valid ${FIX_WORKER} configuration.`);
+}
+
+/** `config get fix.worker accounts.sandbox` (its overrides) or `accounts.sandbox.cleanup` (the effective value there). */
+function accountValue(config: FixWorkerConfig, dotted: string): unknown {
+  const rest = dotted.slice('accounts.'.length);
+  const dot = rest.lastIndexOf('.');
+  const key = dot > 0 ? rest.slice(dot + 1) : undefined;
+  if (key !== undefined && (ACCOUNT_OVERRIDE_KEYS as readonly string[]).includes(key)) {
+    return effectiveSettings(config, rest.slice(0, dot), rest.slice(0, dot))[key as AccountOverrideKey];
+  }
+  return Object.prototype.hasOwnProperty.call(config.accounts, rest) ? config.accounts[rest] : {};
+}
+
+/** Per account with overrides, and for every other account: the settings cleanup uses there. */
+function effectivePerAccount(config: FixWorkerConfig): Record<string, Pick<CleanupSettings, AccountOverrideKey>> | undefined {
+  if (Object.keys(config.accounts).length === 0) return undefined;
+  const pick = (settings: CleanupSettings) => Object.fromEntries(ACCOUNT_OVERRIDE_KEYS.map((key) => [key, settings[key]])) as Pick<CleanupSettings, AccountOverrideKey>;
+  const effective: Record<string, Pick<CleanupSettings, AccountOverrideKey>> = {};
+  for (const account of Object.keys(config.accounts)) effective[account] = pick(effectiveSettings(config, account, account));
+  effective['*'] = pick(config.fixworker);
+  return effective;
+}
+
+/** As YAML comments, so the printed config stays valid YAML. */
+function effectiveText(effective: Record<string, Pick<CleanupSettings, AccountOverrideKey>>): string {
+  const lines = Object.entries(effective).map(([account, settings]) =>
+    `#   ${account === '*' ? 'every other account' : account}: ${ACCOUNT_OVERRIDE_KEYS.map((key) => `${key}=${String(settings[key])}`).join(' ')}`,
+  );
+  return ['# Effective cleanup settings per account:', ...lines].join('\n');
+}
+
+/** An override for an account the inventory does not hold is allowed (it may be collected later), and said on stderr. */
+async function warnUnknownAccounts(runtime: Runtime, config: FixWorkerConfig, context: CliContext): Promise<void> {
+  if (Object.keys(config.accounts).length === 0) return;
+  const { createInventoryStore } = await import('../src/inventory/dynamo-store');
+  const { unknownAccounts } = await import('../src/config/schema');
+  let known: { id: string; name: string }[];
+  try {
+    const { graph } = await createInventoryStore(runtime.aws, runtime.names.inventoryTable).loadGraph();
+    known = [...graph.nodes()].filter((node) => node.kind === 'aws_account').map((node) => ({ id: node.id, name: typeof node.reported.name === 'string' ? node.reported.name : node.id }));
+  } catch (error) {
+    context.err(`warning: could not read the inventory to check the accounts in ${FIX_WORKER}: ${(error as Error).message}`);
+    return;
+  }
+  const unknown = unknownAccounts(config, known);
+  if (unknown.length === 0) return;
+  const where = known.length === 0 ? 'the inventory holds no account yet' : `accounts in the inventory: ${known.map((account) => (account.name === account.id ? account.id : `${account.name} (${account.id})`)).join(', ')}`;
+  context.err(`warning: ${FIX_WORKER} accounts: ${unknown.join(', ')} ${unknown.length === 1 ? 'names no account' : 'name no account'} of the inventory (by id or name); their settings apply once such an account is collected; ${where}`);
 }
 
 function checkName(name: string): void {

@@ -1,3 +1,5 @@
+import { effectiveSettings } from '../config/account-overrides';
+import type { FixWorkerConfig } from '../config/fix-worker';
 import { INTERACTIVE_FLAGGER } from '../inventory/flags';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryNode } from '../inventory/model';
@@ -27,14 +29,23 @@ export interface CleanupSelection {
   candidates: FlaggedKey[];
   /** All keys in the inventory that are not cleaned: the base of `max_cleanup_percent`. */
   keysInScope: number;
+  /** The same, per account id (for accounts with their own breaker limits). */
+  keysInScopeByAccount: Map<string, number>;
 }
 
 /** SPEC section 7 step 1, from the inventory alone: who is flagged, protected, waiting, or a candidate. */
-export function selectCandidates(graph: InventoryGraph, protectTags: readonly string[], graceMs: number, now: Date): CleanupSelection {
-  const selection: CleanupSelection = { flagged: [], protected: [], waiting: [], candidates: [], keysInScope: 0 };
+export function selectCandidates(
+  graph: InventoryGraph,
+  protectTags: readonly string[],
+  graceMs: number | ((key: FlaggedKey) => number),
+  now: Date,
+): CleanupSelection {
+  const selection: CleanupSelection = { flagged: [], protected: [], waiting: [], candidates: [], keysInScope: 0, keysInScopeByAccount: new Map() };
   for (const node of graph.nodes()) {
     if (node.kind !== 'aws_iam_access_key' || node.metadata.cleaned === true) continue;
     selection.keysInScope += 1;
+    const accountId = graph.accountOf(node.id)?.id;
+    if (accountId !== undefined) selection.keysInScopeByAccount.set(accountId, (selection.keysInScopeByAccount.get(accountId) ?? 0) + 1);
     if (node.desired.clean !== true) continue;
     const key = flaggedKey(graph, node);
     selection.flagged.push(key);
@@ -43,7 +54,7 @@ export function selectCandidates(graph: InventoryGraph, protectTags: readonly st
       selection.protected.push({ key, reason: protection });
       continue;
     }
-    const until = graceEnd(node, graceMs);
+    const until = graceEnd(node, typeof graceMs === 'number' ? graceMs : graceMs(key));
     if (until !== undefined && until > now.getTime()) {
       selection.waiting.push({ key, until: new Date(until).toISOString() });
       continue;
@@ -82,4 +93,20 @@ export function graceEnd(node: InventoryNode, graceMs: number): number | undefin
   if (graceMs <= 0 || typeof node.metadata.deactivated_at !== 'string') return undefined;
   const at = Date.parse(node.metadata.deactivated_at);
   return Number.isNaN(at) ? undefined : at + graceMs;
+}
+
+/**
+ * The selection without the keys of accounts where cleanup is off (fix.worker `accounts`): nothing
+ * there is touched or audited, as under `cleanup: false`. `notEnabled` counts their flagged keys.
+ */
+export function onlyEnabledAccounts(selection: CleanupSelection, config: Pick<FixWorkerConfig, 'fixworker' | 'accounts'>): { kept: CleanupSelection; notEnabled: number } {
+  const enabled = (key: FlaggedKey) => effectiveSettings(config, key.accountId, key.accountName).cleanup;
+  const kept: CleanupSelection = {
+    ...selection,
+    protected: selection.protected.filter(({ key }) => enabled(key)),
+    waiting: selection.waiting.filter(({ key }) => enabled(key)),
+    candidates: selection.candidates.filter(enabled),
+  };
+  const notEnabled = selection.protected.length + selection.waiting.length + selection.candidates.length - (kept.protected.length + kept.waiting.length + kept.candidates.length);
+  return { kept, notEnabled };
 }

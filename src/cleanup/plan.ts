@@ -1,6 +1,7 @@
 import type { FixWorkerConfig } from '../config/fix-worker';
-import { breakerRefusal } from './breaker';
-import { selectCandidates } from './candidates';
+import { cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
+import { accountBreaker } from './breaker';
+import { onlyEnabledAccounts, selectCandidates } from './candidates';
 import type { CleanupDeps } from './deps';
 import { graceMs } from './grace';
 import { protectTags } from './safety-settings';
@@ -14,16 +15,22 @@ import type { CleanupPlan } from './summary';
 export async function drawCleanupPlan(deps: Pick<CleanupDeps, 'store' | 'clock' | 'safety'>, config: FixWorkerConfig): Promise<CleanupPlan> {
   const fixworker = config.fixworker;
   const { graph } = await deps.store.loadGraph();
-  const selection = selectCandidates(graph, protectTags(deps.safety, fixworker.protect_tag), graceMs(fixworker), deps.clock.now());
-  const refusal = fixworker.cleanup ? breakerRefusal(selection.candidates.length, selection.keysInScope, fixworker) : undefined;
+  const all = selectCandidates(graph, protectTags(deps.safety, fixworker.protect_tag), (key) => graceMs(effectiveSettings(config, key.accountId, key.accountName)), deps.clock.now());
+  const enabled = cleanupEnabledAnywhere(config);
+  // With accounts overrides, the keys of accounts where cleanup is off are left out, as the run leaves them.
+  const { kept, notEnabled } = enabled ? onlyEnabledAccounts(all, config) : { kept: all, notEnabled: 0 };
+  const selection = kept;
+  const refusal = enabled ? accountBreaker(selection.candidates, selection.keysInScope, selection.keysInScopeByAccount, config)?.refusal : undefined;
+  const enabledSettings = [fixworker, ...Object.keys(config.accounts).map((account) => effectiveSettings(config, account, account))].filter((settings) => settings.cleanup);
   return {
     flagged: selection.flagged.length,
     protected: selection.protected.length,
     waiting: selection.waiting.length,
     candidates: selection.candidates.length,
     keys_in_scope: selection.keysInScope,
-    cleanup_enabled: fixworker.cleanup,
-    dry_run: fixworker.cleanup && fixworker.cleanup_dry_run,
+    cleanup_enabled: enabled,
+    dry_run: enabled && enabledSettings.every((settings) => settings.cleanup_dry_run),
+    ...(notEnabled > 0 ? { not_enabled: notEnabled } : {}),
     ...(refusal ? { refusal } : {}),
   };
 }

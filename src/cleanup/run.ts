@@ -8,8 +8,9 @@ import { AccountSessions, sessionNameFor } from './account-sessions';
 import { deactivateAccessKey, deleteAccessKey } from './actions';
 import type { AuditAction, AuditEntry, AuditResult } from './audit-entry';
 import { IntentExistsError } from './audit-store';
-import { breakerRaiseCommand, breakerRefusal } from './breaker';
-import { CleanupSelection, FlaggedKey, selectCandidates } from './candidates';
+import { accountBreaker } from './breaker';
+import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
+import { CleanupSelection, FlaggedKey, onlyEnabledAccounts, selectCandidates } from './candidates';
 import { decide, Decision, intendedAction } from './decision';
 import { CleanupDeps, SILENT_LOGGER } from './deps';
 import { CleanupRefusedError, CleanupStoppedError } from './errors';
@@ -48,11 +49,9 @@ export async function runCleanup(
   previous?: Partial<CleanupSummary>,
 ): Promise<CleanupRunSummary> {
   const started = deps.clock.now().getTime();
-  const fixworker = config.fixworker;
-  const grace = graceMs(fixworker);
   const { graph } = await deps.store.loadGraph();
   const earlier = isEarlierInvocation(previous) ? previous : undefined;
-  const run = new CleanupRun(deps, config, ref, graph, grace, earlier !== undefined, onProgress);
+  const run = new CleanupRun(deps, config, ref, graph, earlier !== undefined, onProgress);
   try {
     await run.execute();
   } finally {
@@ -76,7 +75,8 @@ function isEarlierInvocation(previous: Partial<CleanupSummary> | undefined): pre
 class CleanupRun {
   readonly summary: CleanupRunSummary;
   private readonly context: RunContext;
-  private readonly dryRun: boolean;
+  /** Every account cleanup may act in is in dry run (fixworker's setting and the accounts overrides). */
+  private readonly allDryRun: boolean;
   private readonly protectTags: readonly string[];
   private fatal: unknown;
   private taken = 0;
@@ -89,15 +89,17 @@ class CleanupRun {
     private readonly config: FixWorkerConfig,
     private readonly ref: RunRef,
     graph: InventoryGraph,
-    private readonly grace: number,
     /** A later invocation of the same run: keys an earlier one decided are left alone. */
     private readonly continuing: boolean,
     private readonly onProgress?: (progress: CleanupProgress) => void,
   ) {
     const fixworker = config.fixworker;
-    this.dryRun = fixworker.cleanup_dry_run;
+    const enabled = [fixworker, ...Object.keys(config.accounts).map((account) => effectiveSettings(config, account, account))].filter((settings) => settings.cleanup);
+    // Checked here, once: a grace that cannot be read fails the run before anything is selected.
+    for (const settings of [fixworker, ...enabled]) graceMs(settings);
+    this.allDryRun = enabled.every((settings) => settings.cleanup_dry_run);
     this.protectTags = protectTags(deps.safety, fixworker.protect_tag);
-    this.summary = emptyRunSummary(ref.run_id, fixworker.cleanup, fixworker.cleanup && this.dryRun);
+    this.summary = emptyRunSummary(ref.run_id, enabled.length > 0, enabled.length > 0 && this.allDryRun);
     const log = deps.logger ?? SILENT_LOGGER;
     this.context = {
       deps,
@@ -113,14 +115,14 @@ class CleanupRun {
   async execute(): Promise<CleanupRunSummary> {
     const { deps, ref, config, context } = this;
     const fixworker = config.fixworker;
-    let selection = this.select();
     const log = context.log;
-
-    if (!fixworker.cleanup) {
+    if (!cleanupEnabledAnywhere(config)) {
+      const selection = this.select(false);
       log.info('cleanup is disabled (fixworker.cleanup: false): nothing touched', { run_id: ref.run_id, flagged: selection.flagged.length });
       this.count(selection);
       return this.summary;
     }
+    let selection = this.select();
 
     let unsettled = new Set<string>();
     let unreachable = new Map<string, string>();
@@ -129,7 +131,7 @@ class CleanupRun {
     if (decided.size > 0) selection = withoutKeys(selection, decided);
     if (this.continuing) {
       // nothing to settle: the run's first invocation did
-    } else if (!this.dryRun) {
+    } else if (!this.allDryRun) {
       const reconciliation = await reconcileIntents(context, fixworker.cleanup_pool_size);
       this.summary.reconciled = reconciliation.reconciled;
       unsettled = reconciliation.unsettled;
@@ -148,17 +150,17 @@ class CleanupRun {
     for (const key of selection.candidates.filter((candidate) => unsettled.has(candidate.accessKeyId))) {
       const cannotEnter = key.accountId === undefined ? undefined : unreachable.get(key.accountId);
       if (key.accountId !== undefined && cannotEnter !== undefined) noteAccountFailure(this.summary, key.accountId, key.accountName ?? key.accountId, cannotEnter);
-      await this.record(key, intendedAction(key, this.grace), 'failed', 'not acted on: an earlier run\'s intent for this key could not be settled', false);
+      await this.record(key, intendedAction(key, this.graceFor(key)), 'failed', 'not acted on: an earlier run\'s intent for this key could not be settled', false);
     }
     for (const { key, until } of selection.waiting) {
       log.info('waiting for the grace period', { access_key_id: key.accessKeyId, account: key.accountId, delete_after: until });
     }
 
-    const refusal = breakerRefusal(candidates.length, selection.keysInScope, fixworker);
-    if (refusal) return this.refuse(refusal, breakerRaiseCommand(candidates.length, selection.keysInScope, fixworker) ?? '', candidates);
+    const breaker = accountBreaker(candidates, selection.keysInScope, selection.keysInScopeByAccount, config);
+    if (breaker) return this.refuse(breaker.refusal, breaker.raise, candidates);
 
     this.total = candidates.length;
-    log.info('cleanup starting', { run_id: ref.run_id, candidates: candidates.length, dry_run: this.dryRun, pool: fixworker.cleanup_pool_size });
+    log.info('cleanup starting', { run_id: ref.run_id, candidates: candidates.length, dry_run: this.allDryRun, pool: fixworker.cleanup_pool_size });
     // At least one key per invocation, so a run that keeps being invoked always gets through.
     const stop = () => this.fatal !== undefined || (this.taken > 0 && this.outOfTime());
     await forEachPooled(candidates, fixworker.cleanup_pool_size, (key) => this.process(key), stop);
@@ -186,8 +188,30 @@ class CleanupRun {
     return remaining !== undefined && remaining < TIME_MARGIN_MS;
   }
 
-  private select(): CleanupSelection {
-    return selectCandidates(this.context.graph, this.protectTags, this.grace, this.deps.clock.now());
+  /**
+   * The inventory's selection, less the candidates of accounts where cleanup is off (fix.worker
+   * `accounts`): those are left alone, counted as `not_enabled`, like every key under `cleanup: false`.
+   */
+  private select(leaveOutDisabled = true): CleanupSelection {
+    const selection = selectCandidates(this.context.graph, this.protectTags, (key) => this.graceFor(key), this.deps.clock.now());
+    if (!leaveOutDisabled) return selection;
+    const { kept, notEnabled } = onlyEnabledAccounts(selection, this.config);
+    if (notEnabled > 0) this.summary.not_enabled = notEnabled;
+    else delete this.summary.not_enabled;
+    return kept;
+  }
+
+  /** fixworker with the overrides of the key's account. */
+  private settingsFor(key: FlaggedKey): CleanupSettings {
+    return effectiveSettings(this.config, key.accountId, key.accountName);
+  }
+
+  private graceFor(key: FlaggedKey): number {
+    return graceMs(this.settingsFor(key));
+  }
+
+  private dryRunFor(key: FlaggedKey): boolean {
+    return this.settingsFor(key).cleanup_dry_run;
   }
 
   private count(selection: CleanupSelection, candidates = selection.candidates.length): void {
@@ -224,7 +248,7 @@ class CleanupRun {
   }
 
   private async handle(key: FlaggedKey): Promise<AuditResult> {
-    const intended = intendedAction(key, this.grace);
+    const intended = intendedAction(key, this.graceFor(key));
     if (key.accountId === undefined) {
       return this.record(key, intended, 'failed', 'the inventory places the key in no account', false);
     }
@@ -240,7 +264,7 @@ class CleanupRun {
       const facts = await inspectKey(clients.iam, key.userName, key.accessKeyId);
       decision = decide(key, facts, {
         protectTags: this.protectTags,
-        graceMs: this.grace,
+        graceMs: this.graceFor(key),
         now: this.deps.clock.now(),
         minimumIdleMs: minimumIdleMs(this.deps.safety),
       });
@@ -252,13 +276,14 @@ class CleanupRun {
 
   private async act(key: FlaggedKey, accountId: string, decision: Decision, iam: IAMClient): Promise<AuditResult> {
     const at = this.context.now();
+    const dryRun = this.dryRunFor(key);
     if (decision.kind === 'absent') {
-      if (!this.dryRun) await this.mark(key, markCleaned(key, accountId, this.ref.run_id, at, 'already_absent'));
+      if (!dryRun) await this.mark(key, markCleaned(key, accountId, this.ref.run_id, at, 'already_absent'));
       return this.record(key, decision.action, 'already_absent', decision.reason, false, at);
     }
     if (decision.kind === 'skip') {
-      if (!this.dryRun && decision.unflag) await this.mark(key, unflag(key, accountId, at, decision.reason));
-      if (!this.dryRun && decision.startGrace) await this.mark(key, markDeactivated(key, accountId, this.ref.run_id, at));
+      if (!dryRun && decision.unflag) await this.mark(key, unflag(key, accountId, at, decision.reason));
+      if (!dryRun && decision.startGrace) await this.mark(key, markDeactivated(key, accountId, this.ref.run_id, at));
       return this.record(key, 'skip', 'skipped', decision.reason, decision.unflag, at);
     }
     // A protect or unclean issued while this run went on takes effect for every key not yet written.
@@ -269,7 +294,7 @@ class CleanupRun {
       return this.record(key, decision.kind, 'failed', `could not re-read the stored flags: ${errorText(error)}`, false, at);
     }
     if (changed) return this.record(key, 'skip', 'skipped', changed, false, at);
-    if (this.dryRun) return this.record(key, decision.kind, 'dry_run', `dry run: would ${decision.kind}; ${decision.reason}`, false, at);
+    if (dryRun) return this.record(key, decision.kind, 'dry_run', `dry run: would ${decision.kind}; ${decision.reason}`, false, at);
 
     const intent = this.entry(key, decision.kind, 'pending', decision.reason, at);
     try {
@@ -340,7 +365,7 @@ class CleanupRun {
       access_key_id: key.accessKeyId,
       action,
       result,
-      dry_run: this.dryRun,
+      dry_run: this.dryRunFor(key),
       job_id: key.jobId,
       reason,
     };
@@ -414,3 +439,4 @@ function withoutKeys(selection: CleanupSelection, keys: Set<string>): CleanupSel
     candidates: selection.candidates.filter(keep),
   };
 }
+

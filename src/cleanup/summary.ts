@@ -17,6 +17,8 @@ export interface CleanupRunSummary extends CleanupSummary {
   would_deactivate: number;
   /** Intents of an interrupted earlier run settled by this one. */
   reconciled: number;
+  /** Flagged, unprotected keys in accounts where cleanup is off (fix.worker `accounts`): left alone. */
+  not_enabled?: number;
   duration_ms: number;
 }
 
@@ -24,6 +26,8 @@ export interface CleanupRunSummary extends CleanupSummary {
 export interface CleanupPlan extends PlanSummary {
   waiting: number;
   keys_in_scope: number;
+  /** Flagged keys in accounts where cleanup is off (fix.worker `accounts`). */
+  not_enabled?: number;
 }
 
 export function emptyRunSummary(runId: string, cleanupEnabled: boolean, dryRun: boolean): CleanupRunSummary {

@@ -1,4 +1,5 @@
 import { DEFAULT_OWNER_TAGS } from '../owners/owner';
+import type { AccountOverrides } from './account-overrides';
 
 /**
  * The `fix.worker` configuration (SPEC section 4): its shape and its safe defaults. Validation,
@@ -30,6 +31,8 @@ export interface FixWorkerConfig {
     /** Accounts collected in parallel. */
     pool_size: number;
   };
+  /** Account id or name -> `fixworker` settings that apply to that account's keys instead (docs/owners.md). */
+  accounts: Record<string, AccountOverrides>;
   /** Who is told about a key (docs/owners.md). */
   notify: {
     /** User tag keys read for the owner's address, in order. */
@@ -60,6 +63,7 @@ export function defaultFixWorkerConfig(): FixWorkerConfig {
       member_role: 'CloudSweepMemberRole',
       pool_size: 8,
     },
+    accounts: {},
     notify: {
       owner_tags: [...DEFAULT_OWNER_TAGS],
       account_contacts: {},

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import { defaultFixWorkerConfig, FIX_WORKER, FixWorkerConfig } from './fix-worker';
 import { parseDuration } from '../query/durations';
+import { ACCOUNT_OVERRIDE_KEYS } from './account-overrides';
 
 /**
  * The rules every `fix.worker` write passes (SPEC section 4): known keys only, the right type, the
@@ -137,8 +138,11 @@ const accountContacts: FieldRule = {
   },
 };
 
+/** The sections whose keys are fixed; `accounts` is keyed by account (ACCOUNTS_SECTION). */
+export type FixedSection = Exclude<keyof FixWorkerConfig, 'accounts'>;
+
 /** Every key of `fix.worker`, in the order the YAML shows them. */
-export const FIX_WORKER_SCHEMA: Record<keyof FixWorkerConfig, Record<string, FieldRule>> = {
+export const FIX_WORKER_SCHEMA: Record<FixedSection, Record<string, FieldRule>> = {
   fixworker: {
     cleanup: boolean('Enable cleanup of resources'),
     cleanup_dry_run: boolean('Do not actually cleanup resources, just create log messages'),
@@ -161,6 +165,53 @@ export const FIX_WORKER_SCHEMA: Record<keyof FixWorkerConfig, Record<string, Fie
   },
 };
 
+export const ACCOUNTS_SECTION = 'accounts';
+export const ACCOUNTS_COMMENT = 'per account id or name: fixworker settings for its keys instead (rollout account by account)';
+
+/**
+ * `accounts: {ID_OR_NAME: {cleanup: true, ...}}`: each account's overrides, each key one of
+ * ACCOUNT_OVERRIDE_KEYS checked by the same rule as under fixworker. Whether the account exists
+ * is not known here (a warning at the CLI, see unknownAccounts).
+ */
+function checkAccounts(body: unknown, problems: ConfigProblem[]): Record<string, Record<string, unknown>> {
+  const accounts: Record<string, Record<string, unknown>> = {};
+  if (body === null || body === undefined) return accounts;
+  if (!isPlainObject(body)) {
+    problems.push({ path: [ACCOUNTS_SECTION], message: `${ACCOUNTS_SECTION}: expected a mapping of account id or name to settings, got ${describe(body)}` });
+    return accounts;
+  }
+  for (const [account, overrides] of Object.entries(body)) {
+    if (account.trim() === '' || account === '__proto__') {
+      problems.push({ path: [ACCOUNTS_SECTION, account], message: `${ACCOUNTS_SECTION}: ${JSON.stringify(account)} is not an account id or name` });
+      continue;
+    }
+    if (overrides === null || overrides === undefined) continue;
+    if (!isPlainObject(overrides)) {
+      problems.push({ path: [ACCOUNTS_SECTION, account], message: `${ACCOUNTS_SECTION}.${account}: expected a mapping of ${ACCOUNT_OVERRIDE_KEYS.join(', ')}, got ${describe(overrides)}` });
+      continue;
+    }
+    const checked: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(overrides)) {
+      const rule = (ACCOUNT_OVERRIDE_KEYS as readonly string[]).includes(key) ? FIX_WORKER_SCHEMA.fixworker[key] : undefined;
+      if (!rule) {
+        problems.push({ path: [ACCOUNTS_SECTION, account, key], message: `unknown key ${ACCOUNTS_SECTION}.${account}.${key}; allowed keys per account: ${ACCOUNT_OVERRIDE_KEYS.join(', ')}` });
+        continue;
+      }
+      const result = rule.check(value);
+      if ('problem' in result) problems.push({ path: [ACCOUNTS_SECTION, account, key], message: `${ACCOUNTS_SECTION}.${account}.${key}: ${result.problem}; allowed: ${rule.allowed}` });
+      else checked[key] = result.value;
+    }
+    if (Object.keys(checked).length > 0) accounts[account] = checked;
+  }
+  return accounts;
+}
+
+/** Override keys naming no account of the inventory (by id or name): a warning, since an account may be collected later. */
+export function unknownAccounts(config: Pick<FixWorkerConfig, 'accounts'>, known: readonly { id: string; name: string }[]): string[] {
+  const names = new Set(known.flatMap((account) => [account.id, account.name]));
+  return Object.keys(config.accounts).filter((account) => !names.has(account));
+}
+
 export interface ConfigProblem {
   path: string[];
   message: string;
@@ -176,12 +227,16 @@ export type Locate = (path: readonly string[]) => string | undefined;
 export function validateFixWorkerConfig(raw: unknown, source = FIX_WORKER, locate: Locate = () => undefined): FixWorkerConfig {
   const problems: ConfigProblem[] = [];
   const config = defaultFixWorkerConfig() as unknown as Record<string, Record<string, unknown>>;
-  const sections = Object.keys(FIX_WORKER_SCHEMA) as (keyof FixWorkerConfig)[];
+  const sections = [...Object.keys(FIX_WORKER_SCHEMA), ACCOUNTS_SECTION];
   if (raw === null || raw === undefined) return defaultFixWorkerConfig();
   if (!isPlainObject(raw)) {
     throw new ValidationError(`${source}: expected a mapping with the sections ${sections.join(', ')}, got ${describe(raw)}`);
   }
   for (const [section, body] of Object.entries(raw)) {
+    if (section === ACCOUNTS_SECTION) {
+      config[section] = checkAccounts(body, problems);
+      continue;
+    }
     const rules = own(FIX_WORKER_SCHEMA, section);
     if (!rules) {
       problems.push({ path: [section], message: unknownKeyMessage(section, undefined, sections) });
@@ -231,7 +286,7 @@ export function ruleFor(dotted: string): { path: ConfigPath; rule: FieldRule } {
 }
 
 export function allDottedKeys(): string[] {
-  return Object.entries(FIX_WORKER_SCHEMA).flatMap(([section, rules]) => Object.keys(rules).map((key) => `${section}.${key}`));
+  return [...Object.entries(FIX_WORKER_SCHEMA).flatMap(([section, rules]) => Object.keys(rules).map((key) => `${section}.${key}`)), `${ACCOUNTS_SECTION}.ID_OR_NAME[.KEY]`];
 }
 
 function unknownKeyMessage(key: string, section: string | undefined, known: string[]): string {

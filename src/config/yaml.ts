@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isNode, isScalar, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap } from 'yaml';
 import { ValidationError } from '../errors';
 import { FIX_WORKER, FixWorkerConfig } from './fix-worker';
-import { FIX_WORKER_SCHEMA, validateFixWorkerConfig } from './schema';
+import { ACCOUNTS_COMMENT, ACCOUNTS_SECTION, FIX_WORKER_SCHEMA, validateFixWorkerConfig } from './schema';
 
 /**
  * `fix.worker` as YAML, the way `config get` prints it and `config edit` opens it. Given the text
@@ -40,7 +40,25 @@ export function renderFixWorkerYaml(config: FixWorkerConfig, previous?: string):
       }
     }
   }
+  renderAccounts(doc, config.accounts);
   return doc.toString({ indent: 2 });
+}
+
+/** The `accounts` overrides: kept as written while they say the same, else written afresh (ids quoted). */
+function renderAccounts(doc: Document, accounts: FixWorkerConfig['accounts']): void {
+  const existing = doc.get(ACCOUNTS_SECTION, true);
+  if (existing !== undefined && isDeepStrictEqual(isNode(existing) ? existing.toJS(doc) ?? {} : existing, accounts)) return;
+  if (existing === undefined && Object.keys(accounts).length === 0) return;
+  const node = doc.createNode(accounts);
+  const pair = pairAt(doc, [ACCOUNTS_SECTION]);
+  if (pair) {
+    if (isNode(existing)) node.comment = existing.comment;
+    pair.value = node;
+    return;
+  }
+  const added = doc.createPair(ACCOUNTS_SECTION, node);
+  if (isNode(added.key)) added.key.commentBefore = ` ${capitalize(ACCOUNTS_COMMENT)}`;
+  (doc.contents as YAMLMap).items.push(added);
 }
 
 function sectionOf(doc: Document, section: string): YAMLMap {
