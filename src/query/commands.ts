@@ -35,13 +35,13 @@ export const DEFAULT_COLUMNS: readonly Column[] = [
 ];
 
 /**
- * The default columns when every row is an access key: its name is its id, so the column says
- * whose key it is instead.
+ * The default columns when every row is an access key: its name is its id, so a `user` column
+ * after it says whose key it is. SPEC 3's columns all stay, in their order, for scripts that read them.
  */
-export const KEY_COLUMNS: readonly Column[] = DEFAULT_COLUMNS.map((column) =>
+export const KEY_COLUMNS: readonly Column[] = DEFAULT_COLUMNS.flatMap((column) =>
   column.path.type === 'property' && column.path.keys[0] === 'name'
-    ? { path: { type: 'property', section: 'reported', keys: ['name'], ancestor: 'user' }, name: 'user' }
-    : column,
+    ? [column, { path: { type: 'property', section: 'reported', keys: ['name'], ancestor: 'user' }, name: 'user' }]
+    : [column],
 );
 
 /**

@@ -45,15 +45,15 @@ describe('count', () => {
 });
 
 describe('list, head, tail, dump', () => {
-  it('lists the default columns: kind, id, name, age, last_access, account; for keys, whose key it is instead of the name', () => {
+  it('lists the default columns: kind, id, name, age, last_access, account; for keys, whose key it is after the name', () => {
     const { result } = run('id(AKIA0000000000000001)');
     expect(result.output).toMatchObject({
-      type: 'list', format: 'table', columns: ['kind', 'id', 'user', 'age', 'last_access', 'account'],
-      rows: [['aws_iam_access_key', 'AKIA0000000000000001', 'ccm-sa', '300d', '120d', 'prod']],
+      type: 'list', format: 'table', columns: ['kind', 'id', 'name', 'user', 'age', 'last_access', 'account'],
+      rows: [['aws_iam_access_key', 'AKIA0000000000000001', 'AKIA0000000000000001', 'ccm-sa', '300d', '120d', 'prod']],
     });
     expect(render(result.output)).toBe(
-      'kind                id                    user    age   last_access  account\n' +
-        'aws_iam_access_key  AKIA0000000000000001  ccm-sa  300d  120d         prod',
+      'kind                id                    name                  user    age   last_access  account\n' +
+        'aws_iam_access_key  AKIA0000000000000001  AKIA0000000000000001  ccm-sa  300d  120d         prod',
     );
     expect((run('is(user) and name = nancy').result.output as ListOutput).columns).toEqual(['kind', 'id', 'name', 'age', 'last_access', 'account']);
   });
@@ -67,7 +67,7 @@ describe('list, head, tail, dump', () => {
     const output = run('id(AKIA0000000000000001)').result.output;
     const lines = render(output, 'text', 60).split('\n');
     expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(60);
-    expect(lines[1]).toMatch(/^aws_iam_ac…  AKIA000000…  ccm-sa  300d  120d  +prod$/);
+    expect(lines[1]).toMatch(/^aws_ia\S*…  AKIA\S*…  AKIA\S*…  ccm-sa  300d  120d  +prod$/);
     expect(render(output, 'text', 200)).toBe(render(output));
     expect(JSON.parse(render(output, 'json', 60))[0]).toMatchObject({ id: 'AKIA0000000000000001', kind: 'aws_iam_access_key' });
   });
