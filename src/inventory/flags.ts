@@ -95,17 +95,30 @@ const EXEMPTION_FIELDS = ['protected_until', 'protect_reason', 'protected_by', '
 export function protect(nodes: Iterable<InventoryNode>, options: ProtectOptions): NodeUpdate[] {
   const updates: NodeUpdate[] = [];
   for (const node of nodes) {
-    const same = node.metadata.protected === true && node.metadata.protected_until === options.until && node.metadata.protect_reason === options.reason;
+    const until = longerEnd(node.metadata, options.until);
+    const same = node.metadata.protected === true && node.metadata.protected_until === until && node.metadata.protect_reason === options.reason;
     if (same) continue;
     const metadata: Metadata = { ...node.metadata, protected: true };
     for (const field of EXEMPTION_FIELDS) delete metadata[field];
-    if (options.until !== undefined) metadata.protected_until = options.until;
+    if (until !== undefined) metadata.protected_until = until;
     if (options.reason !== undefined) metadata.protect_reason = options.reason;
     if (options.by !== undefined) metadata.protected_by = options.by;
     if (options.at !== undefined) metadata.protected_at = options.at;
     updates.push({ id: node.id, accountId: options.accountOf(node), metadata });
   }
   return updates;
+}
+
+/**
+ * A protect extends a protection, never shortens it: `protect --until` over a protection without an
+ * end, or with a later end, keeps the longer one, so a stored job (which may not unprotect) cannot
+ * end a protection by setting a date in the past. Shortening is `unprotect`, then `protect`, at the CLI.
+ */
+function longerEnd(current: Metadata, until: string | undefined): string | undefined {
+  if (until === undefined || current.protected !== true) return until;
+  const existing = current.protected_until;
+  if (typeof existing !== 'string') return undefined;
+  return Date.parse(existing) > Date.parse(until) ? existing : until;
 }
 
 /** Clears `metadata.protected` and the exemption's terms. */

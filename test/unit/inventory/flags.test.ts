@@ -46,6 +46,17 @@ describe('flags', () => {
     expect(unprotect([nancy, alice], { accountOf })).toEqual([{ id: 'AIDAALICE01', accountId: '100000000001', metadata: { protected: false } }]);
   });
 
+  it('extends a protection but never shortens it, so a protect with a past end cannot end one', () => {
+    const { seed, accountOf } = setup();
+    const alice = seed.graph.node('AIDAALICE01')!;
+    alice.metadata.protected = true;
+    expect(protect([alice], { accountOf, until: '2000-01-01T00:00:00Z' })).toEqual([]);
+    alice.metadata.protected_until = '2027-03-31T23:59:59Z';
+    expect(protect([alice], { accountOf, until: '2000-01-01T00:00:00Z' })).toEqual([]);
+    expect(protect([alice], { accountOf, until: '2028-01-01T00:00:00Z' })[0]?.metadata).toMatchObject({ protected: true, protected_until: '2028-01-01T00:00:00Z' });
+    expect(protect([alice], { accountOf })[0]?.metadata).toEqual({ protected: true });
+  });
+
   it('resolves an account as its own account', () => {
     const { seed, accountOf } = setup();
     expect(accountOf(seed.graph.node('100000000002')!)).toBe('100000000002');
