@@ -35,10 +35,14 @@ describe('workflows in-process with jobs, events and the lease (moto)', () => {
 
   const cli = (...argv: string[]) => runCli(argv, env);
 
-  /** Every message on the test queue so far, in the order the runs published them. */
-  async function drainEvents(expected: number): Promise<Received[]> {
+  /**
+   * The next `expected` messages on the test queue, in the order the runs published them. Waits for
+   * them by a deadline, not a number of polls, so a busy machine delays the test instead of failing it.
+   */
+  async function drainEvents(expected: number, waitMs = 30_000): Promise<Received[]> {
     const events: Received[] = [];
-    for (let attempt = 0; attempt < 40 && events.length < expected; attempt++) {
+    const deadline = Date.now() + waitMs;
+    while (events.length < expected && Date.now() < deadline) {
       const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
       for (const message of answer.Messages ?? []) {
         events.push(JSON.parse(message.Body ?? '{}') as Received);
