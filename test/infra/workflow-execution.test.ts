@@ -45,6 +45,10 @@ interface Published {
   detail: { workflow: string; run_id: string; summary: Record<string, unknown> };
 }
 
+// moto runs each execution in a thread of its own; on a busy machine (two suites at once) one takes
+// far longer than on a quiet one, so each test waits for its execution by a generous deadline.
+jest.setTimeout(150_000);
+
 describe('the state machine in moto', () => {
   let emulator: Emulator;
   let aws: AwsClients;
@@ -110,7 +114,7 @@ describe('the state machine in moto', () => {
    */
   async function execute(
     input: unknown,
-    waitMs = 50_000,
+    waitMs = 120_000,
   ): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[]; history: HistoryEvent[]; inputs: Record<string, unknown>[] }> {
     const name = `run-${++runs}`;
     const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));
