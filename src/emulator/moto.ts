@@ -1,6 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../errors';
@@ -81,31 +80,28 @@ export function ensureMotoPython(log: (line: string) => void = () => undefined):
   );
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startEmulator(options: StartOptions = {}): Promise<Emulator> {
   const python = ensureMotoPython(options.log);
-  const port = options.port ?? (await freePort());
   const launcher = join(projectRoot(), 'src', 'emulator', LAUNCHER);
-  const child = spawn(python, [launcher, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Port 0: the launcher binds a port the system chooses and names it in its first line.
+  const child = spawn(python, [launcher, String(options.port ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  let bound: number | undefined;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+    bound ??= listeningPort(output);
+  });
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const port = await waitUntilHealthy(() => bound, child, () => output);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(endpoint, child, () => output);
   await warmCloudFormation(endpoint);
   return new MotoEmulator(endpoint, port, child);
+}
+
+/** The port the launcher bound, once its first line has come. */
+function listeningPort(output: string): number | undefined {
+  const port = /moto listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+  return port === undefined ? undefined : Number(port);
 }
 
 /**
@@ -123,20 +119,25 @@ async function warmCloudFormation(endpoint: string): Promise<void> {
   }).then((response) => response.arrayBuffer());
 }
 
-async function waitUntilHealthy(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+/** The launcher's port, once it has named it and answers there. */
+async function waitUntilHealthy(port: () => number | undefined, child: ChildProcess, output: () => string): Promise<number> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new RuntimeError(`the AWS emulator exited at start:\n${output()}`);
-    try {
-      const response = await fetch(`${endpoint}/_cloudsweep/health`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+    const bound = port();
+    if (bound !== undefined) {
+      const endpoint = `http://127.0.0.1:${bound}`;
+      try {
+        const response = await fetch(`${endpoint}/_cloudsweep/health`);
+        if (response.ok) return bound;
+      } catch {
+        // not answering yet
+      }
     }
     await sleep(100);
   }
   child.kill('SIGKILL');
-  throw new RuntimeError(`the AWS emulator did not answer on ${endpoint} within 60 s:\n${output()}`);
+  throw new RuntimeError(`the AWS emulator did not answer within 60 s:\n${output()}`);
 }
 
 class MotoEmulator implements Emulator {

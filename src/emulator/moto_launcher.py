@@ -109,11 +109,14 @@ class ControlApp:
 
 
 def main():
-    port = int(sys.argv[1])
+    # Port 0 lets the system choose: the port is bound here, never picked free and bound later,
+    # so emulators started at the same time (two test suites) cannot race for one.
+    requested = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    app = ControlApp(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", requested, app, threaded=True)
+    port = server.server_port
     # moto's Step Functions interpreter calls Lambda, EventBridge, DynamoDB... back on MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
-    app = ControlApp(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", port, app, threaded=True)
     print(f"moto listening on http://127.0.0.1:{port}", flush=True)
     server.serve_forever()
 

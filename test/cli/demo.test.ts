@@ -1,12 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { DEMO_REPORT, KEYS_PER_USER, WALKTHROUGH } from '../../src/demo/walkthrough';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { DEMO_REPORT, KEYS_PER_USER, WALKTHROUGH as STEPS } from '../../src/demo/walkthrough';
 import { ProcessResult, spawnCloudsweep } from '../support/aws';
+
+// The demo writes its report into the temp dir; this one has its own, so that two copies of the
+// suite running at once never read each other's half-written page.
+const TEMP = mkdtempSync(join(tmpdir(), 'cloudsweep-demo-test-'));
+const REPORT = join(TEMP, basename(DEMO_REPORT));
+const WALKTHROUGH = STEPS.map((step) => ({ ...step, command: step.command.replace(DEMO_REPORT, REPORT) }));
 
 /** The environment of a fresh machine: no AWS settings of the developer's leak into the demo. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!/^(AWS_|CLOUDSWEEP_)/.test(key)) env[key] = value;
-  return { ...env, NO_COLOR: '1' };
+  return { ...env, NO_COLOR: '1', TMPDIR: TEMP };
 }
 
 function runDemo(): Promise<ProcessResult> {
@@ -28,6 +36,7 @@ describe('cloudsweep demo', () => {
   beforeAll(async () => {
     result = await runDemo();
   }, 120_000);
+  afterAll(() => rmSync(TEMP, { recursive: true, force: true }));
 
   it('exits 0 after every step of the walkthrough', () => {
     if (result.code !== 0) throw new Error(`demo exited ${result.code}:\n${result.stderr}\n${result.stdout.slice(-3000)}`);
@@ -90,9 +99,9 @@ describe('cloudsweep demo', () => {
   });
 
   it('ends by writing the report and printing its path', () => {
-    expect(outputOf(result.stdout, `report --output ${DEMO_REPORT}`)).toMatch(new RegExp(`^Report written to ${DEMO_REPORT.replace(/[.\\]/g, '\\$&')}: 31 keys in 3 accounts,`));
-    expect(existsSync(DEMO_REPORT)).toBe(true);
-    expect(readFileSync(DEMO_REPORT, 'utf8')).toContain('<svg class="histogram"');
+    expect(outputOf(result.stdout, `report --output ${REPORT}`)).toMatch(new RegExp(`^Report written to ${REPORT.replace(/[.\\]/g, '\\$&')}: 31 keys in 3 accounts,`));
+    expect(existsSync(REPORT)).toBe(true);
+    expect(readFileSync(REPORT, 'utf8')).toContain('<svg class="histogram"');
   });
 
   it('prints plain text when NO_COLOR is set and output is piped', () => {

@@ -1,4 +1,4 @@
-import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand, ListUsersCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { AwsClients } from '../../src/aws/clients';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
@@ -31,5 +31,18 @@ describe('the embedded AWS emulator', () => {
       new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::333333333333:role/CloudSweepMemberRole', RoleSessionName: 't' }),
     );
     expect(allowed.AssumedRoleUser?.Arn).toContain('333333333333');
+  });
+
+  it('gives emulators started at the same moment ports of their own, each with its own state', async () => {
+    const [first, second] = await Promise.all([startEmulator(), startEmulator()]);
+    try {
+      expect(first.port).not.toBe(second.port);
+      const iam = (endpoint: string) => new AwsClients({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }).iam;
+      await iam(first.endpoint).send(new CreateUserCommand({ UserName: 'only-in-first' }));
+      const listed = await iam(second.endpoint).send(new ListUsersCommand({}));
+      expect(listed.Users?.map((user) => user.UserName)).not.toContain('only-in-first');
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
   });
 });
