@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { RuntimeError, ValidationError } from '../src/errors';
-import type { ChangeRecord } from '../src/cleanup/audit-change';
-import type { AuditEntry } from '../src/cleanup/audit-entry';
+import type { AuditEntry, ChangeRecord } from '../src/cleanup/audit';
 import { CliContext, outputFormat, RegisterVerb } from './context';
 import { formatTable } from './output';
 
@@ -42,7 +41,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
 
       const { resolveRuntime, explainAwsError } = await import('./runtime');
       const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
-      const { auditCsv, auditJson, changesCsv, changesJson, resultCounts } = await import('../src/cleanup/audit-format');
+      const { auditCsv, auditJson, changesCsv, changesJson, resultCounts } = await import('../src/cleanup/audit');
       const runtime = await resolveRuntime(command, context);
       const store = new DynamoAuditStore(runtime.aws.documents, runtime.names.auditTable);
       const filter = { ...(options.run !== undefined ? { runId: options.run } : {}), ...(since ? { since } : {}) };

@@ -184,7 +184,7 @@ function checkName(name: string): void {
 
 /** Who changed fix.worker, and which keys, in the audit. */
 async function recordConfigChange(runtime: Runtime, action: 'set' | 'edit', before: object, after: object): Promise<void> {
-  const { configChangeRecord } = await import('../src/cleanup/audit-change');
+  const { configChangeRecord } = await import('../src/cleanup/audit');
   const log = await changeLog(runtime);
   await withAws(() => log.record((author) => [configChangeRecord(action, FIX_WORKER, before, after, author)]), `recording the change of ${FIX_WORKER} in the audit`);
 }

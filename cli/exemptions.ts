@@ -31,7 +31,7 @@ export const register: RegisterVerb = (program, context) => {
       const { resolveRuntime, withAws } = await import('./runtime');
       const { createInventoryStore } = await import('../src/inventory/dynamo-store');
       const { createConfigStore } = await import('../src/config/store');
-      const { protectTags, safetySettingsFromEnv } = await import('../src/cleanup/safety-settings');
+      const { protectTags, safetySettingsFromEnv } = await import('../src/cleanup/policy');
       const { listExemptions } = await import('../src/owners/exemptions');
       const runtime = await resolveRuntime(command, context);
       const { graph } = await withAws(() => createInventoryStore(runtime.aws, runtime.names.inventoryTable).loadGraph(), 'loading the inventory');

@@ -54,7 +54,7 @@ async function loadReport(command: Command, context: CliContext, now: Date) {
   const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
   const { DynamoRunStore } = await import('../src/workflow/runs');
   const { createConfigStore } = await import('../src/config/store');
-  const { protectTags, safetySettingsFromEnv } = await import('../src/cleanup/safety-settings');
+  const { protectTags, safetySettingsFromEnv } = await import('../src/cleanup/policy');
   const { buildReport } = await import('../src/report/report-data');
   const { RuntimeError } = await import('../src/errors');
 

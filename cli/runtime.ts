@@ -180,8 +180,8 @@ const CALLERS = new WeakMap<AwsClients, Promise<string>>();
  * The audit's change log for this runtime's audit table: each record names the caller (its STS
  * ARN, asked once per set of clients) and the real time.
  */
-export async function changeLog(runtime: Runtime): Promise<import('../src/cleanup/audit-change').ChangeLog> {
-  const { ChangeLog } = await import('../src/cleanup/audit-change');
+export async function changeLog(runtime: Runtime): Promise<import('../src/cleanup/audit').ChangeLog> {
+  const { ChangeLog } = await import('../src/cleanup/audit');
   const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
   return new ChangeLog(new DynamoAuditStore(runtime.aws.documents, runtime.names.auditTable), () => callerOf(runtime));
 }

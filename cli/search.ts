@@ -112,7 +112,7 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
     if (result.updates.length > 0) {
       // On the record first: a caller who may not write the audit (the table's resource policy)
       // changes nothing, and no flag changes through the CLI without its author.
-      const { flagChangeRecords } = await import('../src/cleanup/audit-change');
+      const { flagChangeRecords } = await import('../src/cleanup/audit');
       const log = await changeLog(runtime);
       await log.record((author) => flagChangeRecords(result.changes, author)).catch((error: unknown) => {
         throw explainAwsError(error, `recording the change in the audit table ${runtime.names.auditTable} (nothing was changed)`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SafetySettings } from '../src/cleanup/safety-settings';
+import type { SafetySettings } from '../src/cleanup/policy';
 import { ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
 import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
 import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
@@ -31,7 +31,7 @@ export const register: RegisterVerb = (program, context) => {
       const { parseDuration } = await import('../src/query/durations');
       const leaseWaitMs = parseDuration(options.leaseWait);
       if (leaseWaitMs === undefined || leaseWaitMs < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(options.leaseWait)}: give a duration such as 30s or 10m`);
-      const { safetySettingsFromEnv } = await import('../src/cleanup/safety-settings');
+      const { safetySettingsFromEnv } = await import('../src/cleanup/policy');
       const safety = safetySettingsFromEnv(context.env, { minimumIdleDays: options.minimumIdleDays, protectTag: options.protectTag });
       const runtime = await resolveRuntime(command, context);
       const deployed = runtime.stack !== undefined || runtime.names.stateMachineArn !== undefined;

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { DETAILED_METRICS_ENV } from '../lambdas/shared/metric-names';
 import { AUDIT_INTENT_PARTITION } from '../src/cleanup/dynamo-audit-store';
 import { JOB_KEY_ATTRIBUTES, JOB_RUN_ATTRIBUTES } from '../src/jobs/store';
-import { SAFETY_ENV } from '../src/cleanup/safety-settings';
+import { SAFETY_ENV } from '../src/cleanup/policy';
 import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
 import { CloudSweepFunction } from './constructs/cloudsweep-function';
 import { Monitoring } from './constructs/monitoring';

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { checkMinimumIdleDays, checkProtectTag, DEFAULT_SAFETY_SETTINGS, SafetySettings } from '../src/cleanup/safety-settings';
+import { checkMinimumIdleDays, checkProtectTag, DEFAULT_SAFETY_SETTINGS, SafetySettings } from '../src/cleanup/policy';
 import { ValidationError } from '../src/errors';
 
 /**

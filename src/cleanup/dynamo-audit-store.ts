@@ -13,9 +13,7 @@ import {
 import { isConditionalCheckFailed } from '../aws/errors';
 import { RuntimeError } from '../errors';
 import { batchWriteAll } from '../inventory/dynamo-batch';
-import { CHANGE_FIELDS, ChangeRecord, compareChanges } from './audit-change';
-import { AuditEntry, compareEntries, publicEntry } from './audit-entry';
-import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
+import { AuditEntry, AuditFilter, AuditStore, CHANGE_FIELDS, ChangeRecord, compareChanges, compareEntries, IntentExistsError, publicEntry } from './audit';
 
 /**
  * The audit table (partition key `pk`, sort key `sk`, both strings). Three kinds of item:

@@ -1,13 +1,8 @@
 /** The cleanup step's public face: what the Lambda, the in-process runner and the CLI call. */
-export { drawCleanupPlan } from './plan';
-export { runCleanup } from './run';
-export type { CleanupProgress } from './run';
-export type { CleanupRunSummary, CleanupPlan } from './summary';
-export type { CleanupDeps, Clock, CleanupLogger } from './deps';
-export { CleanupRefusedError, CleanupStoppedError } from './errors';
-export type { AuditStore, AuditFilter } from './audit-store';
+export { drawCleanupPlan, runCleanup, CleanupRefusedError, CleanupStoppedError } from './run';
+export type { CleanupProgress, CleanupRunSummary, CleanupPlan, CleanupDeps, Clock, CleanupLogger } from './run';
+export type { AuditStore, AuditFilter, AuditEntry, AuditAction, AuditResult } from './audit';
 export { DynamoAuditStore } from './dynamo-audit-store';
 export { MemoryAuditStore } from './memory-audit-store';
-export type { AuditEntry, AuditAction, AuditResult } from './audit-entry';
-export { DEFAULT_SAFETY_SETTINGS, safetySettingsFromEnv } from './safety-settings';
-export type { SafetySettings, SafetyFlags } from './safety-settings';
+export { DEFAULT_SAFETY_SETTINGS, safetySettingsFromEnv } from './policy';
+export type { SafetySettings, SafetyFlags } from './policy';

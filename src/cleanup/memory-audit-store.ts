@@ -1,6 +1,4 @@
-import { ChangeRecord, compareChanges } from './audit-change';
-import { AuditEntry, compareEntries } from './audit-entry';
-import { AuditFilter, AuditStore, IntentExistsError } from './audit-store';
+import { AuditEntry, AuditFilter, AuditStore, ChangeRecord, compareChanges, compareEntries, IntentExistsError } from './audit';
 
 /** An AuditStore in memory, with the DynamoDB store's semantics: for unit tests and the in-process demo. */
 export class MemoryAuditStore implements AuditStore {

@@ -1,9 +1,8 @@
-import type { AuditEntry } from './audit-entry';
-import { flaggedKey } from './candidates';
-import { applyLocally, markCleaned, markDeactivated } from './inventory-marks';
+import type { AuditEntry } from './audit';
+import { flaggedKey } from './policy';
 import { forEachPooled } from './pool';
-import { errorText, RunContext } from './run-context';
-import { listedStatus } from './verification';
+import type { RunContext } from './run';
+import { applyLocally, errorText, listedStatus, markCleaned, markDeactivated } from './verify-and-act';
 
 export interface Reconciliation {
   /** Intents settled. */

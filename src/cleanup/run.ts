@@ -1,29 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IAMClient } from '@aws-sdk/client-iam';
-import type { FixWorkerConfig } from '../config/fix-worker';
-import { CLEANUP_REFUSED } from '../events/contracts';
-import type { InventoryGraph } from '../inventory/graph';
-import type { NodeUpdate } from '../inventory/store';
-import type { CleanupSummary, RunRef } from '../workflow/contracts';
-import { AccountSessions, sessionNameFor } from './account-sessions';
-import { deactivateAccessKey, deleteAccessKey } from './actions';
-import type { AuditAction, AuditEntry, AuditResult } from './audit-entry';
-import { IntentExistsError } from './audit-store';
-import { accountBreaker } from './breaker';
+import type { AwsClients } from '../aws/clients';
 import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
-import { CleanupSelection, FlaggedKey, onlyEnabledAccounts, selectCandidates } from './candidates';
-import { decide, Decision, intendedAction } from './decision';
-import { CleanupDeps, SILENT_LOGGER } from './deps';
-import { CleanupRefusedError, CleanupStoppedError } from './errors';
-import { graceMs } from './grace';
-import { applyLocally, markCleaned, markDeactivated, unflag } from './inventory-marks';
+import type { FixWorkerConfig } from '../config/fix-worker';
+import { RuntimeError } from '../errors';
+import { CLEANUP_REFUSED, PublishedEvent } from '../events/contracts';
+import type { InventoryGraph } from '../inventory/graph';
+import type { InventoryStore, NodeUpdate } from '../inventory/store';
+import type { CleanupSummary, PlanSummary, RunRef } from '../workflow/contracts';
+import { AuditAction, AuditEntry, AuditResult, AuditStore, IntentExistsError } from './audit';
+import {
+  accountBreaker,
+  CleanupSelection,
+  decide,
+  Decision,
+  FlaggedKey,
+  graceMs,
+  intendedAction,
+  minimumIdleMs,
+  onlyEnabledAccounts,
+  protectionOf,
+  protectTags,
+  SafetySettings,
+  selectCandidates,
+} from './policy';
 import { forEachPooled } from './pool';
 import { reconcileIntents } from './reconcile';
-import { CLEANUP_RETRY } from './retry';
-import { minimumIdleMs, protectTags } from './safety-settings';
-import { errorText, RunContext } from './run-context';
-import { CleanupRunSummary, emptyRunSummary, incompleteText, mergeSummaries, noteAccountFailure } from './summary';
-import { protectionOf } from './protection';
-import { inspectKey } from './verification';
+import {
+  AccountSessions,
+  applyLocally,
+  CLEANUP_RETRY,
+  deactivateAccessKey,
+  deleteAccessKey,
+  errorText,
+  inspectKey,
+  markCleaned,
+  markDeactivated,
+  sessionNameFor,
+  unflag,
+} from './verify-and-act';
+
+// --- the cleanup run -------------------------------------------------------------------------
 
 export interface CleanupProgress {
   done: number;
@@ -440,3 +457,241 @@ function withoutKeys(selection: CleanupSelection, keys: Set<string>): CleanupSel
   };
 }
 
+// --- the plan: what the next run will do -----------------------------------------------------
+
+/**
+ * What the next cleanup will do, from the inventory alone (published with `post_cleanup_plan`):
+ * how many keys are flagged, protected, waiting out the grace, and whether the breaker would refuse.
+ * The run itself verifies each key in IAM, so its counts may differ where IAM changed since the collect.
+ */
+export async function drawCleanupPlan(deps: Pick<CleanupDeps, 'store' | 'clock' | 'safety'>, config: FixWorkerConfig): Promise<CleanupPlan> {
+  const fixworker = config.fixworker;
+  const { graph } = await deps.store.loadGraph();
+  const all = selectCandidates(graph, protectTags(deps.safety, fixworker.protect_tag), (key) => graceMs(effectiveSettings(config, key.accountId, key.accountName)), deps.clock.now());
+  const enabled = cleanupEnabledAnywhere(config);
+  // With accounts overrides, the keys of accounts where cleanup is off are left out, as the run leaves them.
+  const { kept, notEnabled } = enabled ? onlyEnabledAccounts(all, config) : { kept: all, notEnabled: 0 };
+  const selection = kept;
+  const refusal = enabled ? accountBreaker(selection.candidates, selection.keysInScope, selection.keysInScopeByAccount, config)?.refusal : undefined;
+  const enabledSettings = [fixworker, ...Object.keys(config.accounts).map((account) => effectiveSettings(config, account, account))].filter((settings) => settings.cleanup);
+  return {
+    flagged: selection.flagged.length,
+    protected: selection.protected.length,
+    waiting: selection.waiting.length,
+    candidates: selection.candidates.length,
+    keys_in_scope: selection.keysInScope,
+    cleanup_enabled: enabled,
+    dry_run: enabled && enabledSettings.every((settings) => settings.cleanup_dry_run),
+    ...(notEnabled > 0 ? { not_enabled: notEnabled } : {}),
+    ...(refusal ? { refusal } : {}),
+  };
+}
+
+// --- what the run works with -----------------------------------------------------------------
+
+/** What cleanup works with, injected so that tests swap any of it. */
+export interface CleanupDeps {
+  /** The home account's clients; member accounts are entered from them with AssumeRole. */
+  aws: AwsClients;
+  store: InventoryStore;
+  audit: AuditStore;
+  clock: Clock;
+  /** Publishes a cloudsweep event (`cleanup_refused`) with its summary; the workflow owns the bus. */
+  publish: (event: PublishedEvent, summary: Record<string, unknown>) => Promise<void>;
+  homeAccountId: string;
+  /** The deploy-time guards (act-time floor, deployed protect tag): never from fix.worker. */
+  safety: SafetySettings;
+  logger?: CleanupLogger;
+  /**
+   * The time this invocation has left, in ms: Lambda's getRemainingTimeInMillis, or a deadline
+   * injected in-process. Cleanup stops taking new keys TIME_MARGIN_MS before it. Absent: no limit.
+   */
+  remainingMs?: () => number;
+  /** Called after each IAM write that changed a key (deleted or deactivated): tests use it to simulate a crash. */
+  afterIamWrite?: (count: number) => void;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** The slice of the powertools Logger cleanup uses: every decision is logged with the key's id. */
+export interface CleanupLogger {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export const SILENT_LOGGER: CleanupLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const realSleep: (ms: number) => Promise<void> = sleep;
+
+// --- what the parts of one run share ---------------------------------------------------------
+
+/** What the parts of one cleanup run share. */
+export interface RunContext {
+  deps: CleanupDeps;
+  ref: RunRef;
+  graph: InventoryGraph;
+  sessions: AccountSessions;
+  log: CleanupLogger;
+  now(): string;
+  /** Writes node updates; a failure here stops the run (the intent stays for the next run). */
+  updateInventory(updates: NodeUpdate[]): Promise<void>;
+}
+
+// --- the summary -----------------------------------------------------------------------------
+
+/**
+ * The cleanup step's summary: the contract's fields plus what explains them. Every candidate ends
+ * in exactly one of deleted, deactivated, already_absent, skipped, failed, would_delete or
+ * would_deactivate; flagged = protected + waiting + candidates.
+ */
+export interface CleanupRunSummary extends CleanupSummary {
+  run_id: string;
+  candidates: number;
+  /** Deactivated and inside `deactivate_grace`: nothing done this run. */
+  waiting: number;
+  /** Of the skipped: used or reactivated since flagged, so the flag was withdrawn. */
+  unflagged: number;
+  /** Dry run: what a real run would have done. */
+  would_delete: number;
+  would_deactivate: number;
+  /** Intents of an interrupted earlier run settled by this one. */
+  reconciled: number;
+  /** Flagged, unprotected keys in accounts where cleanup is off (fix.worker `accounts`): left alone. */
+  not_enabled?: number;
+  duration_ms: number;
+}
+
+/** What the next cleanup will do, drawn from the inventory (no IAM calls). */
+export interface CleanupPlan extends PlanSummary {
+  waiting: number;
+  keys_in_scope: number;
+  /** Flagged keys in accounts where cleanup is off (fix.worker `accounts`). */
+  not_enabled?: number;
+}
+
+export function emptyRunSummary(runId: string, cleanupEnabled: boolean, dryRun: boolean): CleanupRunSummary {
+  return {
+    run_id: runId,
+    flagged: 0,
+    protected: 0,
+    waiting: 0,
+    candidates: 0,
+    skipped: 0,
+    unflagged: 0,
+    deleted: 0,
+    deactivated: 0,
+    already_absent: 0,
+    failed: 0,
+    would_delete: 0,
+    would_deactivate: 0,
+    reconciled: 0,
+    failed_accounts: [],
+    account_failures: [],
+    remaining: 0,
+    invocations: 1,
+    dry_run: dryRun,
+    cleanup_enabled: cleanupEnabled,
+    duration_ms: 0,
+  };
+}
+
+/** Counts one key of an account cleanup could not enter, naming the account and why once. */
+export function noteAccountFailure(summary: CleanupRunSummary, accountId: string, accountName: string, error: string): void {
+  let failure = summary.account_failures.find((known) => known.account_id === accountId);
+  if (!failure) {
+    failure = { account_id: accountId, account_name: accountName, error, keys: 0 };
+    summary.account_failures.push(failure);
+    summary.failed_accounts.push(accountId);
+  }
+  failure.keys += 1;
+}
+
+/**
+ * What fails the run after `post_cleanup` is published: each account cleanup could not enter and
+ * why, and keys the time budget left. Undefined when the step did all it was asked.
+ */
+export function incompleteText(summary: Pick<CleanupSummary, 'account_failures' | 'remaining' | 'invocations'>): string | undefined {
+  const parts: string[] = [];
+  const failures = summary.account_failures;
+  if (failures.length > 0) {
+    const named = failures.map((f) => `${f.account_id} (${f.account_name}): ${f.error} [${f.keys} key${f.keys === 1 ? '' : 's'} left]`);
+    parts.push(`cleanup could not enter ${failures.length} account${failures.length === 1 ? '' : 's'}: ${named.join('; ')}. The other accounts' keys were cleaned.`);
+  }
+  if (summary.remaining > 0) {
+    parts.push(
+      `${summary.remaining} key${summary.remaining === 1 ? '' : 's'} left when the time of ${summary.invocations} cleanup invocation${summary.invocations === 1 ? '' : 's'} ran out; the next run goes on with them.`,
+    );
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/** The counts that add up over a run's cleanup invocations: each key is decided by one of them. */
+const PER_KEY_COUNTS = [
+  'skipped',
+  'unflagged',
+  'deleted',
+  'deactivated',
+  'already_absent',
+  'failed',
+  'would_delete',
+  'would_deactivate',
+  'reconciled',
+  'duration_ms',
+] as const satisfies readonly (keyof CleanupRunSummary)[];
+
+/**
+ * One run's summary over its invocations: what the first one selected (flagged, protected, waiting,
+ * candidates), the sum of what each decided, what the last one left.
+ */
+export function mergeSummaries(previous: CleanupSummary, current: CleanupRunSummary): CleanupRunSummary {
+  const merged: CleanupRunSummary = { ...current, invocations: previous.invocations + 1, failed_accounts: [...previous.failed_accounts], account_failures: [] };
+  for (const field of ['flagged', 'protected', 'waiting', 'candidates'] as const) {
+    const earlier = (previous as Partial<CleanupRunSummary>)[field];
+    if (typeof earlier === 'number') merged[field] = earlier;
+  }
+  for (const field of PER_KEY_COUNTS) {
+    const earlier = (previous as Partial<CleanupRunSummary>)[field];
+    merged[field] = current[field] + (typeof earlier === 'number' ? earlier : 0);
+  }
+  for (const failure of [...previous.account_failures, ...current.account_failures]) {
+    const known = merged.account_failures.find((f) => f.account_id === failure.account_id);
+    if (known) known.keys += failure.keys;
+    else merged.account_failures.push({ ...failure });
+    if (!merged.failed_accounts.includes(failure.account_id)) merged.failed_accounts.push(failure.account_id);
+  }
+  const incomplete = incompleteText(merged);
+  if (incomplete === undefined) delete merged.incomplete;
+  else merged.incomplete = incomplete;
+  return merged;
+}
+
+// --- how a run ends early --------------------------------------------------------------------
+
+/**
+ * The circuit breaker refused the run before any write. Thrown (after the refusal is audited and
+ * published) so that every runner marks the step failed without having to remember to check.
+ */
+export class CleanupRefusedError extends RuntimeError {
+  constructor(
+    readonly refusal: string,
+    readonly summary: CleanupRunSummary,
+    /** The `cloudsweep config set fix.worker ...` that raises the exceeded limits to let this run through. */
+    readonly raise: string,
+  ) {
+    // The command ends the message so that it can be copied whole: nothing after it, not even a period.
+    super(`cleanup refused by the circuit breaker: ${refusal}. Nothing was changed. Review the flagged keys (cloudsweep search 'is(access_key) and /desired.clean = true | list'); to let this run through, raise the limit: ${raise}`);
+  }
+}
+
+/** The run stopped because a decision could not be recorded; no unaudited write was made. */
+export class CleanupStoppedError extends RuntimeError {
+  constructor(
+    message: string,
+    readonly summary: CleanupRunSummary,
+  ) {
+    super(message);
+  }
+}

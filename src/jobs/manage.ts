@@ -1,4 +1,4 @@
-import { ChangeLog, jobChangeRecord } from '../cleanup/audit-change';
+import { ChangeLog, jobChangeRecord } from '../cleanup/audit';
 import { changeJob, checkJobId, defineJob, Job, JobChanges, JobDefinition } from './job';
 import type { JobScheduler } from './scheduler';
 import { JobStore, noSuchJob } from './store';

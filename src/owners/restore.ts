@@ -1,11 +1,9 @@
 import { StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import type { AwsClients } from '../aws/clients';
 import { isNoSuchEntity } from '../aws/errors';
-import { AccountSessions, sessionNameFor } from '../cleanup/account-sessions';
-import type { AuditEntry } from '../cleanup/audit-entry';
-import type { AuditStore } from '../cleanup/audit-store';
-import type { Clock } from '../cleanup/deps';
-import { CLEANUP_RETRY } from '../cleanup/retry';
+import { AccountSessions, CLEANUP_RETRY, sessionNameFor } from '../cleanup/verify-and-act';
+import type { AuditEntry, AuditStore } from '../cleanup/audit';
+import type { Clock } from '../cleanup/run';
 import { RuntimeError } from '../errors';
 import type { InventoryNode, Metadata } from '../inventory/model';
 import type { InventoryStore } from '../inventory/store';

@@ -1,6 +1,6 @@
-import type { AuditEntry } from '../cleanup/audit-entry';
-import { protectionOf } from '../cleanup/protection';
-import type { CleanupRunSummary } from '../cleanup/summary';
+import type { AuditEntry } from '../cleanup/audit';
+import { protectionOf } from '../cleanup/policy';
+import type { CleanupRunSummary } from '../cleanup/run';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryNode } from '../inventory/model';
 import type { RunRecord } from '../workflow/runs';

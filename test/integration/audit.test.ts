@@ -2,8 +2,7 @@ import { createTable } from '../../src/aws/provision';
 import { run } from '../../cli/main';
 import type { CliContext } from '../../cli/context';
 import { AwsClients } from '../../src/aws/clients';
-import type { AuditEntry } from '../../src/cleanup/audit-entry';
-import { IntentExistsError } from '../../src/cleanup/audit-store';
+import { AuditEntry, IntentExistsError } from '../../src/cleanup/audit';
 import { DynamoAuditStore } from '../../src/cleanup/dynamo-audit-store';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 

@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { ChangeRecord } from '../../src/cleanup/audit-change';
+import type { ChangeRecord } from '../../src/cleanup/audit';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { CliResult, emulatorClients, emulatorEnv, runCli } from '../support/aws';
 

@@ -1,6 +1,5 @@
 import { StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { runCleanup } from '../../src/cleanup/run';
-import type { Clock } from '../../src/cleanup/deps';
+import { Clock, runCleanup } from '../../src/cleanup/run';
 import { startFaultProxy } from '../../src/emulator/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { executeSearch } from '../../src/query/execute';

@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { clientsForAccount, memberRoleArn } from '../../src/aws/accounts';
 import { AwsClients } from '../../src/aws/clients';
-import type { CleanupDeps, Clock } from '../../src/cleanup/deps';
+import type { CleanupDeps, Clock } from '../../src/cleanup/run';
 import { DynamoAuditStore } from '../../src/cleanup/dynamo-audit-store';
-import { DEFAULT_SAFETY_SETTINGS } from '../../src/cleanup/safety-settings';
+import { DEFAULT_SAFETY_SETTINGS } from '../../src/cleanup/policy';
 import { defaultFixWorkerConfig, FixWorkerConfig } from '../../src/config/fix-worker';
 import type { Emulator } from '../../src/emulator/moto';
 import type { PublishedEvent } from '../../src/events/contracts';

@@ -1,6 +1,4 @@
-import { CleanupRefusedError } from '../../src/cleanup/errors';
-import { drawCleanupPlan } from '../../src/cleanup/plan';
-import { runCleanup } from '../../src/cleanup/run';
+import { CleanupRefusedError, drawCleanupPlan, runCleanup } from '../../src/cleanup/run';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { startFaultProxy } from '../../src/emulator/fault-proxy';
 import { cleanupDeps, enabledConfig, HOME, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';

@@ -1,4 +1,4 @@
-import { configChangeRecord, flagChangeRecords, NODES_PER_CHANGE } from '../../../src/cleanup/audit-change';
+import { configChangeRecord, flagChangeRecords, NODES_PER_CHANGE } from '../../../src/cleanup/audit';
 import { defaultFixWorkerConfig } from '../../../src/config/fix-worker';
 
 const AUTHOR = { who: 'arn:aws:iam::123456789012:user/alice', at: '2026-11-26T10:00:00.000Z' };

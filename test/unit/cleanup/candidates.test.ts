@@ -1,5 +1,4 @@
-import { breakerRaiseCommand, breakerRefusal } from '../../../src/cleanup/breaker';
-import { selectCandidates } from '../../../src/cleanup/candidates';
+import { breakerRaiseCommand, breakerRefusal, selectCandidates } from '../../../src/cleanup/policy';
 import { configWith, HOME, InventoryBuilder, NOW } from './fixtures';
 
 const TAG = 'cloudsweep:protect';

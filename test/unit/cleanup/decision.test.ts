@@ -1,6 +1,5 @@
-import { flaggedKey } from '../../../src/cleanup/candidates';
-import { decide, Decision } from '../../../src/cleanup/decision';
-import type { KeyFacts } from '../../../src/cleanup/verification';
+import { decide, Decision, flaggedKey } from '../../../src/cleanup/policy';
+import type { KeyFacts } from '../../../src/cleanup/verify-and-act';
 import { HOME, InventoryBuilder, NOW } from './fixtures';
 
 const DAY = 86_400_000;

@@ -10,12 +10,10 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsClients } from '../../../src/aws/clients';
-import type { AuditEntry } from '../../../src/cleanup/audit-entry';
-import type { CleanupDeps } from '../../../src/cleanup/deps';
-import { CleanupRefusedError, CleanupStoppedError } from '../../../src/cleanup/errors';
+import type { AuditEntry } from '../../../src/cleanup/audit';
+import { CleanupDeps, CleanupRefusedError, CleanupStoppedError, runCleanup } from '../../../src/cleanup/run';
 import { MemoryAuditStore } from '../../../src/cleanup/memory-audit-store';
-import { runCleanup } from '../../../src/cleanup/run';
-import { DEFAULT_SAFETY_SETTINGS } from '../../../src/cleanup/safety-settings';
+import { DEFAULT_SAFETY_SETTINGS } from '../../../src/cleanup/policy';
 import type { PublishedEvent } from '../../../src/events/contracts';
 import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { configWith, HOME, InventoryBuilder, NOW } from './fixtures';

@@ -1,4 +1,4 @@
-import { DEFAULT_SAFETY_SETTINGS, protectTags, safetySettingsFromEnv } from '../../../src/cleanup/safety-settings';
+import { DEFAULT_SAFETY_SETTINGS, protectTags, safetySettingsFromEnv } from '../../../src/cleanup/policy';
 import { ValidationError } from '../../../src/errors';
 
 describe('the deploy-time safety settings', () => {

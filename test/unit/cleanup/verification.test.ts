@@ -1,6 +1,6 @@
 import { GetAccessKeyLastUsedCommand, IAMClient, ListAccessKeysCommand, ListUserTagsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { inspectKey } from '../../../src/cleanup/verification';
+import { inspectKey } from '../../../src/cleanup/verify-and-act';
 
 const iam = mockClient(IAMClient);
 const accessDenied = () => Object.assign(new Error('User is not authorized to perform: iam:GetAccessKeyLastUsed'), { name: 'AccessDenied' });

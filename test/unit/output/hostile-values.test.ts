@@ -1,6 +1,5 @@
 import { formatTable } from '../../../cli/output';
-import { auditCsv } from '../../../src/cleanup/audit-format';
-import type { AuditEntry } from '../../../src/cleanup/audit-entry';
+import { auditCsv, AuditEntry } from '../../../src/cleanup/audit';
 import { InventoryGraph } from '../../../src/inventory/graph';
 import { accountNode, userNode } from '../../../src/inventory/model';
 import { executeSearch } from '../../../src/query/execute';

@@ -1,5 +1,4 @@
-import { selectCandidates } from '../../../src/cleanup/candidates';
-import { protectTagReason } from '../../../src/cleanup/protection';
+import { protectTagReason, selectCandidates } from '../../../src/cleanup/policy';
 import { defaultFixWorkerConfig } from '../../../src/config/fix-worker';
 import { exemptionEnded, protectTagTerms } from '../../../src/owners/exemption';
 import { listExemptions } from '../../../src/owners/exemptions';

@@ -1,5 +1,5 @@
-import type { AuditEntry } from '../../../src/cleanup/audit-entry';
-import { emptyRunSummary } from '../../../src/cleanup/summary';
+import type { AuditEntry } from '../../../src/cleanup/audit';
+import { emptyRunSummary } from '../../../src/cleanup/run';
 import { InventoryGraph } from '../../../src/inventory/graph';
 import { accessKeyNode, accountNode, InventoryNode, userNode } from '../../../src/inventory/model';
 import { buildReport, ReportInput } from '../../../src/report/report-data';

@@ -1,5 +1,4 @@
-import { CleanupRefusedError } from '../../../src/cleanup/errors';
-import { emptyRunSummary } from '../../../src/cleanup/summary';
+import { CleanupRefusedError, emptyRunSummary } from '../../../src/cleanup/run';
 import type { CleanupSummary, CollectSummary, JobsSummary, PlanSummary, RunRef } from '../../../src/workflow/contracts';
 import { MAX_CLEANUP_INVOCATIONS, WorkflowEvent } from '../../../src/workflow/declaration';
 import { LeaseBusyError, MemoryLease } from '../../../src/workflow/lease';
