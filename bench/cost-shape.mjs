@@ -224,7 +224,24 @@ async function walk(machine, input, context, ctx) {
 
 const PLATFORM_LOG_BYTES = 350; // START, END and REPORT lines Lambda writes per invocation
 
-async function invokeMeasured(handler, payload, record) {
+/** What Lambda passes a handler: the logger puts its request id, ARN and cold start on every line, which the log bytes count. */
+function lambdaContext(name, { memoryMb, timeoutS }) {
+  const deadline = Date.now() + timeoutS * 1000;
+  const arn = `arn:aws:lambda:${REGION}:123456789012:function:CloudSweep-${name}Function0123456789AB`;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: arn.split(':').at(-1),
+    functionVersion: '$LATEST',
+    invokedFunctionArn: arn,
+    memoryLimitInMB: String(memoryMb),
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${arn.split(':').at(-1)}`,
+    logStreamName: '2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+}
+
+async function invokeMeasured(handler, payload, context, record) {
   let logBytes = 0;
   const emf = [];
   const write = process.stdout.write.bind(process.stdout);
@@ -247,7 +264,7 @@ async function invokeMeasured(handler, payload, record) {
   const sampler = setInterval(() => (peak = Math.max(peak, used())), 5);
   const started = performance.now();
   try {
-    return await handler(payload);
+    return await handler(payload, context);
   } finally {
     const ms = performance.now() - started;
     clearInterval(sampler);
@@ -309,7 +326,7 @@ async function main() {
       }
       const fn = /function:(\w+)$/.exec(resource)?.[1];
       if (!fn || !handlers[fn]) throw new Error(`state ${stateName}: unknown resource ${resource}`);
-      return invokeMeasured(handlers[fn], payload, (measured) => ctx.invocations.push({ fn, state: stateName, payloadBytes: Buffer.byteLength(JSON.stringify(payload)), ...measured }));
+      return invokeMeasured(handlers[fn], payload, lambdaContext(fn, facts.functions[fn]), (measured) => ctx.invocations.push({ fn, state: stateName, payloadBytes: Buffer.byteLength(JSON.stringify(payload)), ...measured }));
     };
     const started = Date.now();
     const output = await walk(facts.definition, { workflow: 'collect_and_cleanup' }, { Execution: { Name: executionName, Id: executionName } }, ctx);

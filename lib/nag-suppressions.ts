@@ -16,12 +16,15 @@ export function suppressCentralFindings(stack: CloudSweepStack): void {
   for (const fn of Object.values(stack.functions)) {
     acknowledge(fn.function, 'AwsSolutions-L1', 'The SPEC pins Node.js 22 (an LTS runtime) for all three functions; moving runtimes is a deliberate change.');
   }
-  const { collect, cleanup } = stack.functions;
+  const { collect, plan, cleanup } = stack.functions;
   acknowledge(
     defaultPolicy(collect.role),
     'AwsSolutions-IAM5[Resource::*]',
-    'iam:GenerateCredentialReport, GetCredentialReport and GetAccountAuthorizationDetails only accept Resource "*"; the statement holds read actions only, plus organizations:ListAccounts (no resource type) in organization mode.',
+    'iam:GenerateCredentialReport, GetCredentialReport and GetAccountAuthorizationDetails only accept Resource "*"; the statement holds read actions only, plus organizations:ListAccounts (no resource type) in organization mode, and X-Ray\'s PutTraceSegments and PutTelemetryRecords (no resource type) for active tracing.',
   );
+  for (const fn of [plan, cleanup]) {
+    acknowledge(defaultPolicy(fn.role), 'AwsSolutions-IAM5[Resource::*]', 'X-Ray\'s PutTraceSegments and PutTelemetryRecords, which active tracing needs, have no resource type and take only Resource "*".');
+  }
   for (const fn of [collect, cleanup]) {
     const policy = defaultPolicy(fn.role);
     const memberRoleFinding = memberRoleWildcard(stack);

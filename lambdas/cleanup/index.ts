@@ -21,9 +21,9 @@ let home: Promise<string> | undefined;
  * The cleanup: verify and remove the flagged keys, until the invocation's time runs short (the
  * summary's `remaining` says how many are left). A refused run throws CleanupRefusedError.
  */
-export async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CleanupRunSummary> {
+export async function handler(event: unknown, context?: Context): Promise<CleanupRunSummary> {
   const request = parseCleanupEvent(event);
-  return invoke(runtime, request, async () => {
+  return invoke(runtime, request, context, async () => {
     home ??= homeAccountId(aws);
     const summary = await runCleanup(
       {

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { collectBatch, DynamoCollectRunStore, listAccountBatches, summarizeCollectRun } from '../../src/collect';
 import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
@@ -17,9 +18,9 @@ const runs = new DynamoCollectRunStore(aws, names.runsTable, runtime.clock);
  * batches, collect one batch, sum up. Each account's result goes to the runs table and to the log
  * (`account collected`), not into the workflow's state.
  */
-export async function handler(event: unknown): Promise<CollectBatches | BatchCollectResult | CollectSummary> {
+export async function handler(event: unknown, context?: Context): Promise<CollectBatches | BatchCollectResult | CollectSummary> {
   const request = parseCollectEvent(event);
-  return invoke(runtime, request, async () => {
+  return invoke(runtime, request, context, async () => {
     switch (request.action) {
       case 'list_accounts':
         return listAccountBatches({ aws, runs }, (await loadFixWorkerConfig(config)).collector, request.run_id);

@@ -1,9 +1,12 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
 import { drawCleanupPlan } from '../../src/cleanup';
 import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { runJobById, runJobsForEvent } from '../../src/jobs/run';
 import { createJobStore } from '../../src/jobs/store';
-import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary } from '../../src/workflow/contracts';
+import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary, RunJobInput } from '../../src/workflow/contracts';
 import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
 import { EventBridgePublisher } from '../../src/workflow/publisher';
 import { abandonStaleRuns, DynamoRunStore } from '../../src/workflow/runs';
@@ -20,13 +23,36 @@ const lease = new DynamoLease(aws, names.runsTable, clock);
 const runs = new DynamoRunStore(aws, names.runsTable);
 const publisher = new EventBridgePublisher(aws.eventbridge, names.eventBus);
 
+// Outside a workflow run: a flagging job waits a minute for a run's lease, then is refused and recorded so.
+const runJob = (request: RunJobInput) => runJobById({ jobs, inventory, clock }, request.job_id, 'schedule', { lease, where: `lambda:plan`, waitMs: 60_000 });
+
+/**
+ * EventBridge Scheduler delivers at least once, and Lambda retries an asynchronous invocation: a
+ * job's schedule firing at one time runs the job once, a repeated delivery gets the first run's
+ * result. The record (job id and scheduled time, hashed) lives in the runs table beside the runs
+ * and expires with its TTL after a day, longer than Scheduler (1 hour) and Lambda (6 hours) retry.
+ */
+const scheduledRuns = new IdempotencyConfig({ eventKeyJmesPath: '[job_id, scheduled_time]', expiresAfterSeconds: 24 * 3600 });
+const runScheduledJobOnce = makeIdempotent(runJob, {
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: names.runsTable,
+    keyAttr: 'pk',
+    sortKeyAttr: 'sk',
+    staticPkValue: 'idempotency#scheduled_job',
+    expiryAttr: 'expires_at',
+    awsSdkV3Client: aws.dynamodb,
+  }),
+  config: scheduledRuns,
+  keyPrefix: 'scheduled_job',
+});
+
 /**
  * A workflow event (published, then its jobs run), one scheduled job (EventBridge Scheduler), the cleanup plan, and the
  * workflow lease (given back by the execution, or by the rule for an execution that ended without).
  */
-export async function handler(event: unknown): Promise<JobsSummary | JobRunResult | PlanSummary | LeaseTaken | LeaseRelease> {
+export async function handler(event: unknown, context?: Context): Promise<JobsSummary | JobRunResult | PlanSummary | LeaseTaken | LeaseRelease> {
   const request = parsePlanEvent(event);
-  return invoke(runtime, request, async () => {
+  return invoke(runtime, request, context, async () => {
     switch (request.action) {
       case 'run_jobs':
         // One state per event: publishing here rather than in a state of its own halves the
@@ -34,8 +60,10 @@ export async function handler(event: unknown): Promise<JobsSummary | JobRunResul
         await publisher.publish(request.event, { workflow: request.workflow, run_id: request.run_id, summary: request.summary });
         return runJobsForEvent({ jobs, inventory, clock }, request.event, request);
       case 'run_job':
-        // Outside a workflow run: a flagging job waits a minute for a run's lease, then is refused and recorded so.
-        return runJobById({ jobs, inventory, clock }, request.job_id, 'schedule', { lease, where: `lambda:plan`, waitMs: 60_000 });
+        if (request.scheduled_time === undefined) return runJob(request);
+        // A run cut short (timeout) frees its record when the invocation's time is up, so a retry runs it.
+        if (context) scheduledRuns.registerLambdaContext(context);
+        return runScheduledJobOnce(request);
       case 'plan': {
         const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock }, safety }, await loadFixWorkerConfig(config));
         addRunMetrics(runtime.metrics, runtime.publishedMetrics, planMetrics(plan));

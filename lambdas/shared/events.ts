@@ -49,7 +49,7 @@ export function parsePlanEvent(event: unknown): PlanEvent {
     case 'plan':
       return { action, ...runRef(fields) };
     case 'run_job':
-      return { action, job_id: text(fields, 'job_id') };
+      return { action, job_id: text(fields, 'job_id'), ...(fields.scheduled_time === undefined ? {} : { scheduled_time: text(fields, 'scheduled_time') }) };
     case 'acquire_lease':
       return { action, ...runRef(fields), ttl_seconds: seconds(fields, 'ttl_seconds') };
     case 'release_lease':

@@ -28,8 +28,9 @@ export interface CloudSweepFunctionProps {
 
 /**
  * What every cloudsweep Lambda shares, fixed once: Node.js 22 on arm64, an esbuild bundle
- * (minified, source maps on), its own log group with retention, the powertools environment and
- * a role of its own. Each function then differs only in entry, environment and grants.
+ * (minified, source maps on), its own log group with retention, the powertools environment,
+ * active X-Ray tracing and a role of its own. Each function then differs only in entry,
+ * environment and grants.
  */
 export class CloudSweepFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -63,6 +64,9 @@ export class CloudSweepFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // Invoked by the traced state machine, an invocation joins the execution's trace (X-Ray bills
+      // per trace, so it adds nothing there); a scheduled job run is a trace of its own (docs/deploy.md).
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: `cloudsweep-${props.name}`,

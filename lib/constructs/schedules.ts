@@ -19,7 +19,7 @@ export const SCHEDULED_WORKFLOW: WorkflowName = 'collect_and_cleanup';
 /**
  * What EventBridge Scheduler needs: the schedule that starts `collect_and_cleanup`, and the group
  * and role that `jobs add --schedule` uses to create a schedule per job, each invoking the plan
- * function with `{action: 'run_job', job_id}`.
+ * function with `{action: 'run_job', job_id, scheduled_time}`.
  */
 export class Schedules extends Construct {
   readonly workflowSchedule?: scheduler.Schedule;

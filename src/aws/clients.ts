@@ -33,6 +33,11 @@ export interface AwsSettings {
    * CLI's first call, so that an endpoint where nothing answers is an error in seconds.
    */
   timeouts?: { connectionMs: number; requestMs: number };
+  /**
+   * Applied to every service client once it is built: the Lambdas pass the powertools Tracer's
+   * `captureAWSv3Client`, so each AWS call is a subsegment of the invocation's trace.
+   */
+  instrument?: <T extends object>(client: T) => T;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -89,12 +94,19 @@ export class AwsClients {
     });
   }
 
-  /** DynamoDB with plain JavaScript values; undefined attributes are dropped. */
+  /**
+   * DynamoDB with plain JavaScript values; undefined attributes are dropped. It sends through the
+   * DynamoDB client's middleware, so it is not instrumented a second time.
+   */
   get documents(): DynamoDBDocumentClient {
-    return this.client('documents', () => {
-      const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
-      return DynamoDBDocumentClient.from(this.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-    });
+    return this.client(
+      'documents',
+      () => {
+        const { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb');
+        return DynamoDBDocumentClient.from(this.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+      },
+      false,
+    );
   }
 
   get eventbridge(): EventBridgeClient {
@@ -129,9 +141,10 @@ export class AwsClients {
     });
   }
 
-  private client<T>(name: string, build: () => T): T {
+  private client<T extends object>(name: string, build: () => T, instrumented = true): T {
     if (!this.built.has(name)) {
-      const client = build();
+      const { instrument } = this.settings;
+      const client = instrumented && instrument ? instrument(build()) : build();
       // The first client's handler (the SDK's default) becomes every later client's.
       this.transport.handler ??= (client as { config?: { requestHandler?: RequestHandler } }).config?.requestHandler;
       this.built.set(name, client);

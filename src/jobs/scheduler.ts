@@ -7,13 +7,14 @@ import {
   UpdateScheduleCommand,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import type { RunJobInput } from '../workflow/contracts';
+import { RunJobInput, SCHEDULED_JOB_INPUT_TIME } from '../workflow/contracts';
 import type { Job } from './job';
 import { parseSchedule } from './schedule';
 
 /**
  * Keeps the deployed stack's EventBridge Scheduler schedules in step with the `--schedule` jobs:
- * one schedule per job, which invokes the plan function with `{action: 'run_job', job_id}`.
+ * one schedule per job, which invokes the plan function with `{action: 'run_job', job_id,
+ * scheduled_time}` (the time it fired, which makes a repeated delivery recognisable).
  * In-process (no stack) there is no scheduler and the schedule is only stored and shown.
  */
 export interface JobScheduler {
@@ -60,7 +61,7 @@ export class EventBridgeJobScheduler implements JobScheduler {
   }
 
   private async scheduleInput(job: Job, schedule: string): Promise<CreateScheduleCommandInput> {
-    const payload: RunJobInput = { action: 'run_job', job_id: job.id };
+    const payload: RunJobInput = { action: 'run_job', job_id: job.id, scheduled_time: SCHEDULED_JOB_INPUT_TIME };
     return {
       Name: scheduleName(job.id),
       GroupName: this.target.group,

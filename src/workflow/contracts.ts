@@ -146,7 +146,16 @@ export interface PlanSummary {
 export interface RunJobInput {
   action: 'run_job';
   job_id: string;
+  /**
+   * The time the schedule fired (Scheduler's `<aws.scheduler.scheduled-time>`), only on a
+   * schedule's invocations: Scheduler delivers at least once, and a second delivery of the same
+   * time is answered with the first one's result instead of running the job again.
+   */
+  scheduled_time?: string;
 }
+
+/** What a job's schedule sends: Scheduler fills in the time it fired. */
+export const SCHEDULED_JOB_INPUT_TIME = '<aws.scheduler.scheduled-time>';
 
 // --- cleanup -----------------------------------------------------------------------------------
 

@@ -7,6 +7,9 @@ import { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { DEFAULT_RESOURCE_NAMES, RESOURCE_BINDINGS } from '../../src/resources';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { defineJob } from '../../src/jobs/job';
+import { createJobStore } from '../../src/jobs/store';
 import { DynamoRunStore } from '../../src/workflow/runs';
 import { parseCleanupEvent, parseCollectEvent, parsePlanEvent } from '../../lambdas/shared/events';
 
@@ -60,7 +63,7 @@ async function buildBundle(name: FunctionName, file: string): Promise<{ errors: 
 /** The powertools logger and metrics of a handler run in the test: no output. */
 const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_NAMESPACE: 'CloudSweep', POWERTOOLS_METRICS_DISABLED: 'true' };
 
-describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
+describe('the plan bundle against DynamoDB in moto: the workflow lease, scheduled job runs', () => {
   let emulator: Emulator;
   let handler: (event: unknown) => Promise<unknown>;
   let aws: AwsClients;
@@ -71,7 +74,8 @@ describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
     mkdirSync(OUT, { recursive: true });
     Object.assign(process.env, ENV, QUIET, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
     aws = new AwsClients({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await ensureResources(aws, { ...DEFAULT_RESOURCE_NAMES, runsTable: String(ENV[RESOURCE_BINDINGS.runsTable.env]), eventBus: 'default' });
+    const tables = Object.fromEntries((['inventoryTable', 'configTable', 'jobsTable', 'auditTable', 'runsTable'] as const).map((role) => [role, String(ENV[RESOURCE_BINDINGS[role].env])]));
+    await ensureResources(aws, { ...DEFAULT_RESOURCE_NAMES, ...tables, eventBus: 'default' });
     const { errors, bundle } = await buildBundle('plan', 'plan-lease.js');
     expect(errors).toEqual([]);
     handler = bundle.handler ?? (() => Promise.reject(new Error('no handler')));
@@ -125,6 +129,40 @@ describe('the plan bundle and the workflow lease (DynamoDB in moto)', () => {
     expect(await handler({ action: 'acquire_lease', ...ref('exec-next'), ttl_seconds: 7200 })).toMatchObject({ holder: 'exec-next' });
     await handler({ action: 'release_lease', ...ref('exec-next') });
   });
+
+  describe('a job schedule delivered more than once (Scheduler delivers at least once)', () => {
+    const jobsTable = String(ENV[RESOURCE_BINDINGS.jobsTable.env]);
+    const lastRun = async () => (await createJobStore(aws, jobsTable).get('hourly-inventory'))?.last_run;
+    /** Stands in for the run just recorded: a job that runs again records a run of its own over it. */
+    const markLastRun = () =>
+      aws.documents.send(
+        new UpdateCommand({ TableName: jobsTable, Key: { pk: 'job', sk: 'hourly-inventory' }, UpdateExpression: 'SET last_run.#trigger = :marked', ExpressionAttributeNames: { '#trigger': 'trigger' }, ExpressionAttributeValues: { ':marked': 'marked-by-test' } }),
+      );
+
+    beforeAll(async () => {
+      await createJobStore(aws, jobsTable).create(defineJob({ id: 'hourly-inventory', schedule: '0 * * * *', command: 'search is(access_key) | count' }, new Date('2026-11-27T02:00:00Z')));
+    });
+
+    it('runs the job once per scheduled time: a repeated delivery gets the first run\'s result', async () => {
+      const delivery = { action: 'run_job', job_id: 'hourly-inventory', scheduled_time: '2026-11-27T03:00:00Z' };
+      const first = await handler(delivery);
+      expect(first).toMatchObject({ job_id: 'hourly-inventory', matched: 0 });
+      expect(await lastRun()).toMatchObject({ trigger: 'schedule' });
+      await markLastRun();
+
+      expect(await handler(delivery)).toEqual(first);
+      expect(await lastRun()).toMatchObject({ trigger: 'marked-by-test' });
+
+      await handler({ ...delivery, scheduled_time: '2026-11-27T04:00:00Z' });
+      expect(await lastRun()).toMatchObject({ trigger: 'schedule' });
+    });
+
+    it('runs every invocation that names no scheduled time (jobs run, a schedule written before it was sent)', async () => {
+      await markLastRun();
+      await handler({ action: 'run_job', job_id: 'hourly-inventory' });
+      expect(await lastRun()).toMatchObject({ trigger: 'schedule' });
+    });
+  });
 });
 
 describe('Lambda event parsing', () => {
@@ -136,6 +174,7 @@ describe('Lambda event parsing', () => {
     expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect', summary: {} });
     expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect', summary: { users: 3 } })).toMatchObject({ summary: { users: 3 } });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
+    expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys', scheduled_time: '2026-11-27T03:00:00Z' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys', scheduled_time: '2026-11-27T03:00:00Z' });
     expect(parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 })).toEqual({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 });
     expect(parsePlanEvent({ action: 'release_lease', ...ref })).toEqual({ action: 'release_lease', ...ref });
     expect(parsePlanEvent({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' })).toEqual({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' });
@@ -150,6 +189,7 @@ describe('Lambda event parsing', () => {
     ['a batch without number', () => parseCollectEvent({ action: 'collect_batch', ...ref }), /event\.batch: expected a whole number, at least 0, got undefined/],
     ['a negative batch', () => parseCollectEvent({ action: 'collect_batch', ...ref, batch: -1 }), /event\.batch: .* got -1/],
     ['a job without id', () => parsePlanEvent({ action: 'run_job' }), /event\.job_id/],
+    ['a scheduled time that is no text', () => parsePlanEvent({ action: 'run_job', job_id: 'j', scheduled_time: 1764212400 }), /event\.scheduled_time: expected a non-empty string, got 1764212400/],
     ['a lease without its lifetime', () => parsePlanEvent({ action: 'acquire_lease', ...ref }), /event\.ttl_seconds: expected a whole number of seconds, at least 1, got undefined/],
     ['a lease for no time', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 0 }), /event\.ttl_seconds: .* got 0/],
     ['a lifetime given as text', () => parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: '7200' }), /event\.ttl_seconds: .* got "7200"/],

@@ -79,6 +79,13 @@ describe('the central stack', () => {
     expect(JSON.stringify(central.toJSON())).not.toContain('Custom::LogRetention');
   });
 
+  it('traces every function actively, so its invocations join the state machine\'s trace, and lets each write its segments', () => {
+    central.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    for (const fn of Object.values(defaults.central.functions)) {
+      expect(policyOf(central, logicalId(fn.role))).toMatch(/"xray:PutTraceSegments","xray:PutTelemetryRecords"\],"Effect":"Allow","Resource":"\*"/);
+    }
+  });
+
   it('gives each function only the permissions its step needs', () => {
     const { collect, plan, cleanup } = defaults.central.functions;
     const collectPolicy = policyOf(central, logicalId(collect.role));

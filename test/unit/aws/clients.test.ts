@@ -18,4 +18,20 @@ describe('the SDK clients', () => {
     await expect(member.iam.config.credentials()).resolves.toMatchObject({ accessKeyId: 'member' });
     await expect(home.iam.config.credentials()).resolves.toMatchObject({ accessKeyId: 'home' });
   });
+
+  it("instruments each service client once (the Lambdas' tracer), member accounts' too; the document client sends through DynamoDB's", () => {
+    const instrumented: string[] = [];
+    const home = new AwsClients({
+      ...settings,
+      instrument: (client) => {
+        instrumented.push(client.constructor.name);
+        return client;
+      },
+    });
+
+    void [home.iam, home.iam, home.documents, home.dynamodb, home.withCredentials({ accessKeyId: 'member', secretAccessKey: 'secret' }).iam];
+
+    expect(instrumented).toEqual(['IAMClient', 'DynamoDBClient', 'IAMClient']);
+    expect(home.documents.middlewareStack).toBe(home.dynamodb.middlewareStack);
+  });
 });
