@@ -2,6 +2,7 @@ import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { currentAbortSignal } from '../src/aws/abort';
 import { clientsForAccount } from '../src/aws/accounts';
 import { AwsClients } from '../src/aws/clients';
 import { DemoOrganization, keysCleanupDeletes, seedDemoOrganization } from '../src/demo/organization';
@@ -42,7 +43,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const stopOnSignal = () => {
     void emulator.stop().finally(() => process.exit(130));
   };
-  process.once('SIGINT', stopOnSignal);
+  // In the shell Ctrl-C aborts the demo's AWS calls and the shell stays open: only SIGTERM ends the process.
+  if (currentAbortSignal() === undefined) process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
     status.update('creating the demo organization ...');
@@ -95,9 +97,18 @@ async function keepPlayground(context: CliContext, emulator: Emulator): Promise<
   context.out('Stop it with Ctrl-C here, or from anywhere: npx cloudsweep demo --stop');
   const file = playgroundFile();
   writeFileSync(file, `${JSON.stringify({ pid: process.pid, endpoint: emulator.endpoint })}\n`);
+  // In the shell Ctrl-C aborts this command: the playground stops and the shell stays.
+  const aborted = currentAbortSignal();
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    const stop = () => {
+      aborted?.removeEventListener('abort', stop);
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolve();
+    };
+    if (aborted) aborted.addEventListener('abort', stop);
+    else process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   rmSync(file, { force: true });
   context.out('Playground stopped.');

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { join } from 'node:path';
+import { currentAbortSignal } from '../src/aws/abort';
 import { CloudsweepError, ReportedFailure, ValidationError } from '../src/errors';
 import { COMMAND_NAMES } from '../src/query/ast';
 import { register as audit } from './audit';
@@ -62,6 +63,11 @@ export function reportError(error: unknown, context: CliContext): number {
     return 2;
   }
   if (error instanceof ReportedFailure) return error.exitCode;
+  if (currentAbortSignal()?.aborted) {
+    // Ctrl-C in the shell: whatever the aborted call's error says, the user stopped it.
+    context.err('Interrupted by Ctrl-C (SIGINT).');
+    return 130;
+  }
   if (error instanceof CloudsweepError) {
     context.err(`error: ${error.message}`);
     return error.exitCode;

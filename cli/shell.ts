@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ReadStream } from 'node:tty';
 import { ReportedFailure } from '../src/errors';
 import type { CliContext, RegisterVerb } from './context';
 import type { Completion } from './shell-completion';
@@ -131,6 +132,7 @@ async function interactive(options: ShellOptions, runLine: (line: string) => Pro
   const { createInterface } = await import('node:readline');
   const history = await import('./shell-history');
   const { paint } = await import('./output');
+  const { withAbortSignal } = await import('../src/aws/abort');
   const rl = createInterface({
     input: options.input,
     output: options.output,
@@ -154,7 +156,7 @@ async function interactive(options: ShellOptions, runLine: (line: string) => Pro
         // A command may hand the terminal to an editor (config edit): stop reading it meanwhile.
         rl.pause();
         if (options.historyFile && line.trim() !== '') history.appendHistory(options.historyFile, line);
-        const outcome = await runLine(line);
+        const outcome = await abortableOnCtrlC(options.input, (signal) => withAbortSignal(signal, () => runLine(line)));
         if (outcome === 'exit') rl.close();
       }
       busy = false;
@@ -180,6 +182,26 @@ async function interactive(options: ShellOptions, runLine: (line: string) => Pro
     });
     rl.prompt();
   });
+}
+
+/**
+ * Runs one command that Ctrl-C aborts, leaving the shell at its prompt. While it runs the terminal
+ * is in its usual (cooked) mode, so Ctrl-C is the SIGINT signal, as in any shell, and text typed
+ * meanwhile waits for the prompt; readline's raw mode, where Ctrl-C is a key, is back afterwards.
+ */
+async function abortableOnCtrlC<T>(input: NodeJS.ReadableStream, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const terminal = input as Partial<Pick<ReadStream, 'isTTY' | 'isRaw' | 'setRawMode'>>;
+  const raw = terminal.isTTY === true && terminal.isRaw === true;
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  if (raw) terminal.setRawMode?.(false);
+  process.on('SIGINT', onSigint);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    if (raw) terminal.setRawMode?.(true);
+  }
 }
 
 /** Which options take a value, read from the program: a verb's own, then the global ones. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { currentAbortSignal, despiteAbort } from '../src/aws/abort';
 import type { SafetySettings } from '../src/cleanup/policy';
 import { ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
 import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
@@ -111,6 +112,8 @@ async function runInProcess(
     leaseTiming: { waitMs: settings.leaseWaitMs },
     safety: settings.safety,
     onProgress: (progress) => {
+      // Once interrupted, the steps it cut short fail: the interrupt's own line says what became of the run.
+      if (interrupt.interrupted()) return;
       interrupt.follow(progress);
       for (const line of progressLines(progress, context)) say(line);
     },
@@ -118,7 +121,16 @@ async function runInProcess(
   // Once interrupted, the run (still going until the process exits) must not write `running` back.
   deps.runs = interrupt.guard(deps.runs);
   try {
-    const run = await withAws(() => runWorkflow(deps, workflow), `running ${workflow}`);
+    const run = await withAws(() => runWorkflow(deps, workflow), `running ${workflow}`).catch((error: unknown) => {
+      if (interrupt.interrupted()) return undefined;
+      throw error;
+    });
+    const interrupted = interrupt.interrupted();
+    if (interrupted || run === undefined) {
+      // It already said what was done; the shell goes back to its prompt.
+      await interrupted;
+      throw new ReportedFailure(130);
+    }
     if (json) printJson(context, run);
     if (run.status === 'failed') throw new ReportedFailure(1);
   } finally {
@@ -130,17 +142,21 @@ async function runInProcess(
  * Ctrl-C, SIGTERM or a closed pipe (`| head`) during an in-process run: the run is recorded as
  * `interrupted` (not left `running`), the lease released for the next run, and one line says which
  * steps were done and which not; then exit 130. A step cut short is safe to run again: cleanup
- * records an intent before each IAM write and the next run settles it.
+ * records an intent before each IAM write and the next run settles it. In the shell, Ctrl-C aborts
+ * the command (its AWS calls stop): the run is recorded the same way and the shell stays open.
  */
 function whenInterrupted(runtime: Runtime, events: readonly string[], context: CliContext) {
   let run: RunRecord | undefined;
   const done: string[] = [];
-  let stopping = false;
-  const onInterrupt = (why: string) => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      const notDone = events.filter((event) => !done.includes(event));
+  let recorded: Promise<void> | undefined;
+  const shellCommand = currentAbortSignal();
+  const onInterrupt = (why: string, exit: boolean) => {
+    if (recorded) return;
+    // The record is written whatever became of the command's own calls.
+    // What was done when it was interrupted: the steps still going fail from here on.
+    const doneThen = [...done];
+    recorded = despiteAbort(async () => {
+      const notDone = events.filter((event) => !doneThen.includes(event));
       if (run) {
         const { DynamoRunStore } = await import('../src/workflow/runs');
         const { DynamoLease } = await import('../src/workflow/lease');
@@ -153,27 +169,34 @@ function whenInterrupted(runtime: Runtime, events: readonly string[], context: C
         await new DynamoLease(runtime.aws, runtime.names.runsTable).release(run.run_id).catch(() => false);
       }
       const which = run ? `run ${run.run_id} (${run.workflow}) recorded as interrupted, lease released` : 'no run had started';
-      context.err(`Interrupted by ${why}: ${which}; done: ${done.join(', ') || 'no step'}; not done: ${notDone.join(', ') || 'nothing'}.`);
-      process.exit(130);
-    })();
+      context.err(`Interrupted by ${why}: ${which}; done: ${doneThen.join(', ') || 'no step'}; not done: ${notDone.join(', ') || 'nothing'}.`);
+    });
+    if (exit) void recorded.then(() => process.exit(130));
   };
-  const onSigint = () => onInterrupt('Ctrl-C (SIGINT)');
-  const onSigterm = () => onInterrupt('SIGTERM');
+  const onSigint = () => onInterrupt('Ctrl-C (SIGINT)', true);
+  const onAbort = () => onInterrupt('Ctrl-C (SIGINT)', false);
+  const onSigterm = () => onInterrupt('SIGTERM', true);
   const onPipe = (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') onInterrupt('a closed pipe (EPIPE)');
+    if (error.code === 'EPIPE') onInterrupt('a closed pipe (EPIPE)', true);
   };
-  process.on('SIGINT', onSigint);
+  if (shellCommand) shellCommand.addEventListener('abort', onAbort);
+  else process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   process.stdout.on('error', onPipe);
   return {
     guard(runs: RunStore): RunStore {
-      return { save: (record) => (stopping ? Promise.resolve() : runs.save(record)), get: (id) => runs.get(id), list: (limit) => runs.list(limit) };
+      return { save: (record) => (recorded ? Promise.resolve() : runs.save(record)), get: (id) => runs.get(id), list: (limit) => runs.list(limit) };
+    },
+    /** Once interrupted: settles when the run is recorded as interrupted and the line printed. */
+    interrupted(): Promise<void> | undefined {
+      return recorded;
     },
     follow(progress: RunProgress) {
       if (progress.type === 'run_started') run = progress.run;
       if (progress.type === 'step_finished' && progress.record.status === 'succeeded') done.push(progress.record.event);
     },
     stop() {
+      shellCommand?.removeEventListener('abort', onAbort);
       process.removeListener('SIGINT', onSigint);
       process.removeListener('SIGTERM', onSigterm);
       process.stdout.removeListener('error', onPipe);

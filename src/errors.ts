@@ -5,7 +5,7 @@
 export class CloudsweepError extends Error {
   constructor(
     message: string,
-    readonly exitCode: 1 | 2 = 1,
+    readonly exitCode: 1 | 2 | 130 = 1,
   ) {
     super(message);
     this.name = new.target.name;
@@ -31,7 +31,8 @@ export class RuntimeError extends CloudsweepError {
  * with its own report): exit with this code and print nothing more.
  */
 export class ReportedFailure extends CloudsweepError {
-  constructor(exitCode: 1 | 2) {
+  /** 130: interrupted (Ctrl-C), as a shell reports a command ended by SIGINT. */
+  constructor(exitCode: 1 | 2 | 130) {
     super(`exit ${exitCode}`, exitCode);
   }
 }

@@ -9,6 +9,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { passCurrentAbortSignal } from './abort';
 
 /** An SDK client's HTTP handler: the same type for every service's client. */
 type RequestHandler = NonNullable<STSClient['config']['requestHandler']>;
@@ -141,10 +142,11 @@ export class AwsClients {
     });
   }
 
-  private client<T extends object>(name: string, build: () => T, instrumented = true): T {
+  private client<T extends { send(...args: never[]): unknown }>(name: string, build: () => T, instrumented = true): T {
     if (!this.built.has(name)) {
       const { instrument } = this.settings;
-      const client = instrumented && instrument ? instrument(build()) : build();
+      // A command the shell runs stops its calls when Ctrl-C aborts it.
+      const client = passCurrentAbortSignal(instrumented && instrument ? instrument(build()) : build());
       // The first client's handler (the SDK's default) becomes every later client's.
       this.transport.handler ??= (client as { config?: { requestHandler?: RequestHandler } }).config?.requestHandler;
       this.built.set(name, client);

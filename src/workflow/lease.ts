@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { despiteAbort } from '../aws/abort';
 import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError } from '../errors';
@@ -187,7 +188,8 @@ export async function holdLease(lease: Lease, holder: LeaseHolder, timing: Lease
     async release() {
       clearInterval(timer);
       await renewing;
-      await lease.release(holder.holder);
+      // Given back even when Ctrl-C aborted the command in the shell: the next run need not wait for it to expire.
+      await despiteAbort(() => lease.release(holder.holder));
     },
   };
 }
