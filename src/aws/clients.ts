@@ -68,6 +68,11 @@ export class AwsClients {
     return new AwsClients({ ...this.settings, credentials }, this.transport);
   }
 
+  /** The same settings and connections, with clients of their own: middleware added to one reaches no other. */
+  separate(): AwsClients {
+    return new AwsClients(this.settings, this.transport);
+  }
+
   /** The same settings and connections with another retry policy: one policy per client. */
   withRetry(retry: Required<Pick<AwsSettings, 'retryMode' | 'maxAttempts'>>): AwsClients {
     return new AwsClients({ ...this.settings, ...retry }, this.transport);

@@ -1,17 +1,11 @@
-import {
-  GetAccessKeyLastUsedCommand,
-  GetAccountAuthorizationDetailsCommand,
-  ListAccessKeysCommand,
-  ListAccessKeysCommandOutput,
-  UserDetail,
-} from '@aws-sdk/client-iam';
+import { GetAccessKeyLastUsedCommand, IAMClient, paginateGetAccountAuthorizationDetails, paginateListAccessKeys, UserDetail } from '@aws-sdk/client-iam';
 import { isNoSuchEntity } from '../aws/errors';
 import { RuntimeError } from '../errors';
 import { AccessKeyLastUsed, accessKeyNode, accountNode, Edge, InventoryNode, userNode } from '../inventory/model';
-import type { CountedIam } from './counted-iam';
+import { mapPool } from '../pool';
+import { IAM_CALLS_IN_FLIGHT_PER_ACCOUNT } from './account-iam';
 import type { CredentialReport, ReportUser } from './credential-report';
 import { ListedKey, matchKeysToReport, storedKeysStanding } from './key-matching';
-import { mapPool } from './pool';
 import { fetchCredentialReport, ReportWait } from './report-generation';
 
 /** One account's users and access keys as inventory nodes, with the edges account → user → key. */
@@ -23,8 +17,6 @@ export interface AccountInventory {
 }
 
 export interface ReadOptions extends ReportWait {
-  /** The per-user and per-key calls of this account in flight at most (the call budget may allow fewer). */
-  concurrency: number;
   /**
    * The keys of the stored snapshot by user name: a user whose report columns still match them
    * (storedKeysStanding) is not listed again. Awaited once the report is in.
@@ -49,6 +41,9 @@ export function storedKeysOf(nodes: readonly InventoryNode[] | undefined): Store
   return byUser;
 }
 
+/** Per-user and per-key calls started at once: the account's client admits this many in flight anyway. */
+const FAN_OUT = IAM_CALLS_IN_FLIGHT_PER_ACCOUNT;
+
 /** GetAccountAuthorizationDetails pages: the API's maximum, so most accounts need one call. */
 const DETAILS_PAGE_SIZE = 1000;
 
@@ -67,7 +62,7 @@ export interface IamReading {
  * their keys are listed while the users' details are still loading (pages of 1,000 users, one
  * after another).
  */
-export async function readIam(iam: CountedIam, options: ReadOptions): Promise<IamReading> {
+export async function readIam(iam: IAMClient, options: ReadOptions): Promise<IamReading> {
   const details = listUsers(iam);
   details.catch(() => undefined); // awaited below
   const report = await fetchCredentialReport(iam, options);
@@ -78,12 +73,12 @@ export async function readIam(iam: CountedIam, options: ReadOptions): Promise<Ia
     if (keys) standing.set(row.userName, keys);
   }
   const reportedWithKeys = [...report.users.values()].filter((row) => row.keySlots.length > 0 && !standing.has(row.userName)).map((row) => row.userName);
-  const listing = mapPool(reportedWithKeys, options.concurrency, (name) => listAccessKeys(iam.fanOut, name));
+  const listing = mapPool(reportedWithKeys, FAN_OUT, (name) => listAccessKeys(iam, name));
   listing.catch(() => undefined); // awaited below
   const users = await details;
   const listed = new Set([...reportedWithKeys, ...standing.keys()]);
   const newer = users.filter((user) => reportRow(report, user) === undefined && !listed.has(user.UserName ?? '')).map((user) => user.UserName ?? '');
-  const [keysOfReported, keysOfNewer] = await Promise.all([listing, mapPool(newer, options.concurrency, (name) => listAccessKeys(iam.fanOut, name))]);
+  const [keysOfReported, keysOfNewer] = await Promise.all([listing, mapPool(newer, FAN_OUT, (name) => listAccessKeys(iam, name))]);
   const keysByName = new Map<string, ListedKey[] | typeof GONE>([...standing, ...zip(reportedWithKeys, keysOfReported), ...zip(newer, keysOfNewer)]);
   // A user deleted since the report or the details has no keys to list: it is left out.
   const present = users.filter((user) => keysByName.get(user.UserName ?? '') !== GONE);
@@ -101,7 +96,7 @@ export async function readIam(iam: CountedIam, options: ReadOptions): Promise<Ia
     }
     unresolved.push(...open);
   }
-  const settled = await mapPool(unresolved, options.concurrency, (key) => lastUsedOf(iam.fanOut, key.accessKeyId));
+  const settled = await mapPool(unresolved, FAN_OUT, (key) => lastUsedOf(iam, key.accessKeyId));
   unresolved.forEach((key, i) => usage.set(key.accessKeyId, settled[i] ?? NEVER_USED));
 
   return {
@@ -135,49 +130,40 @@ function reportRow(report: CredentialReport, user: UserDetail): ReportUser | und
   return user.Arn ? report.users.get(user.Arn) : undefined;
 }
 
-async function listUsers(iam: CountedIam): Promise<UserDetail[]> {
+async function listUsers(iam: IAMClient): Promise<UserDetail[]> {
   const users: UserDetail[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await iam.send(
-      new GetAccountAuthorizationDetailsCommand({ Filter: ['User'], MaxItems: DETAILS_PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }),
-    );
+  for await (const page of paginateGetAccountAuthorizationDetails({ client: iam, pageSize: DETAILS_PAGE_SIZE }, { Filter: ['User'] })) {
     for (const user of page.UserDetailList ?? []) {
       if (!user.UserId || !user.UserName || !user.Arn || !user.CreateDate) {
         throw new RuntimeError(`IAM returned a user without id, name, ARN or creation date: ${JSON.stringify(user)}`);
       }
       users.push(user);
     }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  }
   return users;
 }
 
 /** ListAccessKeys' answer for a user that no longer exists. */
 const GONE: unique symbol = Symbol('user gone');
 
-async function listAccessKeys(iam: CountedIam['fanOut'], userName: string): Promise<ListedKey[] | typeof GONE> {
+async function listAccessKeys(iam: IAMClient, userName: string): Promise<ListedKey[] | typeof GONE> {
   const keys: ListedKey[] = [];
-  let marker: string | undefined;
-  do {
-    let page: ListAccessKeysCommandOutput;
-    try {
-      page = await iam.send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) }));
-    } catch (error) {
-      if (isNoSuchEntity(error)) return GONE;
-      throw error;
+  try {
+    for await (const page of paginateListAccessKeys({ client: iam }, { UserName: userName })) {
+      for (const key of page.AccessKeyMetadata ?? []) {
+        if (!key.AccessKeyId || !key.CreateDate) throw new RuntimeError(`IAM returned an access key of ${userName} without id or creation date`);
+        keys.push({
+          accessKeyId: key.AccessKeyId,
+          userName,
+          createDate: key.CreateDate.toISOString(),
+          status: key.Status === 'Inactive' ? 'Inactive' : 'Active',
+        });
+      }
     }
-    for (const key of page.AccessKeyMetadata ?? []) {
-      if (!key.AccessKeyId || !key.CreateDate) throw new RuntimeError(`IAM returned an access key of ${userName} without id or creation date`);
-      keys.push({
-        accessKeyId: key.AccessKeyId,
-        userName,
-        createDate: key.CreateDate.toISOString(),
-        status: key.Status === 'Inactive' ? 'Inactive' : 'Active',
-      });
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
+  } catch (error) {
+    if (isNoSuchEntity(error)) return GONE;
+    throw error;
+  }
   return keys;
 }
 
@@ -185,7 +171,7 @@ function zip<A, B>(as: readonly A[], bs: readonly B[]): Array<[A, B]> {
   return as.map((a, i) => [a, bs[i] as B]);
 }
 
-async function lastUsedOf(iam: CountedIam['fanOut'], accessKeyId: string): Promise<AccessKeyLastUsed> {
+async function lastUsedOf(iam: IAMClient, accessKeyId: string): Promise<AccessKeyLastUsed> {
   const answer = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
   const used = answer.AccessKeyLastUsed;
   return {

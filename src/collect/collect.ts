@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clientsForAccount, homeAccountId, MEMBER_SESSIONS, memberRoleArn } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
+import { mapPool } from '../pool';
 import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/contracts';
-import { accountInventory, IamReading, readIam, StoredKeys, storedKeysOf } from './account-inventory';
+import { AccountIam, accountIam } from './account-iam';
+import { accountInventory, readIam, storedKeysOf } from './account-inventory';
 import { CollectorConfig, listAccounts } from './accounts';
-import { CountedIam } from './counted-iam';
-import { CallBudget, mapPool } from './pool';
 import type { CollectRunStore } from './run-store';
 
 /** What collect works with; each part can be swapped in a test. */
@@ -13,13 +14,9 @@ export interface CollectDeps {
   aws: AwsClients;
   /** The DynamoDB inventory store (`createInventoryStore`) or any store of account snapshots. */
   store: AccountSnapshotStore;
+  /** When snapshots are collected and how long accounts take; the system clock when not given. */
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  /**
-   * AWS calls in flight per account collected at once (default 8). The accounts of one collect
-   * share theirs, and one account may use up to twice its share when the others leave it free.
-   */
-  callsPerAccount?: number;
 }
 
 /** What a progress display is told while a collect runs. */
@@ -28,80 +25,45 @@ export type CollectProgress =
   | { type: 'account_started'; account: AccountRef }
   | { type: 'account_finished'; result: AccountCollectResult };
 
-export const DEFAULT_CALLS_PER_ACCOUNT = 8;
-
-/** An account's IAM reading under way; the home account's starts before the accounts are listed. */
-interface Reading {
-  iam: CountedIam;
-  inventory: Promise<IamReading>;
-  started: number;
-  /** Hands the reading the stored snapshot's keys, once the account's replacement has read them. */
-  supplyStored(stored: Promise<StoredKeys>): void;
-}
-
-/** What one collect shares between its accounts. */
-interface SharedRun {
-  budget: CallBudget;
-  /** Calls per user or key one account has in flight at most. */
-  fanOut: number;
-  /** The home account's reading, already under way. */
-  home?: Reading;
-}
-
-function startReading(deps: CollectDeps, aws: AwsClients, { budget, fanOut }: SharedRun): Reading {
-  const iam = new CountedIam(aws.iam, budget);
-  let supplyStored: (stored: Promise<StoredKeys>) => void = () => undefined;
-  const stored = new Promise<StoredKeys>((resolve) => (supplyStored = resolve));
-  const inventory = readIam(iam, {
-    concurrency: fanOut,
-    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    stored,
-  });
-  inventory.catch(() => undefined); // reported by the account's collect, which awaits it
-  return { iam, inventory, started: Date.now(), supplyStored };
-}
+const systemClock = (): Date => new Date();
 
 /**
- * Collects one account and stores its snapshot, replacing the previous one. Never throws: a failure
- * (role not assumable, access denied, throttled out after the SDK's retries) comes back as `error`,
- * and the account's previous snapshot stands.
+ * Collects one account and stores its snapshot, replacing the previous one: what the state
+ * machine's Map runs for each account of a batch, and the in-process collect for each account.
+ * Never throws: a failure (role not assumable, access denied, throttled out after the SDK's
+ * retries) comes back as `error`, and the account's previous snapshot stands.
  */
-export async function collectAccount(
-  deps: CollectDeps,
-  account: AccountRef,
-  runId: string,
-  run: SharedRun = { budget: new CallBudget(callsPerAccount(deps)), fanOut: callsPerAccount(deps) },
-): Promise<AccountCollectResult> {
-  const { budget } = run;
-  let reading = account.role_arn ? undefined : run.home;
-  const started = reading?.started ?? Date.now();
+export async function collectAccount(deps: CollectDeps, account: AccountRef, runId: string): Promise<AccountCollectResult> {
+  const clock = deps.clock ?? systemClock;
+  const started = clock().getTime();
   let assumed = 0;
+  let counted: AccountIam | undefined;
   const result = (fields: Partial<AccountCollectResult>): AccountCollectResult => ({
     account_id: account.id,
     account_name: account.name,
     users: 0,
     keys: 0,
-    calls: assumed + (reading?.iam.calls ?? 0),
-    duration_ms: Date.now() - started,
+    calls: assumed + (counted?.calls() ?? 0),
+    duration_ms: clock().getTime() - started,
     ...fields,
   });
   try {
     // What is stored for the account is read while IAM is, so only the writes follow the collect.
-    const replacement = budget.run(() => deps.store.beginReplace(account.id));
+    const replacement = deps.store.beginReplace(account.id);
     replacement.catch(() => undefined); // awaited below, once the account is read
-    if (!reading) {
-      if (account.role_arn) assumed = 1;
-      const aws = await budget.run(() => clientsForAccount(deps.aws, account, `${MEMBER_SESSIONS.collect}-${runId}`)).catch((error: unknown) => {
-        throw new Error(`cannot assume ${account.role_arn}: ${describe(error)}`);
-      });
-      reading = startReading(deps, aws, run);
-    }
-    // Without the stored keys (the read failed) every user with keys is listed, as on a first collect.
-    reading.supplyStored(replacement.then((pending) => storedKeysOf(pending.previous)).catch(() => new Map()));
-    const inventory = accountInventory(account, await reading.inventory);
+    if (account.role_arn) assumed = 1;
+    const aws = await clientsForAccount(deps.aws, account, `${MEMBER_SESSIONS.collect}-${runId}`).catch((error: unknown) => {
+      throw new Error(`cannot assume ${account.role_arn}: ${describe(error)}`);
+    });
+    counted = accountIam(aws);
+    const reading = await readIam(counted.iam, {
+      sleep: deps.sleep ?? sleep,
+      // Without the stored keys (the read failed) every user with keys is listed, as on a first collect.
+      stored: replacement.then((pending) => storedKeysOf(pending.previous)).catch(() => new Map()),
+    });
+    const inventory = accountInventory(account, reading);
     const pending = await replacement;
-    const clock = deps.clock ?? (() => new Date());
-    await budget.run(() => pending.commit({ accountId: account.id, collectedAt: clock().toISOString(), nodes: inventory.nodes, edges: inventory.edges }));
+    await pending.commit({ accountId: account.id, collectedAt: clock().toISOString(), nodes: inventory.nodes, edges: inventory.edges });
     return result({ users: inventory.users, keys: inventory.keys });
   } catch (error) {
     return result({ error: describe(error) });
@@ -121,10 +83,9 @@ export function summarizeCollect(results: readonly AccountCollectResult[], durat
 }
 
 /**
- * The whole collect step in one process: list the accounts, collect `pool_size` of them at a
- * time, sum up. The state machine does the same in batches (listAccountBatches, collectBatch,
- * summarizeCollectRun). The home account needs neither the list nor a role, so its reading starts
- * while the others are listed.
+ * The whole collect step in one process: list the accounts, collect them `pool_size` at a time,
+ * each with `collectAccount`, sum up. The state machine does the same in batches
+ * (listAccountBatches, collectBatch, summarizeCollectRun).
  */
 export async function collectInventory(
   deps: CollectDeps,
@@ -132,48 +93,28 @@ export async function collectInventory(
   runId: string,
   onProgress: (event: CollectProgress) => void = () => undefined,
 ): Promise<CollectSummary> {
-  const started = Date.now();
-  // Until the accounts are known only the home account is under way, within its own share.
-  const share = callsPerAccount(deps);
-  const budget = new CallBudget(share);
-  // Asked first, so its answers come back (and the members' AssumeRole calls go out) first.
-  const listing = listAccounts(deps, config);
-  const home = startReading(deps, deps.aws, { budget, fanOut: 2 * share });
-  const { accounts } = await listing.catch(async (error: unknown) => {
-    home.supplyStored(Promise.resolve(new Map())); // its collect will not run to hand it the stored keys
-    await home.inventory.catch(() => undefined); // no call left running behind the caller's back
-    throw error;
-  });
+  const clock = deps.clock ?? systemClock;
+  const started = clock().getTime();
+  const { accounts } = await listAccounts(deps, config);
   onProgress({ type: 'accounts_listed', accounts });
-  const results = await collectAccounts(deps, accounts, config.pool_size, runId, { budget, home }, onProgress);
-  return summarizeCollect(results, Date.now() - started);
+  const results = await collectAccounts(deps, accounts, config.pool_size, runId, onProgress);
+  return summarizeCollect(results, clock().getTime() - started);
 }
 
-/**
- * Collects `accounts`, `poolSize` at a time, sharing one call budget: each account has
- * `callsPerAccount` AWS calls in flight, and at most twice that when the others leave theirs free
- * (IAM limits the request rate per account; the SDK's adaptive retry slows a throttled one down).
- */
+/** Collects `accounts`, `poolSize` at a time; each account caps its own IAM calls in flight. */
 async function collectAccounts(
   deps: CollectDeps,
   accounts: readonly AccountRef[],
   poolSize: number,
   runId: string,
-  shared: { budget?: CallBudget; home?: Reading } = {},
-  onProgress: (event: CollectProgress) => void = () => undefined,
+  onProgress: (event: CollectProgress) => void,
 ): Promise<AccountCollectResult[]> {
-  const share = callsPerAccount(deps);
-  const budget = shared.budget ?? new CallBudget(share);
-  const collecting = mapPool(accounts, poolSize, async (account) => {
+  return mapPool(accounts, poolSize, async (account) => {
     onProgress({ type: 'account_started', account });
-    const result = await collectAccount(deps, account, runId, { budget, fanOut: 2 * share, ...(shared.home ? { home: shared.home } : {}) });
+    const result = await collectAccount(deps, account, runId);
     onProgress({ type: 'account_finished', result });
     return result;
   });
-  // Each account's first calls are in line now, so they go before the home account's fan-out
-  // takes up the others' shares.
-  budget.setLimit(share * Math.min(poolSize, accounts.length));
-  return collecting;
 }
 
 /** At most this many accounts in one batch, so one Lambda invocation collects them well within its 15 minutes. */
@@ -219,7 +160,7 @@ export async function collectBatch(
   const home = await homeAccountId(deps.aws);
   const accounts = (await deps.runs.batch(runId, batch)).map((account) => trustedAccount(account, home, config.member_role));
   const stored: Array<Promise<void>> = [];
-  const results = await collectAccounts(deps, accounts, config.pool_size, runId, {}, (event) => {
+  const results = await collectAccounts(deps, accounts, config.pool_size, runId, (event) => {
     if (event.type !== 'account_finished') return;
     deps.logger?.info('account collected', { ...event.result });
     stored.push(deps.runs.saveResult(runId, event.result));
@@ -261,10 +202,6 @@ export async function summarizeCollectRun(runs: CollectRunStore, runId: string):
         },
     ),
   );
-}
-
-function callsPerAccount(deps: CollectDeps): number {
-  return deps.callsPerAccount ?? DEFAULT_CALLS_PER_ACCOUNT;
 }
 
 function describe(error: unknown): string {

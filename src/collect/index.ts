@@ -9,9 +9,9 @@ export {
   listAccountBatches,
   summarizeCollect,
   summarizeCollectRun,
-  DEFAULT_CALLS_PER_ACCOUNT,
   MAX_ACCOUNTS_PER_BATCH,
 } from './collect';
+export { IAM_CALLS_IN_FLIGHT_PER_ACCOUNT } from './account-iam';
 export { DynamoCollectRunStore } from './run-store';
 export type { CollectRunStore } from './run-store';
 export type { CollectDeps, CollectProgress } from './collect';

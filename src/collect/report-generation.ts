@@ -1,6 +1,5 @@
-import { GenerateCredentialReportCommand, GetCredentialReportCommand } from '@aws-sdk/client-iam';
+import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from '@aws-sdk/client-iam';
 import { RuntimeError } from '../errors';
-import type { CountedIam } from './counted-iam';
 import { CredentialReport, parseCredentialReport } from './credential-report';
 
 export interface ReportWait {
@@ -25,7 +24,7 @@ export const REPORT_MAX_AGE_MS = 4 * 3_600_000;
  * backoff for the new one; LimitExceeded (the account's generation quota) is waited out the same
  * way, and an expired or vanished report is generated again.
  */
-export async function fetchCredentialReport(iam: CountedIam, wait: ReportWait): Promise<CredentialReport> {
+export async function fetchCredentialReport(iam: IAMClient, wait: ReportWait): Promise<CredentialReport> {
   const now = wait.now ?? Date.now;
   const timeoutMs = wait.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = now() + timeoutMs;
