@@ -7,8 +7,8 @@ import type { RuntimeCache } from './runtime';
  * can run commands in-process and read what they print.
  */
 export interface CliContext {
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   /** Standard output is a terminal: colour and progress displays are allowed. */
   isTTY: boolean;

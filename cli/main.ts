@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentAbortSignal } from '../src/aws/abort';
 import { CloudsweepError, ReportedFailure, ValidationError } from '../src/errors';
@@ -97,7 +98,7 @@ function refuseSearchCommandAsVerb(argv: readonly string[], program: Command): v
 function packageVersion(): string {
   for (const up of ['..', '../..']) {
     try {
-      const found = require(join(__dirname, up, 'package.json')) as { name?: string; version?: string };
+      const found = JSON.parse(readFileSync(join(__dirname, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (found.name === 'cloudsweep' && found.version) return found.version;
     } catch {
       // not at this level

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { CliContext, RegisterVerb } from './context';
 
 /** `--output` values that are a format, not a file (the global option shares the flag). */
@@ -35,8 +37,6 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         return;
       }
       const { renderReportHtml } = await import('../src/report/report-html');
-      const { writeFile } = await import('node:fs/promises');
-      const { resolve } = await import('node:path');
       await writeFile(file, renderReportHtml(report)).catch((error: Error) => {
         throw new ValidationError(`--output ${file}: cannot write: ${error.message}`);
       });

@@ -97,7 +97,7 @@ function principalList(value: unknown): string[] {
   if (value === undefined || value === null || value === '') return [];
   const list = typeof value === 'string' ? (value.trim().startsWith('[') ? parseJson(value, 'adminPrincipals', expected) : value.split(',')) : value;
   if (!Array.isArray(list)) throw invalid('adminPrincipals', value, expected);
-  return list.map((arn) => {
+  return list.map((arn: unknown) => {
     const principal = typeof arn === 'string' ? arn.trim() : arn;
     if (typeof principal === 'string' && /^arn:[\w-]+:sts::\d{12}:assumed-role\//.test(principal)) {
       throw invalid('adminPrincipals', value, `the role's ARN (arn:aws:iam::ACCOUNT:role/NAME), not a session's: ${principal}`);
@@ -156,7 +156,7 @@ function accountList(value: unknown): string[] {
   if (value === undefined || value === null || value === '') return [];
   const list = typeof value === 'string' ? (value.trim().startsWith('[') ? parseJson(value, 'accounts', 'a JSON list or comma-separated 12-digit account ids') : value.split(',')) : value;
   if (!Array.isArray(list)) throw invalid('accounts', value, 'a list of 12-digit account ids');
-  return list.map((id) => {
+  return list.map((id: unknown) => {
     const account = typeof id === 'string' ? id.trim() : id;
     if (typeof account !== 'string' || !/^\d{12}$/.test(account)) throw invalid('accounts', value, `12-digit account ids, not ${JSON.stringify(id)}`);
     return account;

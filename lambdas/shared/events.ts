@@ -1,5 +1,5 @@
 import { ValidationError } from '../../src/errors';
-import { isWorkflowEvent, isWorkflowName, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
+import { isWorkflowEvent, isWorkflowName, WorkflowEvent } from '../../src/workflow/declaration';
 import type {
   AcquireLeaseInput,
   CleanupInput,
@@ -82,7 +82,7 @@ function earlierCleanup(fields: Fields): CleanupSummary {
 function runRef(fields: Fields): RunRef {
   const workflow = text(fields, 'workflow');
   if (!isWorkflowName(workflow)) throw new ValidationError(`event.workflow: unknown workflow ${JSON.stringify(workflow)}`);
-  return { workflow: workflow as WorkflowName, run_id: text(fields, 'run_id') };
+  return { workflow, run_id: text(fields, 'run_id') };
 }
 
 function workflowEvent(fields: Fields): WorkflowEvent {

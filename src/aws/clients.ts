@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- each client's SDK package is required when the
+   client is first used, so a command loads only the clients it calls (a snapshot search loads none). */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';

@@ -245,8 +245,8 @@ function publicChange(record: ChangeRecord): ChangeRecord {
 }
 
 function toChange(item: Record<string, unknown>): ChangeRecord {
-  const text = (name: string): string => (typeof item[name] === 'string' ? (item[name] as string) : '');
-  const optional = (name: string): string | null => (typeof item[name] === 'string' ? (item[name] as string) : null);
+  const text = (name: string): string => (typeof item[name] === 'string' ? (item[name]) : '');
+  const optional = (name: string): string | null => (typeof item[name] === 'string' ? (item[name]) : null);
   return {
     at: text('at'),
     who: text('who'),

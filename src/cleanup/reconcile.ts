@@ -39,7 +39,7 @@ export async function reconcileIntents(context: RunContext, poolSize: number): P
     },
     () => failure !== undefined,
   );
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure as Error;
   return result;
 }
 

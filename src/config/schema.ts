@@ -91,7 +91,7 @@ const accounts: FieldRule = {
     const ids: string[] = [];
     for (const [index, item] of value.entries()) {
       // YAML reads an unquoted id as a number; twelve digits survive that, a leading zero does not.
-      const id = typeof item === 'number' && Number.isInteger(item) ? String(item) : item;
+      const id: unknown = typeof item === 'number' && Number.isInteger(item) ? String(item) : item;
       if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) {
         return { problem: `item ${index + 1} (${describe(item)}) is not a 12-digit account id` };
       }

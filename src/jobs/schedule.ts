@@ -122,7 +122,7 @@ function expand(field: string, spec: FieldSpec, fail: (why: string) => never): S
 }
 
 function value(text: string, spec: FieldSpec, fail: (why: string) => never): number {
-  const named = spec.names?.indexOf(text.toUpperCase() as never) ?? -1;
+  const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
   if (named >= 0) return spec.names === MONTHS ? named + 1 : named;
   if (!/^\d+$/.test(text)) return fail(`the ${spec.name} field has "${text}"`);
   const n = Number(text);

@@ -109,7 +109,7 @@ export function aggregate(ordinals: readonly number[], command: AggregateCommand
   // in the last: no key string made per node.
   const root = new Map<unknown, unknown>();
   const rows: AggregateRow[] = [];
-  const group: Cell[] = new Array(groupReaders.length);
+  const group = new Array<Cell>(groupReaders.length);
   for (const ordinal of ordinals) {
     const node = graph.nodeAt(ordinal) as InventoryNode;
     let level = root;

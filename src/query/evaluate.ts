@@ -94,7 +94,7 @@ function kindsAt(graph: InventoryGraph, ordinals: ArrayLike<number>): string[] {
 }
 
 export function nodesAt(graph: InventoryGraph, ordinals: readonly number[]): InventoryNode[] {
-  const nodes: InventoryNode[] = new Array(ordinals.length);
+  const nodes = new Array<InventoryNode>(ordinals.length);
   for (let i = 0; i < ordinals.length; i += 1) nodes[i] = graph.nodeAt(ordinals[i] as number) as InventoryNode;
   return nodes;
 }

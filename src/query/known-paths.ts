@@ -130,7 +130,8 @@ export function unknownPath(path: Path, scope: ReadonlySet<Kind>): UnknownPath |
     if (found.includes('tags')) return undefined; // tags.<anything>
     const nested = found.filter((type): type is FieldTypes => typeof type === 'object');
     if (i < keys.length - 1 && nested.length === 0) {
-      return { path, key: i + 1, problem: `${keys.slice(0, i + 1).join('.')} is a ${String(found[0]).replace('?', '')}: it has no property ${JSON.stringify(keys[i + 1])}` };
+      const kind = typeof found[0] === 'string' ? found[0].replace('?', '') : 'value';
+      return { path, key: i + 1, problem: `${keys.slice(0, i + 1).join('.')} is a ${kind}: it has no property ${JSON.stringify(keys[i + 1])}` };
     }
     level = nested;
   }

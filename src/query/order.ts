@@ -35,7 +35,14 @@ function nodeAt(graph: InventoryGraph, ordinal: number): InventoryNode {
 
 function nameOf(node: InventoryNode): string {
   const name = node.reported.name;
-  return typeof name === 'string' ? name : name === undefined || name === null ? '' : String(name);
+  return typeof name === 'string' ? name : name === undefined || name === null ? '' : scalarText(name);
+}
+
+/** A value as sort text: scalars as String() writes them, anything else as its JSON. */
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? typeof value;
 }
 
 function compareText(a: string, b: string): number {
@@ -73,6 +80,6 @@ function compareForSort(a: unknown, b: unknown, sign: number): number {
   let order: number;
   if (aStructured && bStructured) order = compareText(a.text, b.text);
   else if (aStructured || bStructured) order = aStructured ? 1 : -1;
-  else order = compareValues(a, b) ?? compareText(typeof a + String(a), typeof b + String(b));
+  else order = compareValues(a, b) ?? compareText(typeof a + scalarText(a), typeof b + scalarText(b));
   return Math.sign(order) * sign;
 }

@@ -1,6 +1,6 @@
 import { ALL_KIND_NAMES } from '../inventory/model';
 import { normaliseUntil } from '../owners/exemption';
-import type { AggregateCommand, AggregateFunction, AggregateFunctionName, AggregateGroup, ArrayModifier, Column, Command, CommandName, CountOperator, Limit, Navigation, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value, WithClause } from './ast';
+import type { AggregateCommand, AggregateFunction, AggregateFunctionName, AggregateGroup, ArrayModifier, Column, Command, CommandName, CountOperator, Limit, Operator, Part, Path, Query, SortKey, Term, TraversalCommand, TraversalCommandName, Value, WithClause } from './ast';
 import { AGGREGATE_FUNCTIONS, COMMAND_NAMES, PRINTING_COMMANDS } from './ast';
 import { parseDuration } from './durations';
 import { ParseError } from './errors';
@@ -191,7 +191,7 @@ class Parser {
         return parts;
       }
       this.index += 1;
-      part.navigation = next.navigation as Navigation;
+      part.navigation = next.navigation;
       afterArrow = true;
       // A trailing arrow reaches every node in range: `is(user) -->` is `is(user) --> all`.
       if (this.atEnd()) {
@@ -403,12 +403,12 @@ class Parser {
     if (['>', '>=', '<', '<=', '~', '!~'].includes(op) && list) this.fail(`expected a single value after ${op}, not a list`, token);
     if (op === '~' || op === '!~') {
       if (typeof value !== 'string') this.fail(`expected a regular expression (a string) after ${opToken.text}`, token);
-      const compiled = compilePattern(value as string);
+      const compiled = compilePattern(value);
       if ('problem' in compiled) throw new ParseError(compiled.problem, this.text, sourceColumn(this.text, token, compiled.offset));
       return;
     }
     if (isDurationPath(path)) {
-      for (const item of list ? (value as Value[]) : [value]) {
+      for (const item of list ? (value) : [value]) {
         if (item === null || typeof item === 'number' || (typeof item === 'string' && parseDuration(item) !== undefined)) continue;
         this.fail(`expected a duration such as 90days, 1h30m, -2w or P90D, got ${JSON.stringify(item)}`, token);
       }

@@ -155,7 +155,7 @@ export function buildReport(input: ReportInput): ReportData {
     const reason = protectionOf(key, user, input.protectTags, now);
     if (reason) {
       totals.protected_keys += 1;
-      const keyId = String(key.reported.id ?? key.id);
+      const keyId = typeof key.reported.id === 'string' ? key.reported.id : key.id;
       const byUser = user !== undefined && key.metadata.protected !== true;
       if (byUser) {
         const known = exemptUsers.get(user.id);

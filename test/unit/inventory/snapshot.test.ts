@@ -86,13 +86,13 @@ describe('snapshot shape', () => {
     ['access_key_last_used', { last_used: 'soon' }, 'reported.access_key_last_used.last_used: expected an ISO 8601 date-time, got "soon"'],
   ])('refuses a reported %s of the wrong type', (field, value, message) => {
     const data = file();
-    (data.nodes[2]!.reported as Record<string, unknown>)[field] = value;
+    (data.nodes[2]!.reported)[field] = value;
     expect(refusal(data)).toContain(message);
   });
 
   it.each(['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.123Z', '2026-01-02T03:04:05+02:00', '2026-01-02'])('accepts the date-time %s', (ctime) => {
     const data = file();
-    (data.nodes[2]!.reported as Record<string, unknown>).ctime = ctime;
+    (data.nodes[2]!.reported).ctime = ctime;
     expect(() => parseSnapshot(JSON.stringify(data), 'inv.json')).not.toThrow();
   });
 
@@ -100,8 +100,8 @@ describe('snapshot shape', () => {
     const data = file();
     let deep: Record<string, unknown> = {};
     const top = deep;
-    for (let i = 0; i < 20; i += 1) deep = (deep.x = {}) as Record<string, unknown>;
-    (data.nodes[1]!.reported as Record<string, unknown>).tags = top;
+    for (let i = 0; i < 20; i += 1) deep = (deep.x = {});
+    (data.nodes[1]!.reported).tags = top;
     expect(refusal(data)).toMatch(/reported\.tags(\.x)+: nested deeper than 8 levels/);
   });
 

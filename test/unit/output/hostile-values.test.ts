@@ -119,7 +119,7 @@ describe('hostile inventory values in CSV', () => {
     const entry: AuditEntry = {
       run_id: 'run-1', at: '2026-11-24T10:00:00.000Z', account: '123456789012', user_name: '=cmd|" /C calc"!A0', access_key_id: 'AKIA1',
       action: 'delete', result: 'deleted', dry_run: false, job_id: null, reason: '@reason',
-    } as AuditEntry;
+    };
     const [, line] = auditCsv([entry]).split('\n');
     expect(line).toBe(`run-1,2026-11-24T10:00:00.000Z,123456789012,"'=cmd|"" /C calc""!A0",AKIA1,delete,deleted,false,,'@reason`);
   });
