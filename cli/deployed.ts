@@ -1,12 +1,12 @@
-import { invokeRunJob } from '../src/deployed/plan-function';
+import { invokeRunJob } from '../src/jobs/run-deployed';
 import { CloudsweepError } from '../src/errors';
-import type { JobRunResult } from '../src/workflow/contracts';
+import type { JobRunResult } from '../src/workflow/step-payloads';
 import { explainAwsError, Runtime } from './runtime';
 
 /**
  * The CLI against a deployed stack, where a verb hands over when the stack's outputs name the
  * resource: `jobs run ID` through the plan function. (`workflow run|list|show` follow Step
- * Functions executions through src/deployed/executions.ts, called from cli/workflow.ts.)
+ * Functions executions through src/executions/executions.ts, called from cli/workflow.ts.)
  */
 
 /** `jobs run ID` with a deployed stack: the plan function runs the job, as the Scheduler would. */

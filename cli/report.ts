@@ -76,7 +76,7 @@ async function loadReport(command: Command, context: CliContext, now: Date) {
     const runs = [...localRuns];
     if (names.stateMachineArn) {
       // Deployed runs: the executions, each read for its steps (the cleanup summary is in them).
-      const { listExecutions, readExecution } = await import('../src/deployed/executions');
+      const { listExecutions, readExecution } = await import('../src/executions/executions');
       const deps = { sfn: aws.sfn, stateMachineArn: names.stateMachineArn };
       for (const listed of await listExecutions(deps, RUNS)) {
         if (runs.some((run) => run.run_id === listed.run_id)) continue;

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { currentAbortSignal, despiteAbort } from '../src/aws/abort';
 import type { SafetySettings } from '../src/cleanup/policy';
 import { ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
-import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/contracts';
+import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/step-payloads';
 import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
 import type { RunProgress } from '../src/workflow/runner';
-import type { ExecutionsDeps } from '../src/deployed/executions';
+import type { ExecutionsDeps } from '../src/executions/executions';
 import type { RunRecord, RunStore, StepRecord } from '../src/workflow/runs';
 import { CliContext, globalOptions, isJson, RegisterVerb } from './context';
 import { formatTable, paint, plural, printJson, seconds } from './output';
@@ -229,7 +229,7 @@ async function runDeployed(runtime: Runtime, workflow: WorkflowName, wait: boole
   }
   const json = isJson(command);
   const say = json ? context.err : context.out;
-  const { followExecution, startExecution } = await import('../src/deployed/executions');
+  const { followExecution, startExecution } = await import('../src/executions/executions');
   const { newRunId } = await import('../src/workflow/runs');
   const started = await withAws(() => startExecution(deps, workflow, newRunId(new Date())), `starting ${workflow}`);
   if (!wait) {
@@ -355,14 +355,14 @@ function stepLines(step: StepRecord): string[] {
 async function listRuns(runs: RunStore, deployed: ExecutionsDeps | undefined, limit: number): Promise<RunRecord[]> {
   const local = await runs.list(limit);
   if (!deployed) return local;
-  const { listExecutions } = await import('../src/deployed/executions');
+  const { listExecutions } = await import('../src/executions/executions');
   const byId = new Map<string, RunRecord>();
   for (const run of [...(await listExecutions(deployed, limit)), ...local]) byId.set(run.run_id, run);
   return [...byId.values()].sort((a, b) => b.started_at.localeCompare(a.started_at)).slice(0, limit);
 }
 
 async function findRun(runs: RunStore, deployed: ExecutionsDeps | undefined, runId: string): Promise<RunRecord> {
-  const exact = (await runs.get(runId)) ?? (deployed ? await (await import('../src/deployed/executions')).readExecution(deployed, runId) : undefined);
+  const exact = (await runs.get(runId)) ?? (deployed ? await (await import('../src/executions/executions')).readExecution(deployed, runId) : undefined);
   if (exact) return exact;
   const matches = (await listRuns(runs, deployed, 100)).filter((run) => run.run_id.startsWith(runId));
   if (matches.length === 1 && matches[0]) return findRun(runs, deployed, matches[0].run_id);

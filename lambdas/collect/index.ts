@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { collectBatch, DynamoCollectRunStore, listAccountBatches, summarizeCollectRun } from '../../src/collect';
 import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
-import type { BatchCollectResult, CollectBatches, CollectSummary } from '../../src/workflow/contracts';
+import type { BatchCollectResult, CollectBatches, CollectSummary } from '../../src/workflow/step-payloads';
 import { parseCollectEvent } from '../shared/events';
 import { addRunMetrics, collectMetrics } from '../shared/metrics';
 import { decisionLogger, invoke, lambdaRuntime } from '../shared/runtime';

@@ -6,7 +6,7 @@ import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { runJobById, runJobsForEvent } from '../../src/jobs/run';
 import { createJobStore } from '../../src/jobs/store';
-import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary, RunJobInput } from '../../src/workflow/contracts';
+import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary, RunJobInput } from '../../src/workflow/step-payloads';
 import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
 import { EventBridgePublisher } from '../../src/workflow/publisher';
 import { abandonStaleRuns, DynamoRunStore } from '../../src/workflow/runs';

@@ -13,11 +13,11 @@ import type {
   RunJobsInput,
   RunRef,
   SummarizeCollectInput,
-} from '../../src/workflow/contracts';
-import { UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/contracts';
+} from '../../src/workflow/step-payloads';
+import { UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/step-payloads';
 
 /**
- * The Lambda events (src/workflow/contracts.ts), checked at the door: a malformed event is
+ * The Lambda events (src/workflow/step-payloads.ts), checked at the door: a malformed event is
  * rejected with the field it got wrong, before anything is read or written.
  */
 export type CollectEvent = ListAccountsInput | CollectBatchInput | SummarizeCollectInput;

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { CleanupSummary, CollectSummary, PlanSummary } from '../../src/workflow/contracts';
+import type { CleanupSummary, CollectSummary, PlanSummary } from '../../src/workflow/step-payloads';
 import { DETAILED_METRICS, MetricName } from './metric-names';
 
 /** What a step tells CloudWatch about the run (namespace from POWERTOOLS_METRICS_NAMESPACE). */

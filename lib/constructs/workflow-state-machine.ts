@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
 import { incompleteError, StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
-import { ExecutionEndedInput, UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/contracts';
+import { ExecutionEndedInput, UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/step-payloads';
 import { EXECUTION_LEASE_RETRY } from '../../src/workflow/lease';
 
 export interface WorkflowStateMachineProps {
@@ -338,7 +338,7 @@ export class WorkflowStateMachine extends Construct {
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: fn,
       ...(options.payload ? { payload: sfn.TaskInput.fromObject(options.payload) } : {}),
-      // The handler's return value is the result: the contract shapes of src/workflow/contracts.ts.
+      // The handler's return value is the result: the shapes of src/workflow/step-payloads.ts.
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       ...(options.resultPath ? { resultPath: options.resultPath } : {}),

@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { RuntimeError } from '../errors';
-import type { AccountRef } from '../workflow/contracts';
+import type { AccountRef } from '../workflow/step-payloads';
 import type { AwsClients } from './clients';
 
 /** The member role's ARN in an account (SPEC section 8: `collector.member_role`). */

@@ -7,7 +7,7 @@ import { RuntimeError } from '../errors';
 import { CLEANUP_REFUSED, PublishedEvent } from '../events/contracts';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryStore, NodeUpdate } from '../inventory/store';
-import type { CleanupSummary, PlanSummary, RunRef } from '../workflow/contracts';
+import type { CleanupSummary, PlanSummary, RunRef } from '../workflow/step-payloads';
 import { AuditAction, AuditEntry, AuditResult, AuditStore, IntentExistsError } from './audit';
 import {
   accountBreaker,

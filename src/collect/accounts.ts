@@ -4,7 +4,7 @@ import { homeAccountId, memberRoleArn } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { RuntimeError, ValidationError } from '../errors';
-import type { AccountRef, ListAccountsOutput } from '../workflow/contracts';
+import type { AccountRef, ListAccountsOutput } from '../workflow/step-payloads';
 
 export type CollectorConfig = FixWorkerConfig['collector'];
 

@@ -3,7 +3,7 @@ import { clientsForAccount, homeAccountId, MEMBER_SESSIONS, memberRoleArn } from
 import type { AwsClients } from '../aws/clients';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
 import { mapPool } from '../pool';
-import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/contracts';
+import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/step-payloads';
 import { AccountIam, accountIam } from './account-iam';
 import { accountInventory, readIam, storedKeysOf } from './account-inventory';
 import { CollectorConfig, listAccounts } from './accounts';

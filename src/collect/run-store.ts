@@ -3,7 +3,7 @@ import { GetCommand, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError } from '../errors';
 import { batchWriteAll } from '../inventory/dynamo-batch';
-import type { AccountCollectResult, AccountRef } from '../workflow/contracts';
+import type { AccountCollectResult, AccountRef } from '../workflow/step-payloads';
 
 /**
  * What one deployed collect keeps outside the Step Functions state (256 KB at most, which about

@@ -2,7 +2,7 @@ import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryStore, NodeUpdate } from '../inventory/store';
 import { Deadline, executeSearch, SearchTimeoutError } from '../query';
 import type { WorkflowEvent } from '../workflow/declaration';
-import type { JobRunResult, JobsSummary, RunRef } from '../workflow/contracts';
+import type { JobRunResult, JobsSummary, RunRef } from '../workflow/step-payloads';
 import { ChangeUnderLease, LeaseBusyError, MANUAL_JOB_LEASE_ADVICE, SCHEDULED_JOB_LEASE_ADVICE, underLease } from '../workflow/lease';
 import { checkJobCommand, jobNeedsLease } from './command';
 import { Job, JobRunRecord, timeoutMs } from './job';

@@ -7,7 +7,7 @@ import {
   UpdateScheduleCommand,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import { RunJobInput, SCHEDULED_JOB_INPUT_TIME } from '../workflow/contracts';
+import { RunJobInput, SCHEDULED_JOB_INPUT_TIME } from '../workflow/step-payloads';
 import type { Job } from './job';
 import { parseSchedule } from './schedule';
 

@@ -1,5 +1,5 @@
 import { WORKFLOW_FAILED, WorkflowFailedSummary } from '../events/contracts';
-import type { CleanupSummary, CollectSummary, JobRunResult, JobsSummary, PlanSummary, RunRef } from './contracts';
+import type { CleanupSummary, CollectSummary, JobRunResult, JobsSummary, PlanSummary, RunRef } from './step-payloads';
 import { StepAction, stepsOf, WorkflowEvent, WorkflowName, WorkflowStep } from './declaration';
 import { DEFAULT_LEASE_TIMING, holdLease, Lease, LeaseTiming } from './lease';
 import type { EventPublisher } from './publisher';

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/clients';
-import type { JobRunResult } from './contracts';
+import type { JobRunResult } from './step-payloads';
 import type { StepAction, WorkflowEvent, WorkflowName } from './declaration';
 
 /** One workflow run as `workflow list` and `workflow show` report it. */

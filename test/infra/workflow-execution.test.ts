@@ -27,7 +27,7 @@ import type {
   LeaseRelease,
   LeaseTaken,
   PlanSummary,
-} from '../../src/workflow/contracts';
+} from '../../src/workflow/step-payloads';
 import { logicalId, resolveIntrinsics, synthApp } from './support/synth';
 
 /**

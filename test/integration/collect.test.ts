@@ -24,7 +24,7 @@ import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
 import { createInventoryStore, DynamoInventoryStore } from '../../src/inventory/dynamo-store';
 import type { InventoryGraph } from '../../src/inventory/graph';
 import { DEFAULT_RESOURCE_NAMES, ResourceNames } from '../../src/resources';
-import type { AccountCollectResult } from '../../src/workflow/contracts';
+import type { AccountCollectResult } from '../../src/workflow/step-payloads';
 
 const HOME = '123456789012';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };

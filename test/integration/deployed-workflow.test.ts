@@ -3,7 +3,7 @@ import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import type { CliContext } from '../../cli/context';
 import { run } from '../../cli/main';
 import { AwsClients } from '../../src/aws/clients';
-import { executionArnOf, ExecutionsDeps, followExecution, listExecutions, readExecution, startExecution } from '../../src/deployed/executions';
+import { executionArnOf, ExecutionsDeps, followExecution, listExecutions, readExecution, startExecution } from '../../src/executions/executions';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import type { RunProgress } from '../../src/workflow/runner';
 import { PassMachineOptions, passStateMachineDefinition } from '../support/pass-state-machine';

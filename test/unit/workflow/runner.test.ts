@@ -1,5 +1,5 @@
 import { CleanupRefusedError, emptyRunSummary } from '../../../src/cleanup/run';
-import type { CleanupSummary, CollectSummary, JobsSummary, PlanSummary, RunRef } from '../../../src/workflow/contracts';
+import type { CleanupSummary, CollectSummary, JobsSummary, PlanSummary, RunRef } from '../../../src/workflow/step-payloads';
 import { MAX_CLEANUP_INVOCATIONS, WorkflowEvent } from '../../../src/workflow/declaration';
 import { LeaseBusyError, MemoryLease } from '../../../src/workflow/lease';
 import { RecordingPublisher } from '../../../src/workflow/publisher';

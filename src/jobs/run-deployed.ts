@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { RuntimeError } from '../errors';
-import type { JobRunResult, RunJobInput } from '../workflow/contracts';
+import type { JobRunResult, RunJobInput } from '../workflow/step-payloads';
 
 /**
  * `jobs run ID` against a deployed stack: the plan function runs the job where the Scheduler runs

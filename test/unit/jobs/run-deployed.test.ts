@@ -3,7 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { run } from '../../../cli/main';
 import type { CliContext } from '../../../cli/context';
-import { invokeRunJob } from '../../../src/deployed/plan-function';
+import { invokeRunJob } from '../../../src/jobs/run-deployed';
 import { RuntimeError } from '../../../src/errors';
 
 const lambda = mockClient(LambdaClient);

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { JobRunResult, JobsSummary } from '../workflow/contracts';
+import type { JobRunResult, JobsSummary } from '../workflow/step-payloads';
 import { isWorkflowEvent, StepAction, stepsOf, WorkflowEvent, WorkflowName, WorkflowStep } from '../workflow/declaration';
 import type { RunProgress } from '../workflow/runner';
 import type { RunRecord, StepRecord } from '../workflow/runs';
