@@ -68,8 +68,7 @@ export function cleanupConfig(keys, poolSize) {
 
 /** Fresh stores over a copy of the inventory; every store request waits `latencyMs` first. */
 export function stores(inventory, latencyMs) {
-  const { MemoryAuditStore } = dist('src/cleanup/index.js');
-  const { MemoryInventoryStore } = dist('src/inventory/memory-store.js');
+  const { MemoryAuditStore, MemoryInventoryStore } = dist('test/support/memory-stores.js');
   const { InventoryGraph } = dist('src/inventory/graph.js');
   const graph = new InventoryGraph(inventory.nodes.map((node) => structuredClone(node)), inventory.edges);
   const counter = { requests: 0 };
@@ -117,7 +116,7 @@ export async function startProxyProcess(options) {
 }
 
 function serveProxy() {
-  const { startFaultProxy } = dist('src/emulator/fault-proxy.js');
+  const { startFaultProxy } = dist('test/support/fault-proxy.js');
   let proxy;
   process.on('message', async (message) => {
     if (message.cmd === 'start') {

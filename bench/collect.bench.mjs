@@ -31,7 +31,7 @@ const { ensureResources } = dist('src/aws/provision.js');
 const { collectInventory, IAM_CALLS_IN_FLIGHT_PER_ACCOUNT } = dist('src/collect/index.js');
 const { mapPool } = dist('src/pool.js');
 const { startEmulator } = dist('src/emulator/moto.js');
-const { startFaultProxy } = dist('src/emulator/fault-proxy.js');
+const { startFaultProxy } = dist('test/support/fault-proxy.js');
 const { createInventoryStore } = dist('src/inventory/dynamo-store.js');
 const { DEFAULT_RESOURCE_NAMES } = dist('src/resources.js');
 
@@ -78,7 +78,7 @@ async function proxyInWorker(options) {
          parentPort.postMessage({ id, value });
        } catch (error) { parentPort.postMessage({ id, error: String(error) }); }
      });`,
-    { eval: true, workerData: { module: join(root, 'dist', 'src', 'emulator', 'fault-proxy.js') } },
+    { eval: true, workerData: { module: join(root, 'dist', 'test', 'support', 'fault-proxy.js') } },
   );
   const waiting = new Map();
   let next = 0;

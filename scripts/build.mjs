@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SOURCE_DIRS = ['cli', 'src'];
+// The test doubles and the fault proxy the benchmarks share with the tests: transpiled beside the
+// domain so bench/*.mjs load them from dist/ as they load it. The CLI never requires them.
+export const BENCH_SUPPORT = ['test/support/memory-stores.ts', 'test/support/fault-proxy.ts'];
 
 function tsFiles(dir) {
   const files = [];
@@ -19,7 +22,7 @@ function tsFiles(dir) {
   return files;
 }
 
-const entryPoints = SOURCE_DIRS.flatMap((dir) => tsFiles(join(root, dir)));
+const entryPoints = [...SOURCE_DIRS.flatMap((dir) => tsFiles(join(root, dir))), ...BENCH_SUPPORT.map((file) => join(root, file))];
 await build({
   entryPoints,
   outdir: join(root, 'dist'),

@@ -3,6 +3,5 @@ export { drawCleanupPlan, runCleanup, CleanupRefusedError, CleanupStoppedError }
 export type { CleanupProgress, CleanupRunSummary, CleanupPlan, CleanupDeps, Clock, CleanupLogger } from './run';
 export type { AuditStore, AuditFilter, AuditEntry, AuditAction, AuditResult } from './audit';
 export { DynamoAuditStore } from './dynamo-audit-store';
-export { MemoryAuditStore } from './memory-audit-store';
 export { DEFAULT_SAFETY_SETTINGS, safetySettingsFromEnv } from './policy';
 export type { SafetySettings, SafetyFlags } from './policy';

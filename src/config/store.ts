@@ -90,19 +90,3 @@ export class DynamoConfigStore implements ConfigStore {
 export function createConfigStore(aws: AwsClients, tableName: string): ConfigStore {
   return new DynamoConfigStore(aws, tableName);
 }
-
-/** A ConfigStore in memory, with the same optimistic locking: for unit tests. */
-export class MemoryConfigStore implements ConfigStore {
-  private stored: StoredConfig = { config: defaultFixWorkerConfig(), revision: 0 };
-
-  async read(): Promise<StoredConfig> {
-    return structuredClone(this.stored);
-  }
-
-  async write(config: FixWorkerConfig, expectedRevision: number, yaml?: string): Promise<StoredConfig> {
-    const valid = validateFixWorkerConfig(config);
-    if (expectedRevision !== this.stored.revision) throw new ConfigConflictError(expectedRevision);
-    this.stored = { config: valid, revision: expectedRevision + 1, updatedAt: new Date().toISOString(), ...(yaml === undefined ? {} : { yaml }) };
-    return structuredClone(this.stored);
-  }
-}

@@ -125,39 +125,3 @@ function toJob(item: Record<string, unknown>): Job {
 export function createJobStore(aws: AwsClients, tableName: string): JobStore {
   return new DynamoJobStore(aws, tableName);
 }
-
-/** A JobStore in memory with the same refusals: for unit tests. */
-export class MemoryJobStore implements JobStore {
-  private readonly jobs = new Map<string, Job>();
-
-  async get(id: string): Promise<Job | undefined> {
-    const job = this.jobs.get(id);
-    return job ? structuredClone(job) : undefined;
-  }
-
-  async list(): Promise<Job[]> {
-    return [...this.jobs.values()].map((job) => structuredClone(job)).sort(byCreation);
-  }
-
-  async create(job: Job): Promise<void> {
-    if (this.jobs.has(job.id)) throw jobExists(job.id);
-    this.jobs.set(job.id, structuredClone(job));
-  }
-
-  async replace(job: Job): Promise<void> {
-    if (!this.jobs.has(job.id)) throw noSuchJob(job.id);
-    this.jobs.set(job.id, structuredClone(job));
-  }
-
-  async delete(id: string): Promise<Job> {
-    const job = this.jobs.get(id);
-    if (!job) throw noSuchJob(id);
-    this.jobs.delete(id);
-    return job;
-  }
-
-  async recordRun(id: string, run: JobRunRecord): Promise<void> {
-    const job = this.jobs.get(id);
-    if (job) job.last_run = structuredClone(run);
-  }
-}

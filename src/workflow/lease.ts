@@ -110,33 +110,6 @@ export class DynamoLease implements Lease {
     }
   }
 }
-
-/** A Lease in memory with the same rules: for unit tests. */
-export class MemoryLease implements Lease {
-  private held?: HeldLease;
-
-  constructor(private readonly clock: () => Date = () => new Date()) {}
-
-  async tryAcquire(holder: LeaseHolder, ttlSeconds: number) {
-    const now = epochSeconds(this.clock());
-    if (this.held && this.held.expires_at >= now && this.held.holder !== holder.holder) return { acquired: false as const, heldBy: { ...this.held } };
-    this.held = { ...holder, expires_at: now + ttlSeconds };
-    return { acquired: true as const };
-  }
-
-  async renew(holder: string, ttlSeconds: number): Promise<boolean> {
-    if (this.held?.holder !== holder) return false;
-    this.held.expires_at = epochSeconds(this.clock()) + ttlSeconds;
-    return true;
-  }
-
-  async release(holder: string): Promise<boolean> {
-    if (this.held?.holder !== holder) return false;
-    this.held = undefined;
-    return true;
-  }
-}
-
 export interface LeaseTiming {
   ttlSeconds: number;
   /** How long to wait for a busy lease before refusing (0: refuse at once). */
@@ -271,6 +244,6 @@ export async function releaseRunLease(lease: Lease, holder: string): Promise<Lea
   return { holder, released: await lease.release(holder) };
 }
 
-function epochSeconds(date: Date): number {
+export function epochSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }

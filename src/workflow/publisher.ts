@@ -26,12 +26,3 @@ export class EventBridgePublisher implements EventPublisher {
     }
   }
 }
-
-/** Keeps what was published, in order: for tests and for runs that have no bus. */
-export class RecordingPublisher implements EventPublisher {
-  readonly published: { event: PublishedEvent; detail: WorkflowEventDetail }[] = [];
-
-  async publish(event: PublishedEvent, detail: WorkflowEventDetail): Promise<void> {
-    this.published.push({ event, detail: structuredClone(detail) });
-  }
-}

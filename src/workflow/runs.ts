@@ -109,23 +109,3 @@ function toRun(item: Record<string, unknown>): RunRecord {
   delete run.sk;
   return run as unknown as RunRecord;
 }
-
-export class MemoryRunStore implements RunStore {
-  private readonly runs = new Map<string, RunRecord>();
-
-  async save(run: RunRecord): Promise<void> {
-    this.runs.set(run.run_id, structuredClone(run));
-  }
-
-  async get(runId: string): Promise<RunRecord | undefined> {
-    const run = this.runs.get(runId);
-    return run ? structuredClone(run) : undefined;
-  }
-
-  async list(limit: number): Promise<RunRecord[]> {
-    return [...this.runs.values()]
-      .sort((a, b) => b.run_id.localeCompare(a.run_id))
-      .slice(0, limit)
-      .map((run) => structuredClone(run));
-  }
-}

@@ -1,7 +1,7 @@
 import { RuntimeCache, Runtime } from '../../cli/runtime';
 import { ensureResources } from '../../src/aws/provision';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
-import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
+import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
 import { emulatorClients, emulatorEnv, spawnCloudsweep } from '../support/aws';
 

@@ -1,6 +1,6 @@
 import { StatusType, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { Clock, runCleanup } from '../../src/cleanup/run';
-import { startFaultProxy } from '../../src/emulator/fault-proxy';
+import { startFaultProxy } from '../support/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { executeSearch } from '../../src/query/execute';
 import { cleanupDeps, enabledConfig, HOME, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';

@@ -1,6 +1,6 @@
 import { CleanupRefusedError, drawCleanupPlan, runCleanup } from '../../src/cleanup/run';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
-import { startFaultProxy } from '../../src/emulator/fault-proxy';
+import { startFaultProxy } from '../support/fault-proxy';
 import { cleanupDeps, enabledConfig, HOME, MEMBER_A, MEMBER_B, Scenario } from './cleanup.fixture';
 
 const DAY = 86_400_000;

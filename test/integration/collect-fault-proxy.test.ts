@@ -1,7 +1,7 @@
 import { CreateUserCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { AwsClients } from '../../src/aws/clients';
-import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
+import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { ValidationError } from '../../src/errors';
 

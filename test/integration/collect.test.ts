@@ -20,7 +20,7 @@ import {
 } from '../../src/collect';
 import { defaultFixWorkerConfig } from '../../src/config/fix-worker';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
-import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
+import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { createInventoryStore, DynamoInventoryStore } from '../../src/inventory/dynamo-store';
 import type { InventoryGraph } from '../../src/inventory/graph';
 import { DEFAULT_RESOURCE_NAMES, ResourceNames } from '../../src/resources';

@@ -1,7 +1,7 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
-import { FaultProxy, startFaultProxy } from '../../src/emulator/fault-proxy';
+import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { ValidationError } from '../../src/errors';
 import { AccountSnapshot, snapshotChunks } from '../../src/inventory/account-snapshot';

@@ -12,11 +12,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { AwsClients } from '../../../src/aws/clients';
 import type { AuditEntry } from '../../../src/cleanup/audit';
 import { CleanupDeps, CleanupRefusedError, CleanupStoppedError, runCleanup } from '../../../src/cleanup/run';
-import { MemoryAuditStore } from '../../../src/cleanup/memory-audit-store';
 import { DEFAULT_SAFETY_SETTINGS } from '../../../src/cleanup/policy';
 import type { PublishedEvent } from '../../../src/events/contracts';
-import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { configWith, HOME, InventoryBuilder, NOW } from './fixtures';
+import { MemoryAuditStore, MemoryInventoryStore } from '../../support/memory-stores';
 
 const MEMBER = '222222222222';
 const LONG_AGO = new Date('2024-01-01T00:00:00Z');

@@ -1,7 +1,8 @@
 import { editFixWorkerConfig } from '../../../src/config/edit';
-import { ConfigConflictError, loadFixWorkerConfig, MemoryConfigStore } from '../../../src/config/store';
+import { ConfigConflictError, loadFixWorkerConfig } from '../../../src/config/store';
 import { defaultFixWorkerConfig } from '../../../src/config/fix-worker';
 import { ValidationError } from '../../../src/errors';
+import { MemoryConfigStore } from '../../support/memory-stores';
 
 /** An editor that plays back scripted edits and remembers what it was shown. */
 function scriptedEditor(...edits: ((shown: string) => string)[]) {

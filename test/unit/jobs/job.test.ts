@@ -2,8 +2,8 @@ import { ValidationError } from '../../../src/errors';
 import { addJob, deleteJob, setJobActive, updateJob } from '../../../src/jobs/manage';
 import { parseSchedule } from '../../../src/jobs/schedule';
 import type { JobScheduler } from '../../../src/jobs/scheduler';
-import { MemoryJobStore } from '../../../src/jobs/store';
 import type { Job } from '../../../src/jobs/job';
+import { MemoryJobStore } from '../../support/memory-stores';
 
 const SEED_JOB = "search is(access_key) and last_access > 90days and /ancestors.user.reported.name not in [jenkins, ci] | clean";
 const clock = () => new Date('2026-11-24T10:00:00Z');

@@ -1,10 +1,8 @@
 import { accessKeyNode } from '../../../src/inventory/model';
-import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { addJob } from '../../../src/jobs/manage';
 import { runJobById, runJobsForEvent } from '../../../src/jobs/run';
-import { MemoryJobStore } from '../../../src/jobs/store';
-import { MemoryLease } from '../../../src/workflow/lease';
 import { NOW, smallInventory } from './fixture';
+import { MemoryInventoryStore, MemoryJobStore, MemoryLease } from '../../support/memory-stores';
 
 const REF = { workflow: 'collect_and_cleanup' as const, run_id: 'run-1' };
 

@@ -1,10 +1,10 @@
 import { InventoryGraph } from '../../../src/inventory/graph';
 import { accountNode, userNode } from '../../../src/inventory/model';
-import { MemoryInventoryStore } from '../../../src/inventory/memory-store';
 import { executeSearch, explainSearch } from '../../../src/query/execute';
 import { ListOutput, render } from '../../../src/query/output';
 import { parse } from '../../../src/query/parser';
 import { seedInventory } from '../../fixtures/seed-inventory';
+import { MemoryInventoryStore } from '../../support/memory-stores';
 
 /** Runs a search on the seed; what it stores is stamped with the seed's time, as if the search ran then. */
 const run = (text: string, options: { flaggedBy?: string; reason?: string } = {}) => {

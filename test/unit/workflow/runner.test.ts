@@ -1,10 +1,9 @@
 import { CleanupRefusedError, emptyRunSummary } from '../../../src/cleanup/run';
 import type { CleanupSummary, CollectSummary, JobsSummary, PlanSummary, RunRef } from '../../../src/workflow/step-payloads';
 import { MAX_CLEANUP_INVOCATIONS, WorkflowEvent } from '../../../src/workflow/declaration';
-import { LeaseBusyError, MemoryLease } from '../../../src/workflow/lease';
-import { RecordingPublisher } from '../../../src/workflow/publisher';
+import { LeaseBusyError } from '../../../src/workflow/lease';
 import { RunnerDeps, runWorkflow, StepActions } from '../../../src/workflow/runner';
-import { MemoryRunStore } from '../../../src/workflow/runs';
+import { MemoryLease, MemoryRunStore, RecordingPublisher } from '../../support/memory-stores';
 
 const COLLECTED: CollectSummary = { accounts: 1, users: 3, keys: 5, calls: 4, failed_accounts: [], duration_ms: 10 };
 const PLANNED: PlanSummary = { flagged: 2, protected: 0, candidates: 2, cleanup_enabled: false, dry_run: true };

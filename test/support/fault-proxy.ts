@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Agent, createServer, IncomingMessage, request as httpRequest, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../../src/errors';
 
 /**
  * A fault-injecting HTTP proxy in front of the emulator: it answers a share of requests with the
