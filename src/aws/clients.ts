@@ -12,6 +12,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { passCurrentAbortSignal } from './abort';
+import { defaultRegion } from '../environment';
 
 /** An SDK client's HTTP handler: the same type for every service's client. */
 type RequestHandler = NonNullable<STSClient['config']['requestHandler']>;
@@ -174,7 +175,7 @@ export class AwsClients {
     const handlerOptions = timeouts ? { connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true } : undefined;
     return {
       ...(this.transport.handler ? { requestHandler: this.transport.handler } : handlerOptions ? { requestHandler: handlerOptions } : {}),
-      region: region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      region: region ?? defaultRegion(),
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
       maxAttempts: maxAttempts ?? DEFAULT_MAX_ATTEMPTS,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../errors';
+import { motoPythonOverride } from '../environment';
 
 /**
  * The embedded AWS emulator: moto, run in-process by `moto_launcher.py` beside this file, which adds
@@ -62,7 +63,7 @@ function hasMoto(python: string): boolean {
 export function ensureMotoPython(log: (line: string) => void = () => undefined): string {
   const root = projectRoot();
   const venvPython = join(root, '.venv', 'bin', 'python');
-  const candidates = [process.env.CLOUDSWEEP_PYTHON, 'python3', 'python', venvPython].filter(
+  const candidates = [motoPythonOverride(), 'python3', 'python', venvPython].filter(
     (c): c is string => typeof c === 'string' && c !== '',
   );
   for (const python of candidates) if (hasMoto(python)) return python;
