@@ -14,8 +14,6 @@ export default tseslint.config(
     rules: {
       // `const { secret: _secret, ...rest } = x` leaves a property out: the name says it is unused.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Off until the in-memory test doubles have moved from src/ to test/support/ (issue 19 item 2).
-      '@typescript-eslint/require-await': 'off',
     },
   },
   {
