@@ -1,29 +1,39 @@
-import type { WorkflowEvent, WorkflowName } from './declaration';
+import * as z from 'zod/mini';
+import { got } from '../schema-errors';
+import { isWorkflowEvent, isWorkflowName, WorkflowEvent, WorkflowName } from './declaration';
 
 /**
  * What the workflow's actions take and give back: the Lambda events of the state machine and the
  * functions the in-process runner calls are the same shapes, so both runners share one contract.
+ * What the functions take is a schema (checked at the door, lambdas/shared/events.ts); its type
+ * follows from it.
  */
 
-export interface RunRef {
-  workflow: WorkflowName;
-  run_id: string;
-}
+const text = () => z.string({ error: (issue) => `expected a non-empty string, got ${got(issue.input)}` }).check(z.minLength(1, { error: (issue) => `expected a non-empty string, got ${got(issue.input)}` }));
+const wholeNumber = (min: number, unit = '') => {
+  const error = (issue: { input?: unknown }) => `expected a whole number${unit}, at least ${min}, got ${got(issue.input)}`;
+  return z.int({ error }).check(z.minimum(min, { error }));
+};
+
+const RunRef = z.object({
+  workflow: z.custom<WorkflowName>((value) => typeof value === 'string' && isWorkflowName(value), {
+    error: (issue) => (typeof issue.input === 'string' && issue.input !== '' ? `unknown workflow ${got(issue.input)}` : `expected a non-empty string, got ${got(issue.input)}`),
+  }),
+  run_id: text(),
+});
+export type RunRef = z.infer<typeof RunRef>;
 
 // --- the lease (src/workflow/lease.ts): one run at a time ---------------------------------------
 
 /** Takes the lease for the run, for `ttl_seconds` (the state machine's timeout): it does not renew. */
-export interface AcquireLeaseInput extends RunRef {
-  action: 'acquire_lease';
-  ttl_seconds: number;
-}
+const AcquireLeaseInput = z.extend(RunRef, { action: z.literal('acquire_lease'), ttl_seconds: wholeNumber(1, ' of seconds') });
+export type AcquireLeaseInput = z.infer<typeof AcquireLeaseInput>;
 /** The answer to acquire_lease is the lease taken (HeldLease); a busy one fails with LeaseBusyError. */
 export type { HeldLease as LeaseTaken, LeaseRelease } from './lease';
 
 /** Releases the run's lease if it still holds it; repeating it, or releasing another run's, changes nothing. */
-export interface ReleaseLeaseInput extends RunRef {
-  action: 'release_lease';
-}
+const ReleaseLeaseInput = z.extend(RunRef, { action: z.literal('release_lease') });
+export type ReleaseLeaseInput = z.infer<typeof ReleaseLeaseInput>;
 
 /** How an execution can end without reaching its own `Release lease` state. */
 export const UNFINISHED_EXECUTION_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
@@ -34,12 +44,13 @@ export const UNFINISHED_EXECUTION_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] 
  * transformer. Its lease is released, if it still holds it, so the next run need not wait for the
  * lease's lifetime (the workflow timeout) to pass.
  */
-export interface ExecutionEndedInput {
-  action: 'execution_ended';
+const ExecutionEndedInput = z.object({
+  action: z.literal('execution_ended'),
   /** The execution's name, which is its run id. */
-  run_id: string;
-  status: (typeof UNFINISHED_EXECUTION_STATUSES)[number];
-}
+  run_id: text(),
+  status: z.enum(UNFINISHED_EXECUTION_STATUSES, { error: (issue) => `expected one of ${UNFINISHED_EXECUTION_STATUSES.join(', ')}, got ${got(issue.input)}` }),
+});
+export type ExecutionEndedInput = z.infer<typeof ExecutionEndedInput>;
 
 // --- collect ---------------------------------------------------------------------------------
 
@@ -50,9 +61,8 @@ export interface AccountRef {
   role_arn?: string;
 }
 
-export interface ListAccountsInput extends RunRef {
-  action: 'list_accounts';
-}
+const ListAccountsInput = z.extend(RunRef, { action: z.literal('list_accounts') });
+export type ListAccountsInput = z.infer<typeof ListAccountsInput>;
 /** What `listAccounts` finds: the accounts of a collect, the home account first. */
 export interface ListAccountsOutput {
   accounts: AccountRef[];
@@ -66,10 +76,8 @@ export interface CollectBatches {
   batches: number[];
 }
 
-export interface CollectBatchInput extends RunRef {
-  action: 'collect_batch';
-  batch: number;
-}
+const CollectBatchInput = z.extend(RunRef, { action: z.literal('collect_batch'), batch: wholeNumber(0) });
+export type CollectBatchInput = z.infer<typeof CollectBatchInput>;
 /** One batch collected: each account's result is in the runs table, the state gets the counts. */
 export interface BatchCollectResult {
   batch: number;
@@ -89,9 +97,8 @@ export interface AccountCollectResult {
   error?: string;
 }
 
-export interface SummarizeCollectInput extends RunRef {
-  action: 'summarize';
-}
+const SummarizeCollectInput = z.extend(RunRef, { action: z.literal('summarize') });
+export type SummarizeCollectInput = z.infer<typeof SummarizeCollectInput>;
 /**
  * A collect's totals, small at any number of accounts: it is published with `post_collect` and
  * kept in the workflow's state. Each account's result is logged and, for a deployed run, kept in
@@ -109,13 +116,18 @@ export interface CollectSummary {
 
 // --- plan (jobs and the cleanup plan) ----------------------------------------------------------
 
+const anObject = { error: (issue: { input?: unknown }) => `expected an object, got ${got(issue.input)}` };
+
 /** The state machine's step: publish the event with its summary, then run its jobs. */
-export interface RunJobsInput extends RunRef {
-  action: 'run_jobs';
-  event: WorkflowEvent;
+const RunJobsInput = z.extend(RunRef, {
+  action: z.literal('run_jobs'),
+  event: z.custom<WorkflowEvent>((value) => typeof value === 'string' && isWorkflowEvent(value), {
+    error: (issue) => (typeof issue.input === 'string' && issue.input !== '' ? `unknown workflow event ${got(issue.input)}` : `expected a non-empty string, got ${got(issue.input)}`),
+  }),
   /** The event's detail summary (`post_*` events carry their action's summary; others `{}`). */
-  summary: Record<string, unknown>;
-}
+  summary: z._default(z.record(z.string(), z.unknown(), anObject), {}),
+});
+export type RunJobsInput = z.infer<typeof RunJobsInput>;
 export interface JobRunResult {
   job_id: string;
   matched: number;
@@ -128,9 +140,8 @@ export interface JobsSummary {
   jobs: JobRunResult[];
 }
 
-export interface DrawPlanInput extends RunRef {
-  action: 'plan';
-}
+const DrawPlanInput = z.extend(RunRef, { action: z.literal('plan') });
+export type DrawPlanInput = z.infer<typeof DrawPlanInput>;
 /** What the next cleanup will do: published with `post_cleanup_plan`. */
 export interface PlanSummary {
   flagged: number;
@@ -143,27 +154,48 @@ export interface PlanSummary {
 }
 
 /** `jobs run ID` and Scheduler-triggered jobs. */
-export interface RunJobInput {
-  action: 'run_job';
-  job_id: string;
+const RunJobInput = z.object({
+  action: z.literal('run_job'),
+  job_id: text(),
   /**
    * The time the schedule fired (Scheduler's `<aws.scheduler.scheduled-time>`), only on a
    * schedule's invocations: Scheduler delivers at least once, and a second delivery of the same
    * time is answered with the first one's result instead of running the job again.
    */
-  scheduled_time?: string;
-}
+  scheduled_time: z.optional(text()),
+});
+export type RunJobInput = z.infer<typeof RunJobInput>;
 
 /** What a job's schedule sends: Scheduler fills in the time it fired. */
 export const SCHEDULED_JOB_INPUT_TIME = '<aws.scheduler.scheduled-time>';
 
 // --- cleanup -----------------------------------------------------------------------------------
 
-export interface CleanupInput extends RunRef {
-  action: 'cleanup';
-  /** The summary of this run's earlier cleanup invocations (empty or absent for the first). */
-  previous?: CleanupSummary;
-}
+/** This run's cleanup summary so far: the counts that decide whether, and how, it goes on, checked; the rest passed on. */
+const count = () => {
+  const error = (issue: { input?: unknown }) => `expected a whole number of at least 0, got ${got(issue.input)}`;
+  return z.int({ error }).check(z.minimum(0, { error }));
+};
+const list = () => z.array(z.unknown(), { error: (issue) => `expected a list, got ${got(issue.input)}` });
+const EarlierCleanup = z.pipe(
+  z.looseObject(
+    { invocations: count(), remaining: count(), flagged: count(), deleted: count(), failed: count(), failed_accounts: list(), account_failures: list() },
+    anObject,
+  ),
+  z.transform((summary) => summary as unknown as CleanupSummary),
+);
+
+const CleanupInput = z.extend(RunRef, {
+  action: z.literal('cleanup'),
+  /** The summary of this run's earlier cleanup invocations (`{}` from the state machine's `Prepare cleanup`, or absent, for the first). */
+  previous: z.optional(
+    z.pipe(
+      z.transform((value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? undefined : value)),
+      z.optional(EarlierCleanup),
+    ),
+  ),
+});
+export type CleanupInput = z.infer<typeof CleanupInput>;
 export interface CleanupSummary {
   flagged: number;
   protected: number;
@@ -202,3 +234,24 @@ export interface AccountFailure {
   /** The account's keys this run could not act on. */
   keys: number;
 }
+
+// --- the functions' events --------------------------------------------------------------------
+
+function actions<const T extends readonly [z.ZodMiniObject, ...z.ZodMiniObject[]]>(...options: T) {
+  const names = options.map((option) => (option.shape as { action: z.ZodMiniLiteral<string> }).action.def.values[0]);
+  return z.discriminatedUnion('action', options, {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `expected one of ${names.join(', ')}, got ${got((issue.input as Record<string, unknown> | undefined)?.action)}`
+        : `expected an object, got ${got(issue.input)}`,
+  });
+}
+
+/** What each function is invoked with: the state machine's tasks, the Scheduler, the execution-ended rule. */
+export const CollectEvent = actions(ListAccountsInput, CollectBatchInput, SummarizeCollectInput);
+export type CollectEvent = z.infer<typeof CollectEvent>;
+export const PlanEvent = actions(RunJobsInput, DrawPlanInput, RunJobInput, AcquireLeaseInput, ReleaseLeaseInput, ExecutionEndedInput);
+export type PlanEvent = z.infer<typeof PlanEvent>;
+export const CleanupEvent = actions(CleanupInput);
+export type CleanupEvent = z.infer<typeof CleanupEvent>;
+
