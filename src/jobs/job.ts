@@ -1,39 +1,48 @@
+import * as z from 'zod/mini';
 import { INTERACTIVE_FLAGGER } from '../inventory/flags';
+import { got } from '../schema-errors';
 import { parseDuration } from '../query/durations';
 import { ValidationError } from '../errors';
 import { isWorkflowEvent, WORKFLOW_EVENTS, WorkflowEvent } from '../workflow/declaration';
 import { checkJobCommand } from './command';
 import { parseSchedule } from './schedule';
 
+/** What `jobs show` reports about a job's last run. */
+const JobRunRecord = z.object({
+  started_at: z.string(),
+  /** `event:post_collect`, `manual` or `schedule`. */
+  trigger: z.string(),
+  run_id: z.optional(z.string()),
+  matched: z.number(),
+  flagged: z.number(),
+  duration_ms: z.number(),
+  error: z.optional(z.string()),
+});
+export type JobRunRecord = z.infer<typeof JobRunRecord>;
+
+const JobTrigger = z.union([z.object({ event: z.enum(WORKFLOW_EVENTS) }), z.object({ schedule: z.string() })], {
+  error: (issue) => `expected {"event": EVENT} or {"schedule": CRON}, got ${got(issue.input)}`,
+});
+export type JobTrigger = z.infer<typeof JobTrigger>;
+
 /**
  * A job (SPEC section 5): a search pipeline that runs when a workflow emits an event, or on a
- * schedule. Jobs are how keys get flagged for cleanup without anyone typing `clean`.
+ * schedule. Jobs are how keys get flagged for cleanup without anyone typing `clean`. The schema
+ * checks a job read back from the jobs table, which may hold what `jobs add` would never write;
+ * its command is checked again when it runs.
  */
-export type JobTrigger = { event: WorkflowEvent } | { schedule: string };
-
-export interface Job {
-  id: string;
-  trigger: JobTrigger;
-  command: string;
+export const Job = z.object({
+  id: z.string(),
+  trigger: JobTrigger,
+  command: z.string(),
   /** A duration such as `10m`; the job is recorded as failed when it runs longer. */
-  timeout: string;
-  active: boolean;
-  created_at: string;
-  updated_at: string;
-  last_run?: JobRunRecord;
-}
-
-/** What `jobs show` reports about a job's last run. */
-export interface JobRunRecord {
-  started_at: string;
-  /** `event:post_collect`, `manual` or `schedule`. */
-  trigger: string;
-  run_id?: string;
-  matched: number;
-  flagged: number;
-  duration_ms: number;
-  error?: string;
-}
+  timeout: z.string(),
+  active: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  last_run: z.optional(JobRunRecord),
+});
+export type Job = z.infer<typeof Job>;
 
 export const DEFAULT_JOB_TIMEOUT = '10m';
 

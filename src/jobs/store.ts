@@ -2,7 +2,8 @@ import { DeleteCommand, GetCommand, paginateQuery, PutCommand, UpdateCommand } f
 import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { ValidationError } from '../errors';
-import type { Job, JobRunRecord } from './job';
+import { got, parseStored } from '../schema-errors';
+import { Job, JobRunRecord } from './job';
 
 /** Where jobs live. `create` refuses an id in use; `replace`/`delete` refuse one that is not. */
 export interface JobStore {
@@ -81,7 +82,9 @@ export class DynamoJobStore implements JobStore {
         ),
       () => noSuchJob(id),
     );
-    return toJob(answer.Attributes ?? { id });
+    // Deleting is how a malformed job is got rid of: what was there is returned (for the audit) unchecked.
+    const { pk: _pk, sk: _sk, ...job } = answer.Attributes ?? { id };
+    return job as Job;
   }
 
   async recordRun(id: string, run: JobRunRecord): Promise<void> {
@@ -115,11 +118,10 @@ function toItem(job: Job): Record<string, unknown> {
   return { pk: PK, sk: job.id, ...job };
 }
 
+/** A job read back, checked: the table may hold what `jobs add` would never write. */
 function toJob(item: Record<string, unknown>): Job {
-  const job = { ...item };
-  delete job.pk;
-  delete job.sk;
-  return job as unknown as Job;
+  const { pk: _pk, sk, ...job } = item;
+  return parseStored(Job, job, `the jobs table's job ${got(sk)} is malformed`);
 }
 
 export function createJobStore(aws: AwsClients, tableName: string): JobStore {

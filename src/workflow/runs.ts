@@ -1,39 +1,45 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/clients';
-import type { JobRunResult } from './step-payloads';
-import type { StepAction, WorkflowEvent, WorkflowName } from './declaration';
+import * as z from 'zod/mini';
+import { got, parseStored } from '../schema-errors';
+import { JobRunResult } from './step-payloads';
+import { StepAction, WORKFLOW_EVENTS, WORKFLOW_NAMES, WorkflowName } from './declaration';
 
-/** One workflow run as `workflow list` and `workflow show` report it. */
-export interface RunRecord {
-  run_id: string;
-  workflow: WorkflowName;
-  mode: 'in-process' | 'deployed';
+const STEP_ACTIONS = ['collect', 'plan', 'cleanup'] as const satisfies readonly StepAction[];
+
+const StepRecord = z.object({
+  event: z.enum(WORKFLOW_EVENTS),
+  action: z.optional(z.enum(STEP_ACTIONS)),
+  status: z.enum(['succeeded', 'failed']),
+  started_at: z.string(),
+  duration_ms: z.number(),
+  jobs: z.array(JobRunResult),
+  /** The action's summary (collect, plan or cleanup). */
+  summary: z.optional(z.record(z.string(), z.unknown())),
+  error: z.optional(z.string()),
+});
+export type StepRecord = z.infer<typeof StepRecord>;
+
+/** One workflow run as `workflow list` and `workflow show` report it; checked when read back from the runs table. */
+const RunRecord = z.object({
+  run_id: z.string(),
+  workflow: z.enum(WORKFLOW_NAMES as [WorkflowName, ...WorkflowName[]]),
+  mode: z.enum(['in-process', 'deployed']),
   /**
    * `abandoned`: found still `running` by a later run that took the lease (killed outright, no
    * handler ran); `interrupted`: stopped by a signal or a closed pipe, which released the lease.
    */
-  status: 'running' | 'succeeded' | 'failed' | 'abandoned' | 'interrupted';
-  started_at: string;
-  finished_at?: string;
-  duration_ms?: number;
-  steps: StepRecord[];
+  status: z.enum(['running', 'succeeded', 'failed', 'abandoned', 'interrupted']),
+  started_at: z.string(),
+  finished_at: z.optional(z.string()),
+  duration_ms: z.optional(z.number()),
+  steps: z.array(StepRecord),
   /** Why the run failed: the failing step and its error. */
-  error?: string;
+  error: z.optional(z.string()),
   /** When a later run found it `running` and marked it abandoned. */
-  abandoned_at?: string;
-}
-
-export interface StepRecord {
-  event: WorkflowEvent;
-  action?: StepAction;
-  status: 'succeeded' | 'failed';
-  started_at: string;
-  duration_ms: number;
-  jobs: JobRunResult[];
-  /** The action's summary (collect, plan or cleanup). */
-  summary?: Record<string, unknown>;
-  error?: string;
-}
+  abandoned_at: z.optional(z.string()),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
 
 export interface RunStore {
   save(run: RunRecord): Promise<void>;
@@ -103,9 +109,8 @@ export class DynamoRunStore implements RunStore {
   }
 }
 
+/** A run read back, checked: a malformed one is named, with its field, instead of failing later. */
 function toRun(item: Record<string, unknown>): RunRecord {
-  const run = { ...item };
-  delete run.pk;
-  delete run.sk;
-  return run as unknown as RunRecord;
+  const { pk: _pk, sk, ...run } = item;
+  return parseStored(RunRecord, run, `the runs table's run ${got(sk)} is malformed`);
 }

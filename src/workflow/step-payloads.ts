@@ -128,13 +128,9 @@ const RunJobsInput = z.extend(RunRef, {
   summary: z._default(z.record(z.string(), z.unknown(), anObject), {}),
 });
 export type RunJobsInput = z.infer<typeof RunJobsInput>;
-export interface JobRunResult {
-  job_id: string;
-  matched: number;
-  flagged: number;
-  duration_ms: number;
-  error?: string;
-}
+/** One job's run: returned by the plan function, kept in the run's step (src/workflow/runs.ts). */
+export const JobRunResult = z.object({ job_id: z.string(), matched: z.number(), flagged: z.number(), duration_ms: z.number(), error: z.optional(z.string()) });
+export type JobRunResult = z.infer<typeof JobRunResult>;
 export interface JobsSummary {
   event: WorkflowEvent;
   jobs: JobRunResult[];

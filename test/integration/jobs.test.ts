@@ -1,4 +1,5 @@
 import { CreateScheduleGroupCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../../src/aws/clients';
 import { emulatorClients, emulatorEnv, runCli } from '../support/aws';
 import { ensureResources } from '../../src/aws/provision';
@@ -112,4 +113,25 @@ describe('cloudsweep jobs (moto)', () => {
       name: 'ResourceNotFoundException',
     });
   });
+
+  it('names a malformed job read back from the table and its field, instead of failing later; jobs delete still removes it', async () => {
+    const at = '2026-11-27T03:00:00.000Z';
+    await aws.documents.send(
+      new PutCommand({
+        TableName: DEFAULT_RESOURCE_NAMES.jobsTable,
+        Item: {
+          pk: 'job', sk: 'hand_written', id: 'hand_written', trigger: { event: 'post_collect' }, command: 'search all | count', timeout: '10m', active: true,
+          created_at: at, updated_at: at, last_run: { started_at: at, trigger: 'manual', matched: '3', flagged: 0, duration_ms: 5 },
+        },
+      }),
+    );
+
+    for (const argv of [['jobs', 'list'], ['jobs', 'show', 'hand_written']]) {
+      const read = await cli(argv);
+      expect({ code: read.code, err: read.err }).toEqual({ code: 2, err: expect.stringContaining(`the jobs table's job "hand_written" is malformed, last_run.matched: expected a number, got "3"`) });
+    }
+    expect((await cli(['jobs', 'delete', 'hand_written'])).code).toBe(0);
+    expect(await jobIds()).not.toContain('hand_written');
+  });
 });
+

@@ -1,3 +1,4 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { clientsForAccount } from '../../src/aws/accounts';
@@ -113,4 +114,21 @@ describe('workflow runs at the edges (moto)', () => {
     expect((await cli('workflow', 'show', killed.run_id)).out).toContain('status:   abandoned');
     expect((await cli('workflow', 'list')).out).toMatch(new RegExp(`${killed.run_id}.*abandoned`));
   }, 120_000);
+
+  it('names a malformed run read back from the runs table and its field', async () => {
+    const runs = new DynamoRunStore(aws, names.runsTable);
+    await aws.documents.send(
+      new PutCommand({ TableName: names.runsTable, Item: { pk: 'run', sk: '20261127T030000Z-bad001', run_id: '20261127T030000Z-bad001', workflow: 'sweep', mode: 'in-process', status: 'succeeded', started_at: '2026-11-27T03:00:00.000Z', steps: [] } }),
+    );
+    try {
+      await expect(runs.get('20261127T030000Z-bad001')).rejects.toThrow(
+        `the runs table's run "20261127T030000Z-bad001" is malformed, workflow: expected one of "collect_and_cleanup", "collect", "cleanup", got "sweep"`,
+      );
+      const shown = await cli('workflow', 'show', '20261127T030000Z-bad001');
+      expect(shown).toMatchObject({ code: 2, err: expect.stringContaining('workflow: expected one of') });
+    } finally {
+      await aws.documents.send(new DeleteCommand({ TableName: names.runsTable, Key: { pk: 'run', sk: '20261127T030000Z-bad001' } }));
+    }
+  });
 });
+
