@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { showDeactivation } from './cleaned';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, paginateScan, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../aws/errors';
 import type { AwsClients } from '../aws/clients';
 import { RuntimeError, ValidationError } from '../errors';
@@ -309,14 +309,11 @@ class DynamoStore implements DynamoInventoryStore {
     ProjectionExpression?: string;
   }): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const consistent = query.KeyConditionExpression ? true : this.consistentScans;
-      const input = { TableName: this.table, ConsistentRead: consistent, ...query, ...(start ? { ExclusiveStartKey: start } : {}) };
-      const page = await this.documents.send(query.KeyConditionExpression ? new QueryCommand(input) : new ScanCommand(input));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const consistent = query.KeyConditionExpression ? true : this.consistentScans;
+    const input = { TableName: this.table, ConsistentRead: consistent, ...query };
+    const client = { client: this.documents };
+    const pages = query.KeyConditionExpression ? paginateQuery(client, input) : paginateScan(client, input);
+    for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   }
 
