@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { AwsClients } from '../aws/clients';
 import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
@@ -523,8 +522,6 @@ export interface CleanupLogger {
 }
 
 export const SILENT_LOGGER: CleanupLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-export const realSleep: (ms: number) => Promise<void> = sleep;
 
 // --- what the parts of one run share ---------------------------------------------------------
 
