@@ -147,7 +147,7 @@ function effectivePerAccount(config: FixWorkerConfig): Record<string, Pick<Clean
   const pick = (settings: CleanupSettings) => Object.fromEntries(ACCOUNT_OVERRIDE_KEYS.map((key) => [key, settings[key]])) as Pick<CleanupSettings, AccountOverrideKey>;
   const effective: Record<string, Pick<CleanupSettings, AccountOverrideKey>> = {};
   for (const account of Object.keys(config.accounts)) effective[account] = pick(effectiveSettings(config, account, account));
-  effective['*'] = pick(config.fixworker);
+  effective['*'] = pick(effectiveSettings(config, undefined));
   return effective;
 }
 

@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { currentAbortSignal, despiteAbort } from '../src/aws/abort';
 import type { SafetySettings } from '../src/cleanup/policy';
 import { ReportedFailure, RuntimeError, ValidationError } from '../src/errors';
+import { NOTIFY_SENDER_ENV } from '../src/owners/notices';
 import type { CleanupSummary, CollectSummary, JobRunResult, PlanSummary } from '../src/workflow/step-payloads';
 import { isWorkflowName, WORKFLOW_NAMES, WorkflowName } from '../src/workflow/declaration';
 import type { RunProgress } from '../src/workflow/runner';
 import type { ExecutionsDeps } from '../src/executions/executions';
 import type { RunRecord, RunStore, StepRecord } from '../src/workflow/runs';
+import type { NoticeLine, OwnerMessagesSummary } from '../src/owners/delivery';
 import { CliContext, globalOptions, isJson, RegisterVerb } from './context';
 import { formatTable, paint, plural, printJson, seconds } from './output';
 import { resolveRuntime, Runtime, withAws } from './runtime';
@@ -27,6 +29,7 @@ export const register: RegisterVerb = (program, context) => {
     .option('--lease-wait <duration>', 'when another run holds the lease, wait this long for it before refusing', '0s')
     .option('--minimum-idle-days <days>', 'in-process: the act-time floor, cleanup never writes to a key IAM shows used or created within it (default: CLOUDSWEEP_MINIMUM_IDLE_DAYS, else 30)')
     .option('--protect-tag <key>', 'in-process: the deploy-time protect tag, always honoured besides fix.worker\'s (default: CLOUDSWEEP_PROTECT_TAG, else cloudsweep:protect)')
+    .option('--notify-sender <address>', 'in-process: the verified SES identity owners\' digests are sent from (default: CLOUDSWEEP_NOTIFY_SENDER; none: notices are recorded, not mailed)')
     .action(async (name: string, options: RunOptions, command: Command) => {
       const workflowName = checkWorkflow(name);
       const { parseDuration } = await import('../src/query/durations');
@@ -34,18 +37,19 @@ export const register: RegisterVerb = (program, context) => {
       if (leaseWaitMs === undefined || leaseWaitMs < 0) throw new ValidationError(`invalid --lease-wait ${JSON.stringify(options.leaseWait)}: give a duration such as 30s or 10m`);
       const { safetySettingsFromEnv } = await import('../src/cleanup/policy');
       const safety = safetySettingsFromEnv(context.env, { minimumIdleDays: options.minimumIdleDays, protectTag: options.protectTag });
+      const notifySender = await notifySenderFrom(options.notifySender ?? context.env[NOTIFY_SENDER_ENV]);
       const runtime = await resolveRuntime(command, context);
       const deployed = runtime.stack !== undefined || runtime.names.stateMachineArn !== undefined;
       if (options.inProcess || !deployed) {
         // An in-process run lives in this process: there is nothing to leave running.
         if (options.wait === false) throw new ValidationError(`--no-wait applies to a deployed stack's state machine; ${options.inProcess ? 'a run with --in-process' : 'without a deployed stack the run'} happens in this process and ends with it. Leave out --no-wait.`);
       }
-      if (options.inProcess) return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
+      if (options.inProcess) return runInProcess(runtime, workflowName, { leaseWaitMs, safety, notifySender }, command, context);
       if (!deployed) {
         // No stack here (a fresh account, the emulator): the seed's `workflow run cleanup` still
         // works, on the tables `cloudsweep init` made. (A stack named with --stack must exist.)
         await fallBackInProcess(runtime, globalOptions(command).stack, workflowName, context);
-        return runInProcess(runtime, workflowName, { leaseWaitMs, safety }, command, context);
+        return runInProcess(runtime, workflowName, { leaseWaitMs, safety, notifySender }, command, context);
       }
       return runDeployed(runtime, workflowName, options.wait !== false, command, context);
     });
@@ -92,12 +96,21 @@ interface RunOptions {
   leaseWait: string;
   minimumIdleDays?: string;
   protectTag?: string;
+  notifySender?: string;
+}
+
+/** The sender's address, checked: an address SES would refuse is an error before the run, not after its notices. */
+async function notifySenderFrom(value: string | undefined): Promise<string | undefined> {
+  if (value === undefined || value === '') return undefined;
+  const { emailIn } = await import('../src/owners/owner');
+  if (emailIn(value) !== value.trim()) throw new ValidationError(`invalid notify sender ${JSON.stringify(value)} (--notify-sender or CLOUDSWEEP_NOTIFY_SENDER): give an e-mail address verified in SES, such as cloudsweep@example.com`);
+  return value.trim();
 }
 
 async function runInProcess(
   runtime: Runtime,
   workflow: WorkflowName,
-  settings: { leaseWaitMs: number; safety: SafetySettings },
+  settings: { leaseWaitMs: number; safety: SafetySettings; notifySender: string | undefined },
   command: Command,
   context: CliContext,
 ): Promise<void> {
@@ -111,6 +124,7 @@ async function runInProcess(
   const deps = inProcessRunner(runtime.aws, runtime.names, {
     leaseTiming: { waitMs: settings.leaseWaitMs },
     safety: settings.safety,
+    ...(settings.notifySender !== undefined ? { notifySender: settings.notifySender } : {}),
     onProgress: (progress) => {
       // Once interrupted, the steps it cut short fail: the interrupt's own line says what became of the run.
       if (interrupt.interrupted()) return;
@@ -327,7 +341,32 @@ export function summaryLines(action: string, summary: Record<string, unknown>): 
       (cleanup.refused ? `; refused: ${cleanup.refused}` : '') +
       (failures.length > 0 ? `; accounts it could not enter: ${cleanup.failed_accounts.join(', ')}` : ''),
     ...failures,
+    ...ownerLines(summary),
   ];
+}
+
+/** What owners were told (or, in a dry run, would have been), from the cleanup summary (docs/owners.md). */
+function ownerLines(summary: Record<string, unknown>): string[] {
+  const messages = summary.owner_messages as OwnerMessagesSummary | undefined;
+  const notices = (summary.notices as NoticeLine[] | undefined) ?? [];
+  if (!messages) return [];
+  const counts = [
+    typeof summary.noticed === 'number' && summary.noticed > 0 ? `${summary.noticed} noticed` : '',
+    typeof summary.would_notice === 'number' && summary.would_notice > 0 ? `${summary.would_notice} would be noticed` : '',
+    typeof summary.kept === 'number' && summary.kept > 0 ? `${summary.kept} kept` : '',
+  ].filter((part) => part !== '');
+  const lines = [
+    `owners: ${counts.length > 0 ? `${counts.join(', ')}; ` : ''}${plural(messages.sent, 'digest')} sent` +
+      (messages.would_send > 0 ? `, ${messages.would_send} would be sent (dry run)` : '') +
+      (messages.failed > 0 ? `, ${messages.failed} failed` : '') +
+      (messages.without_owner > 0 ? `, ${messages.without_owner} without an owner` : '') +
+      `, ${plural(messages.events, 'stage event')}`,
+  ];
+  if (messages.note) lines.push(`  ${messages.note}`);
+  for (const notice of notices) {
+    lines.push(`  ${notice.dry_run ? 'would tell' : 'told'} ${notice.owner ?? '(no owner)'}: ${notice.stage} ${notice.access_key_id ?? `(all keys of ${notice.user_name})`} of ${notice.user_name} in ${notice.account}${notice.next ? `, next ${notice.next}` : ''}`);
+  }
+  return lines;
 }
 
 function showRun(run: RunRecord): string {

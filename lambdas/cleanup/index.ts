@@ -4,6 +4,7 @@ import { DynamoAuditStore, runCleanup } from '../../src/cleanup';
 import type { CleanupRunSummary } from '../../src/cleanup';
 import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
+import { SesMailer } from '../../src/owners/mailer';
 import { EventBridgePublisher } from '../../src/workflow/publisher';
 import { parseCleanupEvent } from '../shared/events';
 import { addRunMetrics, cleanupMetrics } from '../shared/metrics';
@@ -15,6 +16,7 @@ const inventory = createInventoryStore(aws, names.inventoryTable, { consistentSc
 const audit = new DynamoAuditStore(aws.documents, names.auditTable, clock);
 const config = createConfigStore(aws, names.configTable);
 const publisher = new EventBridgePublisher(aws.eventbridge, names.eventBus);
+const mailer = runtime.notifySender ? new SesMailer(aws.sesv2, runtime.notifySender) : undefined;
 let home: Promise<string> | undefined;
 
 /**
@@ -34,6 +36,10 @@ export async function handler(event: unknown, context?: Context): Promise<Cleanu
         publish: (name, payload) => publisher.publish(name, { workflow: request.workflow, run_id: request.run_id, summary: payload }),
         homeAccountId: await home,
         safety,
+        owners: {
+          ...(mailer ? { mailer } : {}),
+          publishKeyStage: (event, detail) => publisher.publishKeyStage(event, detail),
+        },
         logger: decisionLogger(runtime.logger),
         // Stop taking keys before Lambda ends the invocation; the state machine invokes it again.
         ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),

@@ -6,6 +6,7 @@ import { AwsClients } from '../../src/aws/clients';
 import { safetySettingsFromEnv } from '../../src/cleanup';
 import type { CleanupLogger, SafetySettings } from '../../src/cleanup';
 import { RuntimeError } from '../../src/errors';
+import { NOTIFY_SENDER_ENV } from '../../src/owners/notices';
 import { DEFAULT_RESOURCE_NAMES, RESOURCE_BINDINGS, ResourceNames, ResourceRole, resourceNamesFromEnv } from '../../src/resources';
 import { DETAILED_METRICS_ENV, MetricName } from './metric-names';
 import { publishedMetrics } from './metrics';
@@ -28,6 +29,8 @@ export interface LambdaRuntime {
   clock: () => Date;
   /** The deploy-time guards the stack passes (CDK context minimumIdleDays, protectTag). */
   safety: SafetySettings;
+  /** The verified SES identity owners' digests come from (CDK context notifySender); undefined: not mailed. */
+  notifySender: string | undefined;
 }
 
 /** The resources every function is given (lib/cloudsweep-stack.ts sets them all). */
@@ -50,6 +53,7 @@ export function lambdaRuntime(env: NodeJS.ProcessEnv = process.env): LambdaRunti
     coldStartMetric: detailed,
     clock: () => new Date(),
     safety: safetySettingsFromEnv(env),
+    notifySender: env[NOTIFY_SENDER_ENV] || undefined,
   };
 }
 

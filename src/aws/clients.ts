@@ -7,6 +7,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -123,6 +124,10 @@ export class AwsClients {
       const { EventBridgeClient } = require('@aws-sdk/client-eventbridge') as typeof import('@aws-sdk/client-eventbridge');
       return new EventBridgeClient(this.config());
     });
+  }
+
+  get sesv2(): SESv2Client {
+    return this.client('sesv2', () => new (require('@aws-sdk/client-sesv2') as typeof import('@aws-sdk/client-sesv2')).SESv2Client(this.config()));
   }
 
   get sfn(): SFNClient {

@@ -7,10 +7,12 @@ import { csvCell } from '../untrusted-text';
  * The JSON shape is exactly these ten fields; scripts depend on it.
  */
 /** `restore`: a person undid cloudsweep's deactivation (`cloudsweep restore`, docs/owners.md). */
-export const AUDIT_ACTIONS = ['delete', 'deactivate', 'skip', 'restore'] as const;
+/** `notice`: the key's owner was told, cleanup acts after the notice period (docs/owners.md). */
+export const AUDIT_ACTIONS = ['delete', 'deactivate', 'skip', 'restore', 'notice'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_RESULTS = ['deleted', 'deactivated', 'already_absent', 'skipped', 'failed', 'dry_run', 'restored'] as const;
+/** `noticed`: a notice recorded on the key; `kept`: a noticed key used since, so unflagged. */
+export const AUDIT_RESULTS = ['deleted', 'deactivated', 'already_absent', 'skipped', 'failed', 'dry_run', 'restored', 'noticed', 'kept'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 /**

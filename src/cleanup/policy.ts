@@ -1,10 +1,11 @@
-import { effectiveSettings, hasOwnLimits } from '../config/account-overrides';
+import { CleanupSettings, effectiveSettings, hasOwnLimits } from '../config/account-overrides';
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { ValidationError } from '../errors';
 import { INTERACTIVE_FLAGGER } from '../inventory/flags';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryNode, Metadata } from '../inventory/model';
 import { describeTerms, exemptionEnded, protectTagTerms } from '../owners/exemption';
+import { durationSetting, noticeStage } from '../owners/notices';
 import { formatDuration, parseDuration } from '../query/durations';
 import type { AuditAction } from './audit';
 import type { KeyFacts } from './verify-and-act';
@@ -167,8 +168,8 @@ export interface FlaggedKey {
 export interface CleanupSelection {
   flagged: FlaggedKey[];
   protected: { key: FlaggedKey; reason: string }[];
-  /** Deactivated by cloudsweep and still inside `deactivate_grace`: nothing to do this run. */
-  waiting: { key: FlaggedKey; until: string }[];
+  /** Deactivated by cloudsweep and still inside `deactivate_grace`, or noticed and inside `notice_period`: nothing to do this run. */
+  waiting: { key: FlaggedKey; until: string; for: 'grace' | 'notice' }[];
   /** What this run verifies and acts on. */
   candidates: FlaggedKey[];
   /** All keys in the inventory that are not cleaned: the base of `max_cleanup_percent`. */
@@ -183,6 +184,7 @@ export function selectCandidates(
   protectTags: readonly string[],
   graceMs: number | ((key: FlaggedKey) => number),
   now: Date,
+  noticeMs: (key: FlaggedKey) => number = () => 0,
 ): CleanupSelection {
   const selection: CleanupSelection = { flagged: [], protected: [], waiting: [], candidates: [], keysInScope: 0, keysInScopeByAccount: new Map() };
   for (const node of graph.nodes()) {
@@ -200,7 +202,12 @@ export function selectCandidates(
     }
     const until = graceEnd(node, typeof graceMs === 'number' ? graceMs : graceMs(key));
     if (until !== undefined && until > now.getTime()) {
-      selection.waiting.push({ key, until: new Date(until).toISOString() });
+      selection.waiting.push({ key, until: new Date(until).toISOString(), for: 'grace' });
+      continue;
+    }
+    const notice = noticeStage(node.metadata, noticeMs(key), now);
+    if (notice.kind === 'waiting') {
+      selection.waiting.push({ key, until: notice.actsAfter, for: 'notice' });
       continue;
     }
     selection.candidates.push(key);
@@ -243,7 +250,7 @@ export function graceEnd(node: InventoryNode, graceMs: number): number | undefin
  * The selection without the keys of accounts where cleanup is off (fix.worker `accounts`): nothing
  * there is touched or audited, as under `cleanup: false`. `notEnabled` counts their flagged keys.
  */
-export function onlyEnabledAccounts(selection: CleanupSelection, config: Pick<FixWorkerConfig, 'fixworker' | 'accounts'>): { kept: CleanupSelection; notEnabled: number } {
+export function onlyEnabledAccounts(selection: CleanupSelection, config: Pick<FixWorkerConfig, 'fixworker' | 'accounts' | 'notify'>): { kept: CleanupSelection; notEnabled: number } {
   const enabled = (key: FlaggedKey) => effectiveSettings(config, key.accountId, key.accountName).cleanup;
   const kept: CleanupSelection = {
     ...selection,
@@ -266,6 +273,11 @@ export function graceMs(fixworker: FixWorkerConfig['fixworker']): number {
     );
   }
   return ms;
+}
+
+/** `notify.notice_period` (per account) in milliseconds; 0 means no notice, cleanup acts at once. */
+export function noticeMs(settings: Pick<CleanupSettings, 'notice_period'>): number {
+  return durationSetting(settings.notice_period, 'notify.notice_period');
 }
 
 // --- the circuit breaker ---------------------------------------------------------------------
@@ -331,7 +343,7 @@ export function accountBreaker(
   candidates: readonly FlaggedKey[],
   keysInScope: number,
   keysInScopeByAccount: ReadonlyMap<string, number>,
-  config: Pick<FixWorkerConfig, 'fixworker' | 'accounts'>,
+  config: Pick<FixWorkerConfig, 'fixworker' | 'accounts' | 'notify'>,
 ): { refusal: string; raise: string } | undefined {
   const own = new Map<string, { label: string; configKey: string; candidates: number }>();
   let rest = candidates.length;
@@ -379,6 +391,8 @@ function ownLimitsKey(config: Pick<FixWorkerConfig, 'accounts'>, accountId: stri
 export type Decision =
   | { kind: 'delete'; reason: string }
   | { kind: 'deactivate'; reason: string }
+  /** Notice period: the owner is told now; nothing is written to IAM; cleanup acts after `actsAfter`. */
+  | { kind: 'notice'; reason: string; actsAfter: string; then: 'deactivate' | 'delete' }
   /** Gone already: counts as done (SPEC 7 step 5, NoSuchEntity). */
   | { kind: 'absent'; action: AuditAction; reason: string }
   | {
@@ -397,6 +411,8 @@ export interface DecisionContext {
   now: Date;
   /** The act-time floor (deploy-time `minimumIdleDays`): no write to a key IAM shows used or created within it. */
   minimumIdleMs: number;
+  /** `notify.notice_period` for the key's account; 0 or absent: no notice stage. */
+  noticeMs?: number;
 }
 
 /**
@@ -420,6 +436,12 @@ export function decide(key: FlaggedKey, facts: KeyFacts, context: DecisionContex
   if (tooRecent) return { kind: 'skip', unflag: true, reason: tooRecent };
 
   const flagReason = describeFlag(key);
+  // The notice comes before any write: it can only make cleanup act later than without it.
+  const notice = noticeStage(key.node.metadata, context.noticeMs ?? 0, context.now);
+  if (notice.kind === 'due') {
+    return { kind: 'notice', then: intended, actsAfter: notice.actsAfter, reason: `${flagReason}; the owner is noticed, cleanup acts after ${notice.actsAfter}` };
+  }
+  if (notice.kind === 'waiting') return { kind: 'skip', unflag: false, reason: `noticed at ${notice.noticedAt}; cleanup acts after ${notice.actsAfter}` };
   if (context.graceMs <= 0) return { kind: 'delete', reason: flagReason };
   const deactivatedAt = key.node.metadata.deactivated_at;
   if (typeof deactivatedAt === 'string') {
@@ -476,7 +498,7 @@ export function belowFloor(facts: Pick<KeyFacts, 'lastUsed' | 'createdAt'>, cont
   return `below the act-time floor: IAM shows it ${what}, idle ${formatDuration(Math.max(0, idle))}, less than ${floor}`;
 }
 
-function describeFlag(key: FlaggedKey): string {
+export function describeFlag(key: FlaggedKey): string {
   const by = key.jobId ? `flagged by ${key.jobId}` : key.flaggedInteractively ? 'flagged by a search at the CLI' : 'flagged';
   const why = typeof key.node.metadata.clean_reason === 'string' && key.node.metadata.clean_reason !== '' ? `: ${key.node.metadata.clean_reason}` : '';
   return `${by}${why}`;

@@ -3,7 +3,14 @@ import type { AwsClients } from '../aws/clients';
 import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { RuntimeError } from '../errors';
-import { CLEANUP_REFUSED, PublishedEvent } from '../events/contracts';
+import { CLEANUP_REFUSED, KeyStageDetail, KeyStageEvent, PublishedEvent } from '../events/contracts';
+import { deliverToOwners, NoticeLine, noticeLines, OwnerMessagesSummary } from '../owners/delivery';
+import type { OwnerItem } from '../owners/digest';
+import { listExemptions } from '../owners/exemptions';
+import type { Mailer } from '../owners/mailer';
+import { durationSetting, noticedMetadata, noticeOfThisFlag } from '../owners/notices';
+import { ownerOf } from '../owners/owner';
+import { formatDuration } from '../query/durations';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryStore, NodeUpdate } from '../inventory/store';
 import type { CleanupSummary, PlanSummary, RunRef } from '../workflow/step-payloads';
@@ -13,10 +20,12 @@ import {
   CleanupSelection,
   decide,
   Decision,
+  describeFlag,
   FlaggedKey,
   graceMs,
   intendedAction,
   minimumIdleMs,
+  noticeMs,
   onlyEnabledAccounts,
   protectionOf,
   protectTags,
@@ -95,6 +104,8 @@ class CleanupRun {
   private readonly allDryRun: boolean;
   private readonly protectTags: readonly string[];
   private fatal: unknown;
+  /** What this invocation tells owners, delivered once it is done. */
+  private readonly items: OwnerItem[] = [];
   private taken = 0;
   private writes = 0;
   private done = 0;
@@ -194,8 +205,80 @@ class CleanupRun {
       this.summary.incomplete = incomplete;
       log.error('cleanup incomplete', { run_id: ref.run_id, failed_accounts: this.summary.failed_accounts, remaining: this.summary.remaining });
     }
+    await this.tellOwners();
     log.info('cleanup finished', { ...this.summary });
     return this.summary;
+  }
+
+  /**
+   * One digest per owner for what this invocation did (notices, deactivations, deletions, kept keys)
+   * and for their exemptions that end within `notify.exemption_warning`; a stage event per key.
+   * Dry-run accounts' items are listed in the summary, never sent.
+   */
+  private async tellOwners(): Promise<void> {
+    await this.warnOfEndingExemptions();
+    if (this.items.length === 0) return;
+    const owners = this.deps.owners;
+    this.summary.owner_messages = await deliverToOwners(
+      this.items,
+      { mailer: owners?.mailer, ...(owners?.publishKeyStage ? { publishKeyStage: owners.publishKeyStage } : {}), log: this.context.log },
+      this.ref,
+    );
+    this.summary.notices = noticeLines(this.items);
+  }
+
+  /** Exemptions ending within `notify.exemption_warning` in accounts where cleanup is on: each warned of once per end. */
+  private async warnOfEndingExemptions(): Promise<void> {
+    const { graph } = this.context;
+    const now = this.deps.clock.now();
+    const rows = listExemptions(graph, {
+      protectTags: this.protectTags,
+      owners: this.config.notify,
+      now,
+      expiringWithinMs: durationSetting(this.config.notify.exemption_warning, 'notify.exemption_warning'),
+    });
+    for (const row of rows) {
+      if (row.state !== 'active' || row.until === null) continue;
+      const node = graph.node(row.id);
+      const account = graph.accountOf(row.id);
+      if (!node || !account) continue;
+      const accountName = typeof account.reported.name === 'string' ? account.reported.name : account.id;
+      const settings = effectiveSettings(this.config, account.id, accountName);
+      if (!settings.cleanup) continue;
+      const warned = `${row.source}|${row.until}`;
+      if (node.metadata.exemption_warned === warned) continue;
+      const dryRun = settings.cleanup_dry_run;
+      if (!dryRun) await this.updateInventory([{ id: node.id, accountId: account.id, metadata: { ...node.metadata, exemption_warned: warned, exemption_warned_at: now.toISOString() } }]);
+      this.items.push({
+        stage: 'exemption_ending',
+        owner: row.owner ?? undefined,
+        account: account.id,
+        accountName,
+        userName: row.user_name,
+        accessKeyId: row.kind === 'aws_iam_access_key' ? row.id : undefined,
+        until: row.until,
+        reason: row.reason,
+        source: row.source,
+        dryRun,
+      });
+    }
+  }
+
+  /** What an owner is told about a key, the stage aside. */
+  private itemFacts(key: FlaggedKey, dryRun: boolean, noticedAt: string | null) {
+    const owner = ownerOf({ tags: key.user?.reported.tags as Record<string, unknown> | undefined, accountId: key.accountId, accountName: key.accountName }, this.config.notify);
+    const flaggedAt = key.node.metadata.flagged_at;
+    return {
+      owner: owner.address,
+      account: key.accountId ?? '',
+      accountName: key.accountName ?? key.accountId ?? '',
+      userName: key.userName,
+      accessKeyId: key.accessKeyId,
+      reason: describeFlag(key),
+      flaggedAt: typeof flaggedAt === 'string' ? flaggedAt : null,
+      noticedAt,
+      dryRun,
+    };
   }
 
   /** The invocation's time, less the margin, is spent (never, without a deadline). */
@@ -209,7 +292,7 @@ class CleanupRun {
    * `accounts`): those are left alone, counted as `not_enabled`, like every key under `cleanup: false`.
    */
   private select(leaveOutDisabled = true): CleanupSelection {
-    const selection = selectCandidates(this.context.graph, this.protectTags, (key) => this.graceFor(key), this.deps.clock.now());
+    const selection = selectCandidates(this.context.graph, this.protectTags, (key) => this.graceFor(key), this.deps.clock.now(), (key) => noticeMs(this.settingsFor(key)));
     if (!leaveOutDisabled) return selection;
     const { kept, notEnabled } = onlyEnabledAccounts(selection, this.config);
     if (notEnabled > 0) this.summary.not_enabled = notEnabled;
@@ -276,28 +359,40 @@ class CleanupRun {
       return this.record(key, intended, 'failed', `cannot enter account ${key.accountId}: ${errorText(error)}`, false);
     }
     let decision: Decision;
+    let lastUsed: Date | null;
     try {
       const facts = await inspectKey(clients.iam, key.userName, key.accessKeyId);
+      lastUsed = facts.lastUsed;
       decision = decide(key, facts, {
         protectTags: this.protectTags,
         graceMs: this.graceFor(key),
         now: this.deps.clock.now(),
         minimumIdleMs: minimumIdleMs(this.deps.safety),
+        noticeMs: noticeMs(this.settingsFor(key)),
       });
     } catch (error) {
       return this.record(key, intended, 'failed', `verification failed: ${errorText(error)}`, false);
     }
-    return this.act(key, key.accountId, decision, clients.iam);
+    return this.act(key, key.accountId, decision, clients.iam, lastUsed);
   }
 
-  private async act(key: FlaggedKey, accountId: string, decision: Decision, iam: IAMClient): Promise<AuditResult> {
+  private async act(key: FlaggedKey, accountId: string, decision: Decision, iam: IAMClient, lastUsed: Date | null): Promise<AuditResult> {
     const at = this.context.now();
     const dryRun = this.dryRunFor(key);
+    const notice = noticeOfThisFlag(key.node.metadata);
+    const noticedAt = notice === undefined ? null : new Date(notice).toISOString();
     if (decision.kind === 'absent') {
       if (!dryRun) await this.mark(key, markCleaned(key, accountId, this.ref.run_id, at, 'already_absent'));
+      if (noticedAt !== null || typeof key.node.metadata.deactivated_at === 'string') this.items.push({ ...this.itemFacts(key, dryRun, noticedAt), stage: 'deleted', deletedAt: at });
       return this.record(key, decision.action, 'already_absent', decision.reason, false, at);
     }
     if (decision.kind === 'skip') {
+      // A noticed key used since: kept, and its owner, who was told it would go, is told it stays.
+      if (decision.unflag && noticedAt !== null) {
+        if (!dryRun) await this.mark(key, unflag(key, accountId, at, decision.reason));
+        this.items.push({ ...this.itemFacts(key, dryRun, noticedAt), noticedAt, stage: 'kept', lastUsedAt: lastUsed?.toISOString() ?? at });
+        return this.record(key, 'skip', 'kept', `kept: ${decision.reason}; noticed at ${noticedAt}`, true, at);
+      }
       if (!dryRun && decision.unflag) await this.mark(key, unflag(key, accountId, at, decision.reason));
       if (!dryRun && decision.startGrace) await this.mark(key, markDeactivated(key, accountId, this.ref.run_id, at));
       return this.record(key, 'skip', 'skipped', decision.reason, decision.unflag, at);
@@ -310,7 +405,18 @@ class CleanupRun {
       return this.record(key, decision.kind, 'failed', `could not re-read the stored flags: ${errorText(error)}`, false, at);
     }
     if (changed) return this.record(key, 'skip', 'skipped', changed, false, at);
-    if (dryRun) return this.record(key, decision.kind, 'dry_run', `dry run: would ${decision.kind}; ${decision.reason}`, false, at);
+    if (decision.kind === 'notice') {
+      const graceText = decision.then === 'deactivate' ? formatDuration(this.graceFor(key)) : undefined;
+      this.items.push({ ...this.itemFacts(key, dryRun, dryRun ? null : at), stage: 'noticed', actsAfter: decision.actsAfter, action: decision.then, graceText });
+      if (dryRun) return this.record(key, 'notice', 'dry_run', `dry run: would notice the owner and act after ${decision.actsAfter}; ${decision.reason}`, false, at);
+      const owner = this.items[this.items.length - 1]?.owner;
+      await this.mark(key, { id: key.accessKeyId, accountId, metadata: noticedMetadata(key.node.metadata, at, decision.actsAfter, this.ref.run_id, owner) });
+      return this.record(key, 'notice', 'noticed', decision.reason, false, at);
+    }
+    if (dryRun) {
+      this.items.push(this.actedItem(key, decision.kind, true, noticedAt, at));
+      return this.record(key, decision.kind, 'dry_run', `dry run: would ${decision.kind}; ${decision.reason}`, false, at);
+    }
 
     const intent = this.entry(key, decision.kind, 'pending', decision.reason, at);
     try {
@@ -342,9 +448,18 @@ class CleanupRun {
         ? markDeactivated(key, accountId, this.ref.run_id, this.context.now())
         : markCleaned(key, accountId, this.ref.run_id, at, outcome);
     await this.mark(key, update);
+    this.items.push(this.actedItem(key, outcome === 'deactivated' ? 'deactivate' : 'delete', false, noticedAt, typeof key.node.metadata.deactivated_at === 'string' && outcome === 'deactivated' ? key.node.metadata.deactivated_at : at));
     const final: AuditEntry = { ...intent, result: outcome, reason: outcome === 'already_absent' ? `${decision.reason}; IAM answered NoSuchEntity` : decision.reason };
     await this.deps.audit.resolveIntent(final);
     return this.counted(final, false);
+  }
+
+  /** The owner's item for a deactivation or a deletion (done, or in a dry run what would be). */
+  private actedItem(key: FlaggedKey, kind: 'deactivate' | 'delete', dryRun: boolean, noticedAt: string | null, at: string): OwnerItem {
+    const facts = this.itemFacts(key, dryRun, noticedAt);
+    if (kind === 'delete') return { ...facts, stage: 'deleted', deletedAt: at };
+    const grace = this.graceFor(key);
+    return { ...facts, stage: 'deactivated', deactivatedAt: at, deleteAfter: grace > 0 ? new Date(Date.parse(at) + grace).toISOString() : undefined };
   }
 
   /** Why the stored flags of the key or its user, read now, no longer allow the write; undefined when they do. */
@@ -434,11 +549,20 @@ class CleanupRun {
         summary.skipped += 1;
         if (unflagged) summary.unflagged += 1;
         break;
+      case 'kept':
+        summary.skipped += 1;
+        summary.unflagged += 1;
+        summary.kept += 1;
+        break;
+      case 'noticed':
+        summary.noticed += 1;
+        break;
       case 'failed':
         summary.failed += 1;
         break;
       case 'dry_run':
-        if (entry.action === 'delete') summary.would_delete += 1;
+        if (entry.action === 'notice') summary.would_notice += 1;
+        else if (entry.action === 'delete') summary.would_delete += 1;
         else summary.would_deactivate += 1;
         break;
     }
@@ -506,6 +630,14 @@ export interface CleanupDeps {
    * injected in-process. Cleanup stops taking new keys TIME_MARGIN_MS before it. Absent: no limit.
    */
   remainingMs?: () => number;
+  /**
+   * Telling owners (docs/owners.md): the mailer (SES from CDK context `notifySender`; absent: digests
+   * are recorded, not mailed) and the bus for the key stage events. Absent: neither.
+   */
+  owners?: {
+    mailer?: Mailer;
+    publishKeyStage?: (event: KeyStageEvent, detail: KeyStageDetail) => Promise<void>;
+  };
   /** Called after each IAM write that changed a key (deleted or deactivated): tests use it to simulate a crash. */
   afterIamWrite?: (count: number) => void;
 }
@@ -558,6 +690,16 @@ export interface CleanupRunSummary extends CleanupSummary {
   reconciled: number;
   /** Flagged, unprotected keys in accounts where cleanup is off (fix.worker `accounts`): left alone. */
   not_enabled?: number;
+  /** Keys whose owner got a notice this run (notify.notice_period); nothing was written to IAM for them. */
+  noticed: number;
+  /** Dry run: keys whose owner would have got a notice. */
+  would_notice: number;
+  /** Of the unflagged: noticed keys used since their notice (audit result `kept`). */
+  kept: number;
+  /** What owners were sent, or would have been; present when there was anything to tell. */
+  owner_messages?: OwnerMessagesSummary;
+  /** What owners were told about, key by key (dry run: what they would have been told); at most 50. */
+  notices?: NoticeLine[];
   duration_ms: number;
 }
 
@@ -584,6 +726,9 @@ export function emptyRunSummary(runId: string, cleanupEnabled: boolean, dryRun: 
     failed: 0,
     would_delete: 0,
     would_deactivate: 0,
+    noticed: 0,
+    would_notice: 0,
+    kept: 0,
     reconciled: 0,
     failed_accounts: [],
     account_failures: [],
@@ -635,6 +780,9 @@ const PER_KEY_COUNTS = [
   'failed',
   'would_delete',
   'would_deactivate',
+  'noticed',
+  'would_notice',
+  'kept',
   'reconciled',
   'duration_ms',
 ] as const satisfies readonly (keyof CleanupRunSummary)[];

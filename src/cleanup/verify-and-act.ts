@@ -1,3 +1,4 @@
+import { NOTICE_FIELDS } from '../owners/notices';
 import {
   DeleteAccessKeyCommand,
   GetAccessKeyLastUsedCommand,
@@ -129,7 +130,7 @@ export function markDeactivated(key: FlaggedKey, accountId: string, runId: strin
 /** The flag is withdrawn (used or reactivated since): the key is no longer a candidate. */
 export function unflag(key: FlaggedKey, accountId: string, at: string, reason: string): NodeUpdate {
   const metadata: Metadata = { ...key.node.metadata, unflagged_at: at, unflag_reason: reason };
-  for (const field of ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by']) delete metadata[field];
+  for (const field of ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by', ...NOTICE_FIELDS]) delete metadata[field];
   return { id: key.accessKeyId, accountId, metadata, desired: { ...key.node.desired, clean: false } };
 }
 

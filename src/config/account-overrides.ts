@@ -5,10 +5,21 @@ import type { FixWorkerConfig } from './fix-worker';
  * replaces these `fixworker` settings for the keys of one account, so a team can go live in its
  * sandbox accounts first. Pure: the config and the account come in, the effective settings go out.
  */
-export const ACCOUNT_OVERRIDE_KEYS = ['cleanup', 'cleanup_dry_run', 'deactivate_grace', 'max_cleanup_per_run', 'max_cleanup_percent'] as const;
+export const ACCOUNT_OVERRIDE_KEYS = ['cleanup', 'cleanup_dry_run', 'deactivate_grace', 'notice_period', 'max_cleanup_per_run', 'max_cleanup_percent'] as const;
 export type AccountOverrideKey = (typeof ACCOUNT_OVERRIDE_KEYS)[number];
-export type AccountOverrides = Partial<Pick<FixWorkerConfig['fixworker'], AccountOverrideKey>>;
-export type CleanupSettings = FixWorkerConfig['fixworker'];
+/** The settings cleanup applies to one key: `fixworker`, and `notify.notice_period` (overridable per account too). */
+export type CleanupSettings = FixWorkerConfig['fixworker'] & Pick<FixWorkerConfig['notify'], 'notice_period'>;
+export type AccountOverrides = Partial<Pick<CleanupSettings, AccountOverrideKey>>;
+/** Where each override key lives outside `accounts`. */
+export const OVERRIDE_SECTION: Record<AccountOverrideKey, 'fixworker' | 'notify'> = {
+  cleanup: 'fixworker',
+  cleanup_dry_run: 'fixworker',
+  deactivate_grace: 'fixworker',
+  notice_period: 'notify',
+  max_cleanup_per_run: 'fixworker',
+  max_cleanup_percent: 'fixworker',
+};
+type SettingsSource = Pick<FixWorkerConfig, 'fixworker' | 'accounts'> & { notify: Pick<FixWorkerConfig['notify'], 'notice_period'> };
 
 /**
  * The overrides that apply to an account: those set under its name, then those under its id
@@ -20,9 +31,9 @@ export function overridesFor(config: Pick<FixWorkerConfig, 'accounts'>, accountI
   return { ...byName, ...byId };
 }
 
-/** `fixworker` with the account's overrides applied. */
-export function effectiveSettings(config: Pick<FixWorkerConfig, 'fixworker' | 'accounts'>, accountId: string | undefined, accountName?: string): CleanupSettings {
-  return { ...config.fixworker, ...overridesFor(config, accountId, accountName) };
+/** `fixworker` and `notify.notice_period` with the account's overrides applied. */
+export function effectiveSettings(config: SettingsSource, accountId: string | undefined, accountName?: string): CleanupSettings {
+  return { ...config.fixworker, notice_period: config.notify.notice_period, ...overridesFor(config, accountId, accountName) };
 }
 
 /** True when cleanup may act in at least one account: globally enabled, or enabled for one. */

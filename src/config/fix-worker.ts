@@ -41,6 +41,10 @@ export interface FixWorkerConfig {
     account_contacts: Record<string, string>;
     /** The address for keys with neither; empty for none. */
     central_contact: string;
+    /** A duration: above zero, a newly flagged key's owner gets a notice and cleanup acts only this long after it. */
+    notice_period: string;
+    /** Owners are warned once an exemption of theirs ends within this duration. */
+    exemption_warning: string;
   };
 }
 
@@ -68,6 +72,8 @@ export function defaultFixWorkerConfig(): FixWorkerConfig {
       owner_tags: [...DEFAULT_OWNER_TAGS],
       account_contacts: {},
       central_contact: '',
+      notice_period: '0d',
+      exemption_warning: '14d',
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors';
 import { defaultFixWorkerConfig, FIX_WORKER, FixWorkerConfig } from './fix-worker';
 import { parseDuration } from '../query/durations';
-import { ACCOUNT_OVERRIDE_KEYS } from './account-overrides';
+import { ACCOUNT_OVERRIDE_KEYS, AccountOverrideKey, OVERRIDE_SECTION } from './account-overrides';
 
 /**
  * The rules every `fix.worker` write passes (SPEC section 4): known keys only, the right type, the
@@ -162,6 +162,8 @@ export const FIX_WORKER_SCHEMA: Record<FixedSection, Record<string, FieldRule>> 
     owner_tags: ownerTags,
     account_contacts: accountContacts,
     central_contact: email,
+    notice_period: durationRule('>0: a newly flagged key\'s owner gets a notice first; cleanup acts on it only this long after (0d: at once)'),
+    exemption_warning: durationRule('owners are warned once an exemption of theirs ends within this'),
   },
 };
 
@@ -170,7 +172,7 @@ export const ACCOUNTS_COMMENT = 'per account id or name: fixworker settings for 
 
 /**
  * `accounts: {ID_OR_NAME: {cleanup: true, ...}}`: each account's overrides, each key one of
- * ACCOUNT_OVERRIDE_KEYS checked by the same rule as under fixworker. Whether the account exists
+ * ACCOUNT_OVERRIDE_KEYS checked by the same rule as in its own section (fixworker, or notify). Whether the account exists
  * is not known here (a warning at the CLI, see unknownAccounts).
  */
 function checkAccounts(body: unknown, problems: ConfigProblem[]): Record<string, Record<string, unknown>> {
@@ -192,7 +194,7 @@ function checkAccounts(body: unknown, problems: ConfigProblem[]): Record<string,
     }
     const checked: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(overrides)) {
-      const rule = (ACCOUNT_OVERRIDE_KEYS as readonly string[]).includes(key) ? FIX_WORKER_SCHEMA.fixworker[key] : undefined;
+      const rule = (ACCOUNT_OVERRIDE_KEYS as readonly string[]).includes(key) ? FIX_WORKER_SCHEMA[OVERRIDE_SECTION[key as AccountOverrideKey]][key] : undefined;
       if (!rule) {
         problems.push({ path: [ACCOUNTS_SECTION, account, key], message: `unknown key ${ACCOUNTS_SECTION}.${account}.${key}; allowed keys per account: ${ACCOUNT_OVERRIDE_KEYS.join(', ')}` });
         continue;

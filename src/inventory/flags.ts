@@ -1,3 +1,4 @@
+import { NOTICE_FIELDS } from '../owners/notices';
 import type { InventoryGraph } from './graph';
 import type { InventoryNode, Metadata } from './model';
 import type { NodeUpdate } from './store';
@@ -72,7 +73,7 @@ export function unflag(nodes: Iterable<InventoryNode>, options: { accountOf: Acc
   return updates;
 }
 
-const FLAG_FIELDS = ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by'] as const;
+const FLAG_FIELDS = ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by', ...NOTICE_FIELDS] as const;
 
 export interface ProtectOptions {
   accountOf: AccountResolver;

@@ -8,6 +8,7 @@ import { RuntimeError } from '../errors';
 import type { InventoryNode, Metadata } from '../inventory/model';
 import type { InventoryStore } from '../inventory/store';
 import { formatDuration } from '../query/durations';
+import { NOTICE_FIELDS } from './notices';
 
 /**
  * `cloudsweep restore KEY_ID`: undoes cloudsweep's deactivation of a key during its grace period
@@ -42,7 +43,7 @@ export interface Restored {
 }
 
 /** What restore clears: the flag and the grace period it started. */
-const FLAG_FIELDS = ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by'] as const;
+const FLAG_FIELDS = ['flagged_by', 'flagged_at', 'clean_reason', 'deactivated_at', 'deactivated_by', ...NOTICE_FIELDS] as const;
 
 export async function restoreKey(deps: RestoreDeps, request: RestoreRequest): Promise<Restored> {
   const { accessKeyId } = request;

@@ -7,6 +7,7 @@ import type { CollectProgress } from '../collect/collect';
 import { collectInventory } from '../collect/collect';
 import { createConfigStore, loadFixWorkerConfig } from '../config/store';
 import { createInventoryStore } from '../inventory/dynamo-store';
+import { SesMailer } from '../owners/mailer';
 import { runJobsForEvent } from '../jobs/run';
 import { createJobStore } from '../jobs/store';
 import type { ResourceNames } from '../resources';
@@ -25,6 +26,8 @@ export interface InProcessOptions {
   safety?: SafetySettings;
   leaseTiming?: Partial<LeaseTiming>;
   onProgress?: (progress: RunProgress) => void;
+  /** The verified SES identity owners' digests are sent from (CLI: --notify-sender or CLOUDSWEEP_NOTIFY_SENDER); none: not mailed. */
+  notifySender?: string;
 }
 
 export function inProcessRunner(aws: AwsClients, names: ResourceNames, options: InProcessOptions = {}): RunnerDeps {
@@ -35,7 +38,7 @@ export function inProcessRunner(aws: AwsClients, names: ResourceNames, options: 
   return {
     publisher,
     runJobs: (event, ref) => runJobsForEvent({ jobs, inventory, clock }, event, ref),
-    actions: inProcessActions(aws, names, publisher, clock, options.safety ?? DEFAULT_SAFETY_SETTINGS),
+    actions: inProcessActions(aws, names, publisher, clock, options.safety ?? DEFAULT_SAFETY_SETTINGS, options.notifySender),
     runs: new DynamoRunStore(aws, names.runsTable),
     lease: new DynamoLease(aws, names.runsTable, clock),
     clock,
@@ -52,6 +55,7 @@ export function inProcessActions(
   publisher: EventPublisher,
   clock: () => Date,
   safety: SafetySettings,
+  notifySender?: string,
 ): StepActions {
   const inventory = createInventoryStore(aws, names.inventoryTable);
   const configStore = createConfigStore(aws, names.configTable);
@@ -78,6 +82,10 @@ export function inProcessActions(
           publish: (event, summary) => publisher.publish(event, { workflow: ref.workflow, run_id: ref.run_id, summary }),
           homeAccountId: await homeAccountId(aws),
           safety,
+          owners: {
+            ...(notifySender ? { mailer: new SesMailer(aws.sesv2, notifySender) } : {}),
+            ...(publisher instanceof EventBridgePublisher ? { publishKeyStage: (event, detail) => publisher.publishKeyStage(event, detail) } : {}),
+          },
         },
         config,
         ref,

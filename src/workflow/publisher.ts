@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, PublishedEvent, WorkflowEventDetail } from '../events/contracts';
+import { EVENT_SOURCE, KeyStageDetail, KeyStageEvent, PublishedEvent, WorkflowEventDetail } from '../events/contracts';
 import { RuntimeError } from '../errors';
 
 /** Publishes cloudsweep's events (SPEC section 6); the runner and the Lambdas share it. */
@@ -14,6 +14,15 @@ export class EventBridgePublisher implements EventPublisher {
   ) {}
 
   async publish(event: PublishedEvent, detail: WorkflowEventDetail): Promise<void> {
+    await this.put(event, detail);
+  }
+
+  /** A key's stage (key_noticed, key_deactivated, key_deleted, key_kept), detail as its contract says. */
+  async publishKeyStage(event: KeyStageEvent, detail: KeyStageDetail): Promise<void> {
+    await this.put(event, detail);
+  }
+
+  private async put(event: string, detail: object): Promise<void> {
     const answer = await this.eventbridge.send(
       new PutEventsCommand({
         Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: event, Detail: JSON.stringify(detail) }],

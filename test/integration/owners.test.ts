@@ -136,7 +136,7 @@ describe('owners (moto)', () => {
   it('config: per-account overrides are validated, shown as effective settings, and an unknown account is a warning', async () => {
     const unknownKey = await cli('config', 'set', 'fix.worker', 'accounts.sandbox.protect_tag=keep');
     expect(unknownKey.code).toBe(2);
-    expect(unknownKey.err).toContain('unknown key accounts.sandbox.protect_tag; allowed keys per account: cleanup, cleanup_dry_run, deactivate_grace, max_cleanup_per_run, max_cleanup_percent');
+    expect(unknownKey.err).toContain('unknown key accounts.sandbox.protect_tag; allowed keys per account: cleanup, cleanup_dry_run, deactivate_grace, notice_period, max_cleanup_per_run, max_cleanup_percent');
     const wrongType = await cli('config', 'set', 'fix.worker', 'accounts.sandbox.cleanup=yes please');
     expect(wrongType.code).toBe(2);
     expect(wrongType.err).toContain('accounts.sandbox.cleanup: string "yes please" is not a boolean');
@@ -150,7 +150,7 @@ describe('owners (moto)', () => {
 
     const shown = await cli('config', 'get', 'fix.worker');
     expect(shown.out).toContain('# Effective cleanup settings per account:');
-    expect(shown.out).toContain(`#   ${HOME}: cleanup=true cleanup_dry_run=false deactivate_grace=0d max_cleanup_per_run=100 max_cleanup_percent=25`);
+    expect(shown.out).toContain(`#   ${HOME}: cleanup=true cleanup_dry_run=false deactivate_grace=0d notice_period=0d max_cleanup_per_run=100 max_cleanup_percent=25`);
     expect(shown.out).toContain('#   sandbox: cleanup=true cleanup_dry_run=true');
     expect(shown.out).toContain('#   every other account: cleanup=false cleanup_dry_run=true');
     expect((await cli('config', 'get', 'fix.worker', `accounts.${HOME}.cleanup_dry_run`)).out).toBe('false');

@@ -109,3 +109,31 @@ describe('deciding what to do with a verified key', () => {
     });
   });
 });
+
+describe('the notice stage in the decision (notify.notice_period)', () => {
+  const withNotice = (noticeMs: number, graceMs = 0) => ({ ...context(graceMs), noticeMs });
+  const idle = facts({ lastUsed: new Date('2025-06-01T00:00:00Z') });
+
+  it('gives a flagged key without a notice a notice instead of any write, acting a whole period later', () => {
+    const decision = decide(keyWith({ atime: '2025-06-01T00:00:00Z' }), idle, withNotice(7 * DAY, DAY));
+    expect(decision).toMatchObject({ kind: 'notice', then: 'deactivate', actsAfter: new Date(NOW.getTime() + 7 * DAY).toISOString() });
+  });
+
+  it('writes nothing while the notice period runs, then acts as without notices', () => {
+    const noticedAt = new Date(NOW.getTime() - 2 * DAY).toISOString();
+    const key = () => keyWith({ atime: '2025-06-01T00:00:00Z', metadata: { noticed_at: noticedAt } });
+    expect(decide(key(), idle, withNotice(7 * DAY))).toMatchObject({ kind: 'skip', unflag: false });
+    expect(decide(key(), idle, withNotice(DAY))).toMatchObject({ kind: 'delete' });
+  });
+
+  it('unflags a noticed key used after its notice', () => {
+    const noticedAt = new Date(NOW.getTime() - 2 * DAY).toISOString();
+    const key = keyWith({ atime: '2025-06-01T00:00:00Z', metadata: { noticed_at: noticedAt } });
+    expect(decide(key, facts({ lastUsed: new Date(NOW.getTime() - DAY) }), withNotice(7 * DAY))).toMatchObject({ kind: 'skip', unflag: true });
+  });
+
+  it('still refuses a key below the act-time floor, notice or not', () => {
+    const decision = decide(keyWith({ atime: '2025-06-01T00:00:00Z' }), facts({ lastUsed: null, createdAt: new Date(NOW.getTime() - DAY) }), withNotice(7 * DAY));
+    expect(decision).toMatchObject({ kind: 'skip', unflag: true });
+  });
+});

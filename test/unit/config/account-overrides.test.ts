@@ -12,7 +12,7 @@ describe('per-account overrides of fixworker', () => {
   it('apply by name and by id, the id winning where both set a key; other accounts follow fixworker', () => {
     expect(overridesFor(config, '111111111111', 'sandbox')).toEqual({ cleanup: true, cleanup_dry_run: false, deactivate_grace: '1d' });
     expect(effectiveSettings(config, '111111111111', 'sandbox')).toMatchObject({ cleanup: true, cleanup_dry_run: false, deactivate_grace: '1d', max_cleanup_per_run: 100 });
-    expect(effectiveSettings(config, '222222222222', 'prod')).toEqual(defaultFixWorkerConfig().fixworker);
+    expect(effectiveSettings(config, '222222222222', 'prod')).toEqual({ ...defaultFixWorkerConfig().fixworker, notice_period: '0d' });
   });
 
   it('refuse an unknown key and a wrong value, naming the account and the key', () => {

@@ -62,8 +62,8 @@ describe('owner in searches', () => {
 });
 
 describe('notify settings in fix.worker', () => {
-  it('defaults to the owner tags owner, email, contact and no contacts', () => {
-    expect(defaultFixWorkerConfig().notify).toEqual({ owner_tags: ['owner', 'email', 'contact'], account_contacts: {}, central_contact: '' });
+  it('defaults to the owner tags owner, email, contact , no contacts, no notice period and a 14-day exemption warning', () => {
+    expect(defaultFixWorkerConfig().notify).toEqual({ owner_tags: ['owner', 'email', 'contact'], account_contacts: {}, central_contact: '', notice_period: '0d', exemption_warning: '14d' });
   });
 
   it('accepts contacts by account id or name and keeps them through the YAML', () => {
