@@ -11,7 +11,8 @@ import { SAFETY_ENV } from '../src/cleanup/policy';
 import { RESOURCE_BINDINGS, ResourceRole } from '../src/resources';
 import { CloudSweepFunction } from './constructs/cloudsweep-function';
 import { Monitoring } from './constructs/monitoring';
-import { Notifications } from './constructs/notifications';
+import { Notifications, OwnerEvents } from './constructs/notifications';
+import { NOTIFY_SENDER_ENV } from '../src/owners/notices';
 import { Schedules } from './constructs/schedules';
 import { Tables } from './constructs/tables';
 import { WorkflowStateMachine } from './constructs/workflow-state-machine';
@@ -70,6 +71,8 @@ export class CloudSweepStack extends Stack {
   readonly schedules: Schedules;
   readonly monitoring: Monitoring;
   readonly notifications?: Notifications;
+  /** The key stage events' SNS topic for AWS Chatbot (context `ownerEventsTopic`). */
+  readonly ownerEvents?: OwnerEvents;
   readonly settings: CloudSweepSettings;
 
   constructor(scope: Construct, id: string, props: CloudSweepStackProps) {
@@ -122,6 +125,7 @@ export class CloudSweepStack extends Stack {
         timeout: Duration.minutes(15),
         // One cleanup at a time, whatever starts it: two would race on the same keys.
         reservedConcurrentExecutions: 1,
+        ...(settings.notifySender ? { environment: { ...environment, [NOTIFY_SENDER_ENV]: settings.notifySender } } : {}),
       }),
     };
     this.grantPermissions(settings);
@@ -152,6 +156,12 @@ export class CloudSweepStack extends Stack {
         eventBus: this.eventBus,
         email: settings.notifyEmail,
         key: this.monitoring.alarmTopic.key,
+      });
+    }
+    if (settings.ownerEventsTopic) {
+      this.ownerEvents = new OwnerEvents(this, 'OwnerEvents', {
+        eventBus: this.eventBus,
+        ...(this.monitoring.alarmTopic ? { key: this.monitoring.alarmTopic.key } : {}),
       });
     }
 
@@ -216,6 +226,19 @@ export class CloudSweepStack extends Stack {
     cleanup.role.addToPolicy(new iam.PolicyStatement({ sid: 'CleanUpAccessKeys', actions: IAM_WRITE_ACTIONS, resources: [users] }));
     cleanup.role.addToPolicy(protectedUsersKeepTheirKeys(settings.safety.protectTag, users));
     cleanup.role.addToPolicy(this.enterMemberAccounts(settings));
+    if (settings.notifySender) {
+      // Owners' digests: SendEmail from the sender's identity only (the address, or its domain when that is what SES verified).
+      const domain = settings.notifySender.slice(settings.notifySender.lastIndexOf('@') + 1);
+      const identity = (name: string) => this.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+      cleanup.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'MailOwners',
+          actions: ['ses:SendEmail'],
+          resources: [identity(settings.notifySender), identity(domain)],
+          conditions: { StringEquals: { 'ses:FromAddress': settings.notifySender } },
+        }),
+      );
+    }
   }
 
   /**

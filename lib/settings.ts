@@ -20,6 +20,10 @@ export interface CloudSweepSettings {
   removalPolicy: RemovalPolicy;
   /** Subscribed to the notification topic: plan and cleanup summaries and every failure. */
   notifyEmail?: string;
+  /** The verified SES identity owners' digests are sent from (docs/owners.md); none: notices are recorded, not mailed. */
+  notifySender?: string;
+  /** An SNS topic fed with the key stage events, for AWS Chatbot to Slack or Teams ($1 a month for its key; off by default). */
+  ownerEventsTopic: boolean;
   /** The account of the central stack: the member role trusts its functions' roles. */
   centralAccountId?: string;
   /** Longest a workflow execution may run. */
@@ -64,6 +68,8 @@ export function settingsFromContext(read: ContextReader): CloudSweepSettings {
   }
   const notifyEmail = optionalText(read, 'notifyEmail');
   if (notifyEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(notifyEmail)) throw invalid('notifyEmail', notifyEmail, 'an e-mail address');
+  const notifySender = optionalText(read, 'notifySender');
+  if (notifySender !== undefined && !/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(notifySender)) throw invalid('notifySender', notifySender, 'an e-mail address verified in SES (an address identity, or one at a verified domain)');
   const centralAccountId = optionalText(read, 'centralAccountId');
   if (centralAccountId !== undefined && !/^\d{12}$/.test(centralAccountId)) throw invalid('centralAccountId', centralAccountId, 'a 12-digit account id');
 
@@ -76,6 +82,8 @@ export function settingsFromContext(read: ContextReader): CloudSweepSettings {
     logRetentionDays,
     removalPolicy: removal(read),
     ...(notifyEmail ? { notifyEmail } : {}),
+    ...(notifySender ? { notifySender } : {}),
+    ownerEventsTopic: flag(read, 'ownerEventsTopic', false),
     ...(centralAccountId ? { centralAccountId } : {}),
     workflowTimeoutMinutes: integer(read, 'workflowTimeoutMinutes', 120, 5, 1440),
     dashboard: flag(read, 'dashboard', false),

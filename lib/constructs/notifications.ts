@@ -4,7 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { CLEANUP_REFUSED, EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CLEANUP_REFUSED, EVENT_SOURCE, KEY_STAGE_EVENTS, WORKFLOW_FAILED } from '../../src/events/contracts';
 import type { WorkflowEvent } from '../../src/workflow/declaration';
 
 export interface NotificationsProps {
@@ -35,5 +36,40 @@ export class Notifications extends Construct {
       eventPattern: { source: [EVENT_SOURCE], detailType: NOTIFIED_EVENTS },
       targets: [new eventTargets.SnsTopic(this.topic)],
     });
+  }
+}
+
+export interface OwnerEventsProps {
+  eventBus: events.IEventBus;
+  /** The notification topics' key when `notifyEmail` made one; otherwise the topic gets its own ($1 a month). */
+  key?: kms.IKey;
+}
+
+/**
+ * The optional owner events topic (context `ownerEventsTopic`): the key stage events (key_noticed,
+ * key_deactivated, key_deleted, key_kept) on an SNS topic that AWS Chatbot subscribes to for a Slack
+ * channel or a Teams channel (docs/deploy.md). Any other EventBridge target can take the same rule.
+ */
+export class OwnerEvents extends Construct {
+  readonly topic: sns.Topic;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: OwnerEventsProps) {
+    super(scope, id);
+    const key = props.key ?? this.ownKey();
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'cloudsweep key stages', masterKey: key, enforceSSL: true });
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'cloudsweep: key stage events (noticed, deactivated, deleted, kept) to the owner events topic',
+      eventBus: props.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...KEY_STAGE_EVENTS] },
+      targets: [new eventTargets.SnsTopic(this.topic)],
+    });
+  }
+
+  /** AWS-managed SNS keys cannot be used by EventBridge: a key of our own, as the notification topics have. */
+  private ownKey(): kms.Key {
+    const key = new kms.Key(this, 'TopicKey', { description: 'cloudsweep owner events topic', enableKeyRotation: true });
+    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    return key;
   }
 }
