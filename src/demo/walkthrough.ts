@@ -59,11 +59,18 @@ export const WALKTHROUGH: readonly WalkthroughStep[] = [
     command: SEED_COMMANDS.addJob,
   },
   {
-    narration: 'Run the whole workflow: collect, the job flags keys at post_collect, cleanup (dry run).',
+    narration: "Owners are told before anything happens: a week's notice. These users carry no owner tag, so the central contact hears.",
+    command: 'config set fix.worker notify.notice_period=7d notify.central_contact=security@example.com',
+  },
+  {
+    narration: 'Run the whole workflow: collect, the job flags keys at post_collect, cleanup (dry run: it lists the notices it would send).',
     command: 'workflow run collect_and_cleanup --in-process',
   },
   { narration: 'What the dry run would have done, key by key.', command: 'audit' },
-  { narration: 'Now for real.', command: 'config set fix.worker fixworker.cleanup_dry_run=false' },
+  {
+    narration: 'Now for real. The demo cannot wait a week, so no notice period: keys go at once, and their owner is told (recorded, not mailed: no SES sender here).',
+    command: 'config set fix.worker fixworker.cleanup_dry_run=false notify.notice_period=0d',
+  },
   { narration: 'Run the cleanup workflow: flagged, unprotected keys are deleted.', command: 'workflow run cleanup' },
   { narration: 'Collect again to see what IAM holds now.', command: 'workflow run collect --in-process' },
   {

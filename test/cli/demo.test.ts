@@ -89,6 +89,16 @@ describe('cloudsweep demo', () => {
     expect(cleanup).toMatch(/Workflow cleanup succeeded/);
   });
 
+  it("shows one owner's notice in the dry run, and what the owner is told of the real deletions", () => {
+    const dry = outputOf(result.stdout, 'workflow run collect_and_cleanup --in-process');
+    expect(dry).toMatch(/owners: 8 would be noticed; 0 digests sent, 1 would be sent \(dry run\)/);
+    expect(dry).toMatch(/would tell security@example\.com: noticed AKIA\w+ of nancy in \d{12}, next \d{4}-/);
+    expect(outputOf(result.stdout, 'audit')).toMatch(/notice +dry_run/);
+    const real = outputOf(result.stdout, 'workflow run cleanup');
+    expect(real).toMatch(/told security@example\.com: deleted AKIA\w+ of nancy/);
+    expect(real).toContain('1 owner digest recorded but not mailed: no sender is configured (CDK context notifySender)');
+  });
+
   it('lists the stale keys that remain and checks IAM agrees', () => {
     const remaining = outputOf(result.stdout, WALKTHROUGH.find((step) => step.command.startsWith('search is(access_key) and last_access > 90days | list'))?.command ?? '');
     expect(remaining).toMatch(/jenkins/);
