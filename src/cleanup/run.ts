@@ -4,7 +4,7 @@ import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../c
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { RuntimeError } from '../errors';
 import { CLEANUP_REFUSED, KeyStageDetail, KeyStageEvent, PublishedEvent } from '../events/contracts';
-import { deliverToOwners, NoticeLine, noticeLines, OwnerMessagesSummary } from '../owners/delivery';
+import { addOwnerMessages, deliverToOwners, MAX_NOTICE_LINES, NoticeLine, noticeLines, OwnerMessagesSummary } from '../owners/delivery';
 import type { OwnerItem } from '../owners/digest';
 import { listExemptions } from '../owners/exemptions';
 import type { Mailer } from '../owners/mailer';
@@ -590,7 +590,8 @@ function withoutKeys(selection: CleanupSelection, keys: Set<string>): CleanupSel
 export async function drawCleanupPlan(deps: Pick<CleanupDeps, 'store' | 'clock' | 'safety'>, config: FixWorkerConfig): Promise<CleanupPlan> {
   const fixworker = config.fixworker;
   const { graph } = await deps.store.loadGraph();
-  const all = selectCandidates(graph, protectTags(deps.safety, fixworker.protect_tag), (key) => graceMs(effectiveSettings(config, key.accountId, key.accountName)), deps.clock.now());
+  const settingsOf = (key: FlaggedKey) => effectiveSettings(config, key.accountId, key.accountName);
+  const all = selectCandidates(graph, protectTags(deps.safety, fixworker.protect_tag), (key) => graceMs(settingsOf(key)), deps.clock.now(), (key) => noticeMs(settingsOf(key)));
   const enabled = cleanupEnabledAnywhere(config);
   // With accounts overrides, the keys of accounts where cleanup is off are left out, as the run leaves them.
   const { kept, notEnabled } = enabled ? onlyEnabledAccounts(all, config) : { kept: all, notEnabled: 0 };
@@ -807,6 +808,10 @@ export function mergeSummaries(previous: CleanupSummary, current: CleanupRunSumm
     else merged.account_failures.push({ ...failure });
     if (!merged.failed_accounts.includes(failure.account_id)) merged.failed_accounts.push(failure.account_id);
   }
+  const earlierOwners = (previous as Partial<CleanupRunSummary>).owner_messages;
+  if (earlierOwners) merged.owner_messages = addOwnerMessages(earlierOwners, current.owner_messages);
+  const earlierNotices = (previous as Partial<CleanupRunSummary>).notices;
+  if (earlierNotices) merged.notices = [...earlierNotices, ...(current.notices ?? [])].slice(0, MAX_NOTICE_LINES);
   const incomplete = incompleteText(merged);
   if (incomplete === undefined) delete merged.incomplete;
   else merged.incomplete = incomplete;

@@ -53,6 +53,15 @@ export function emptyOwnerMessages(): OwnerMessagesSummary {
   return { sent: 0, failed: 0, not_mailed: 0, would_send: 0, without_owner: 0, events: 0 };
 }
 
+/** The owner counts of a run's invocations together (each invocation sends its own digests). */
+export function addOwnerMessages(earlier: OwnerMessagesSummary, current: OwnerMessagesSummary | undefined): OwnerMessagesSummary {
+  if (!current) return earlier;
+  const sum = emptyOwnerMessages();
+  for (const field of ['sent', 'failed', 'not_mailed', 'would_send', 'without_owner', 'events'] as const) sum[field] = earlier[field] + current[field];
+  const note = current.note ?? earlier.note;
+  return note === undefined ? sum : { ...sum, note };
+}
+
 export async function deliverToOwners(items: readonly OwnerItem[], deps: OwnerDeliveryDeps, ref: RunRef): Promise<OwnerMessagesSummary> {
   const summary = emptyOwnerMessages();
   summary.without_owner = items.filter((item) => item.owner === undefined).length;
