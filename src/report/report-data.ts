@@ -27,7 +27,7 @@ export const AGE_BANDS = [
 export type AgeBand = (typeof AGE_BANDS)[number]['id'];
 
 /** The stages a flagged key goes through in a cleanup run, as the report counts them. */
-export const STAGES = ['flagged', 'protected', 'deactivated', 'deleted', 'kept'] as const;
+export const STAGES = ['flagged', 'protected', 'noticed', 'deactivated', 'deleted', 'kept'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface AccountAges {
@@ -241,6 +241,8 @@ function fromSummary(runId: string, workflow: string, startedAt: string, summary
     counts: {
       flagged: summary.flagged,
       protected: summary.protected,
+      // Summaries stored before notices existed have neither count.
+      noticed: dry ? summary.would_notice ?? 0 : summary.noticed ?? 0,
       deactivated: dry ? summary.would_deactivate ?? 0 : summary.deactivated,
       deleted: dry ? summary.would_delete ?? 0 : summary.deleted + summary.already_absent,
       kept: summary.skipped,
@@ -250,13 +252,14 @@ function fromSummary(runId: string, workflow: string, startedAt: string, summary
 }
 
 function fromAudit(runId: string, workflow: string, startedAt: string, entries: readonly AuditEntry[]): RunStages {
-  const counts: Record<Stage, number | null> = { flagged: new Set(entries.map((entry) => entry.access_key_id)).size, protected: null, deactivated: 0, deleted: 0, kept: 0 };
+  const counts: Record<Stage, number | null> = { flagged: new Set(entries.map((entry) => entry.access_key_id)).size, protected: null, noticed: 0, deactivated: 0, deleted: 0, kept: 0 };
   let failed = 0;
   for (const entry of entries) {
     const planned = entry.result === 'dry_run' ? entry.action : undefined;
-    if (entry.result === 'deleted' || entry.result === 'already_absent' || planned === 'delete') counts.deleted = (counts.deleted ?? 0) + 1;
+    if (entry.result === 'noticed' || planned === 'notice') counts.noticed = (counts.noticed ?? 0) + 1;
+    else if (entry.result === 'deleted' || entry.result === 'already_absent' || planned === 'delete') counts.deleted = (counts.deleted ?? 0) + 1;
     else if (entry.result === 'deactivated' || planned === 'deactivate') counts.deactivated = (counts.deactivated ?? 0) + 1;
-    else if (entry.result === 'skipped' || planned === 'skip') counts.kept = (counts.kept ?? 0) + 1;
+    else if (entry.result === 'skipped' || entry.result === 'kept' || planned === 'skip') counts.kept = (counts.kept ?? 0) + 1;
     else if (entry.result === 'failed') failed += 1;
   }
   return { run_id: runId, workflow, started_at: startedAt, dry_run: entries.some((entry) => entry.dry_run), counts, failed };

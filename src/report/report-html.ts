@@ -83,6 +83,7 @@ const BAND_COLORS: Record<AgeBand, string> = {
 const STAGE_COLORS: Record<Stage, string> = {
   flagged: '#5d6d7e',
   protected: '#27ae60',
+  noticed: '#8e44ad',
   deactivated: '#f39c12',
   deleted: '#c0392b',
   kept: '#2e86c1',

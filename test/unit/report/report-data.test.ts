@@ -113,8 +113,8 @@ describe('report: keys per stage over the last runs', () => {
       run('collect-only', '2026-11-23T11:00:00Z'),
     ];
     expect(report({ runs }).runs).toEqual([
-      { run_id: 'run-1', workflow: 'collect_and_cleanup', started_at: '2026-11-22T10:00:00Z', dry_run: true, counts: { flagged: 7, protected: 2, deactivated: 0, deleted: 4, kept: 1 }, failed: 0 },
-      { run_id: 'run-2', workflow: 'collect_and_cleanup', started_at: '2026-11-23T10:00:00Z', dry_run: false, counts: { flagged: 7, protected: 2, deactivated: 0, deleted: 4, kept: 1 }, failed: 0 },
+      { run_id: 'run-1', workflow: 'collect_and_cleanup', started_at: '2026-11-22T10:00:00Z', dry_run: true, counts: { flagged: 7, protected: 2, noticed: 0, deactivated: 0, deleted: 4, kept: 1 }, failed: 0 },
+      { run_id: 'run-2', workflow: 'collect_and_cleanup', started_at: '2026-11-23T10:00:00Z', dry_run: false, counts: { flagged: 7, protected: 2, noticed: 0, deactivated: 0, deleted: 4, kept: 1 }, failed: 0 },
     ]);
   });
 
@@ -128,8 +128,8 @@ describe('report: keys per stage over the last runs', () => {
       audit('run-8', '2026-11-19T10:00:00Z', 'AKIA1', 'delete', 'dry_run', true),
     ];
     expect(report({ audit: entries }).runs).toEqual([
-      { run_id: 'run-8', workflow: 'cleanup', started_at: '2026-11-19T10:00:00Z', dry_run: true, counts: { flagged: 1, protected: null, deactivated: 0, deleted: 1, kept: 0 }, failed: 0 },
-      { run_id: 'run-9', workflow: 'cleanup', started_at: '2026-11-20T10:00:01Z', dry_run: false, counts: { flagged: 4, protected: null, deactivated: 1, deleted: 1, kept: 1 }, failed: 1 },
+      { run_id: 'run-8', workflow: 'cleanup', started_at: '2026-11-19T10:00:00Z', dry_run: true, counts: { flagged: 1, protected: null, noticed: 0, deactivated: 0, deleted: 1, kept: 0 }, failed: 0 },
+      { run_id: 'run-9', workflow: 'cleanup', started_at: '2026-11-20T10:00:01Z', dry_run: false, counts: { flagged: 4, protected: null, noticed: 0, deactivated: 1, deleted: 1, kept: 1 }, failed: 1 },
     ]);
   });
 
