@@ -23,7 +23,9 @@ import { checkTree, reportedProblem } from './shape';
  * The inventory in one DynamoDB table (`pk`/`sk` strings), partitioned by account:
  *
  *   pk = account#<id>  sk = head                 generation, content hash, collected_at and the
- *                                                names of the snapshot's chunks: a small item
+ *                                                manifest's name: a small item whatever the account's size
+ *                      sk = manifest#<hash>      the names of the snapshot's chunks, in order, named by
+ *                                                the snapshot's content hash
  *                      sk = chunk#<hash>         a gzip'd piece of the snapshot, named by its content
  *                      sk = metadata#<node id>   a node's metadata  } written by clean, protect,
  *                      sk = desired#<node id>    a node's desired   } jobs and cleanup
@@ -32,10 +34,11 @@ import { checkTree, reportedProblem } from './shape';
  * when the head is written, last and conditionally: a collect that fails halfway leaves the previous
  * snapshot whole. Flags live beside the snapshot, so re-collects keep them and `clean` writes nothing
  * but flags. DynamoDB bills a write on the whole item, so what changes every collect (collected_at)
- * sits in the small head: a collect that finds the same content hash updates it, about one write
- * unit. Chunk boundaries depend on node ids only (snapshotChunks), so a key deleted or added
- * rewrites the one chunk it is in. Heads written before this layout (the snapshot inline, or in
- * `snap#<gen>#<n>` chunks) are still read, and replaced by the next collect that changes something.
+ * sits in the small head and what grows with the account (the chunks' names) beside it: a collect
+ * that finds the same content hash updates the head, one write unit. Chunk boundaries depend on node
+ * ids only (snapshotChunks), so a key deleted or added rewrites the one chunk it is in. Heads written
+ * before this layout (the snapshot inline, in `snap#<gen>#<n>` chunks, or the chunks' names in the
+ * head) are still read, and replaced by the next collect that changes something.
  */
 export interface DynamoInventoryStore extends InventoryStore, AccountSnapshotStore {}
 
@@ -56,6 +59,7 @@ export function createInventoryStore(aws: AwsClients, tableName: string, options
 
 const HEAD = 'head';
 const CHUNK = 'chunk#';
+const MANIFEST = 'manifest#';
 const FLAG_SECTIONS = ['metadata', 'desired'] as const;
 type FlagSection = (typeof FLAG_SECTIONS)[number];
 const LOAD_ATTEMPTS = 3;
@@ -65,7 +69,9 @@ interface Head {
   previousGeneration?: string;
   hash: string;
   collectedAt: string;
-  /** The snapshot's chunks (`chunk#<hash>`), in order. */
+  /** The sort key of the manifest item that names the snapshot's chunks. */
+  manifest?: string;
+  /** The snapshot's chunks (`chunk#<hash>`), in order: from the manifest, or (the layout before) from the head. */
   chunkHashes?: string[];
   /** Earlier layouts: the snapshot inline, or in `chunkCount` items `snap#<generation>#<n>`. */
   snapshot?: Uint8Array;
@@ -78,6 +84,8 @@ interface AccountIndex {
   flagKeys: Array<{ sk: string; nodeId: string }>;
   /** Chunk items: content-addressed (`chunk#<hash>`, generation undefined) or of an earlier layout's generation. */
   chunkKeys: Array<{ sk: string; hash?: string; generation?: string }>;
+  /** Sort keys of the manifest items. */
+  manifestKeys: string[];
 }
 
 /** Everything stored for one account, as read from the table. */
@@ -85,6 +93,8 @@ interface AccountItems {
   head?: Head;
   /** Content-addressed chunks by hash. */
   pieces: Map<string, Uint8Array>;
+  /** Manifests' chunk names by the manifest's sort key. */
+  manifests: Map<string, string[]>;
   /** Earlier layout's chunks by generation and number. */
   chunks: Map<string, Map<number, Uint8Array>>;
   flags: Map<string, { metadata?: Metadata; desired?: Desired }>;
@@ -184,6 +194,7 @@ class DynamoStore implements DynamoInventoryStore {
     // Chunks either head names stay: the previous head's, one round, for readers that saw it mid-scan.
     const live = new Set(current.head?.chunkHashes ?? []);
     const liveGenerations = new Set([current.head?.generation ?? '', current.head?.previousGeneration ?? '']);
+    const liveManifests = new Set(current.head?.manifest ? [current.head.manifest] : []);
 
     if (!changed && current.head) {
       await this.conditionally(snapshot.accountId, () =>
@@ -210,6 +221,12 @@ class DynamoStore implements DynamoInventoryStore {
         missing.map((chunk) => ({ PutRequest: { Item: { pk, sk: `${CHUNK}${chunk.hash}`, snapshot: chunk.data } } })),
         { sleep: this.sleep },
       );
+      // Named by the content hash: a snapshot stored before (a change undone) finds its manifest there.
+      const manifest = `${MANIFEST}${encoded.hash}`;
+      if (!current.manifestKeys.includes(manifest)) {
+        await this.documents.send(new PutCommand({ TableName: this.table, Item: { pk, sk: manifest, chunks: chunks.map((chunk) => chunk.hash) } }));
+        writeRequests += 1;
+      }
       const head: Record<string, unknown> = {
         pk,
         sk: HEAD,
@@ -217,7 +234,7 @@ class DynamoStore implements DynamoInventoryStore {
         content_hash: encoded.hash,
         collected_at: snapshot.collectedAt,
         node_count: encoded.nodeIds.size,
-        chunks: chunks.map((chunk) => chunk.hash),
+        manifest,
         ...(current.head ? { previous_generation: current.head.generation } : {}),
       };
       // The flip: from here on readers see the new snapshot.
@@ -236,10 +253,16 @@ class DynamoStore implements DynamoInventoryStore {
       writeRequests += 1;
       for (const chunk of chunks) live.add(chunk.hash);
       liveGenerations.delete(current.head?.previousGeneration ?? '');
+      liveManifests.add(manifest);
     }
 
-    // Chunks no head names any more, those of earlier layouts, and those of a write that failed before its flip.
-    const stale = current.chunkKeys.filter(({ hash, generation }) => (hash ? !live.has(hash) : !liveGenerations.has(generation ?? '')));
+    // Chunks no head names any more, those of earlier layouts, and those of a write that failed before
+    // its flip; none while the current head's manifest was not read (a concurrent collect replacing it).
+    const chunkNamesKnown = !current.head?.manifest || current.head.chunkHashes !== undefined;
+    const stale = [
+      ...current.chunkKeys.filter(() => chunkNamesKnown).filter(({ hash, generation }) => (hash ? !live.has(hash) : !liveGenerations.has(generation ?? ''))),
+      ...current.manifestKeys.filter((sk) => !liveManifests.has(sk)).map((sk) => ({ sk })),
+    ];
     const vanished = current.flagKeys.filter(({ nodeId }) => !encoded.nodeIds.has(nodeId));
     const deletions = [...stale, ...vanished].map(({ sk }): WriteRequest => ({ DeleteRequest: { Key: { pk, sk } } }));
     if (deletions.length > 0) writeRequests += await batchWriteAll(this.documents, this.table, deletions, { sleep: this.sleep });
@@ -254,20 +277,23 @@ class DynamoStore implements DynamoInventoryStore {
   private async readIndex(accountId: string): Promise<{ index: AccountIndex; items: AccountItems }> {
     const pk = accountKey(accountId);
     const items = await this.readItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
-    let head: Head | undefined;
     const flagKeys: AccountIndex['flagKeys'] = [];
     const chunkKeys: AccountIndex['chunkKeys'] = [];
+    const manifestKeys: string[] = [];
     for (const item of items) {
       const sk = String(item.sk);
-      if (sk === HEAD) head = toHead(item);
       const flag = parseFlagKey(sk);
       if (flag) flagKeys.push({ sk, nodeId: flag.nodeId });
       if (sk.startsWith(CHUNK)) chunkKeys.push({ sk, hash: sk.slice(CHUNK.length) });
+      if (sk.startsWith(MANIFEST)) manifestKeys.push(sk);
       const chunk = parseChunkKey(sk);
       if (chunk) chunkKeys.push({ sk, generation: chunk.generation });
     }
-    const grouped = groupByAccount(items).get(accountId) ?? { pieces: new Map(), chunks: new Map(), flags: new Map() };
-    return { index: { ...(head ? { head } : {}), flagKeys, chunkKeys }, items: grouped };
+    const grouped = groupByAccount(items).get(accountId) ?? emptyAccount();
+    const stored = grouped.head;
+    const manifest = stored?.manifest ? grouped.manifests.get(stored.manifest) : undefined;
+    const head = stored && manifest ? { ...stored, chunkHashes: manifest } : stored;
+    return { index: { ...(head ? { head } : {}), flagKeys, chunkKeys, manifestKeys }, items: grouped };
   }
 
   /**
@@ -283,13 +309,14 @@ class DynamoStore implements DynamoInventoryStore {
       const head = current.head;
       if (!head) return undefined;
       const where = `inventory of account ${accountId}`;
-      if (head.chunkHashes) {
-        const pieces = head.chunkHashes.map((hash) => current.pieces.get(hash));
+      const chunkHashes = head.manifest ? current.manifests.get(head.manifest) : head.chunkHashes;
+      if (chunkHashes) {
+        const pieces = chunkHashes.map((hash) => current.pieces.get(hash));
         if (pieces.every((piece): piece is Uint8Array => piece !== undefined)) {
           const decoded = pieces.map((piece) => decodeAccountSnapshot(piece, where));
           return { nodes: decoded.flatMap((d) => d.nodes), edges: decoded.flatMap((d) => d.edges), flags: current.flags, collectedAt: head.collectedAt };
         }
-      } else {
+      } else if (!head.manifest) {
         const bytes = head.snapshot ?? assemble(current.chunks.get(head.generation), head.chunkCount ?? 0);
         if (bytes) return { ...decodeAccountSnapshot(bytes, where), flags: current.flags, collectedAt: head.collectedAt };
       }
@@ -297,7 +324,7 @@ class DynamoStore implements DynamoInventoryStore {
       const reread = groupByAccount(
         await this.readItems({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': accountKey(accountId) } }),
       );
-      current = reread.get(accountId) ?? { pieces: new Map(), chunks: new Map(), flags: new Map() };
+      current = reread.get(accountId) ?? emptyAccount();
     }
   }
 
@@ -358,6 +385,7 @@ function toHead(item: Record<string, unknown>): Head {
     ...(typeof item.previous_generation === 'string' ? { previousGeneration: item.previous_generation } : {}),
     hash: String(item.content_hash),
     collectedAt: String(item.collected_at),
+    ...(typeof item.manifest === 'string' ? { manifest: item.manifest } : {}),
     ...(Array.isArray(item.chunks) ? { chunkHashes: item.chunks.map(String) } : {}),
     ...(item.snapshot instanceof Uint8Array ? { snapshot: item.snapshot } : {}),
     ...(typeof item.chunk_count === 'number' ? { chunkCount: item.chunk_count } : {}),
@@ -371,10 +399,14 @@ function groupByAccount(items: Array<Record<string, unknown>>): Map<string, Acco
     if (!pk.startsWith('account#')) continue;
     const accountId = pk.slice('account#'.length);
     let account = accounts.get(accountId);
-    if (!account) accounts.set(accountId, (account = { pieces: new Map(), chunks: new Map(), flags: new Map() }));
+    if (!account) accounts.set(accountId, (account = emptyAccount()));
     const sk = String(item.sk);
     if (sk === HEAD) {
       account.head = toHead(item);
+      continue;
+    }
+    if (sk.startsWith(MANIFEST) && Array.isArray(item.chunks)) {
+      account.manifests.set(sk, item.chunks.map(String));
       continue;
     }
     if (sk.startsWith(CHUNK) && item.snapshot instanceof Uint8Array) {
@@ -396,6 +428,10 @@ function groupByAccount(items: Array<Record<string, unknown>>): Map<string, Acco
     }
   }
   return accounts;
+}
+
+function emptyAccount(): AccountItems {
+  return { pieces: new Map(), manifests: new Map(), chunks: new Map(), flags: new Map() };
 }
 
 function assemble(parts: Map<number, Uint8Array> | undefined, count: number): Buffer | undefined {

@@ -1,10 +1,10 @@
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
 import { FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
 import { ValidationError } from '../../src/errors';
-import { AccountSnapshot, snapshotChunks } from '../../src/inventory/account-snapshot';
+import { AccountSnapshot, encodeAccountSnapshot, snapshotChunks } from '../../src/inventory/account-snapshot';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { accessKeyNode, accountNode, InventoryNode, userNode } from '../../src/inventory/model';
 import { DEFAULT_RESOURCE_NAMES } from '../../src/resources';
@@ -177,14 +177,56 @@ describe('the DynamoDB inventory store (moto)', () => {
     expect((await store.loadGraph()).graph.node('AKIA1111111111110000')?.desired).toEqual({});
   });
 
-  it('keeps an unchanged re-collect to about one write unit: the head it updates is small, the snapshot is beside it', async () => {
+  it('keeps an unchanged re-collect of 20,000 users to one write unit: the head it updates is small, the chunks and their names are beside it', async () => {
     const store = await freshStore();
-    await store.replaceAccount(accountSnapshot('111111111111', 1_000));
+    await store.replaceAccount(accountSnapshot('111111111111', 20_000));
 
     const head = await aws.documents.send(new GetCommand({ TableName: `inventory-${table}`, Key: { pk: 'account#111111111111', sk: 'head' } }));
-    // DynamoDB bills a write on the whole item, per KB: the head holds collected_at, the hash and the chunks' names.
+    // DynamoDB bills a write on the whole item, per KB: the head holds collected_at, the hash and the manifest's name.
     expect(Buffer.byteLength(JSON.stringify(head.Item))).toBeLessThan(1_024);
-    expect(await writesSince(() => store.replaceAccount(accountSnapshot('111111111111', 1_000, '2026-01-01T01:00:00.000Z')))()).toBe(1);
+    expect(await writesSince(() => store.replaceAccount(accountSnapshot('111111111111', 20_000, '2026-01-01T01:00:00.000Z')))()).toBe(1);
+    expect((await store.loadGraph()).collectedAt).toBe('2026-01-01T01:00:00.000Z');
+  });
+
+  it('reads the heads of every earlier layout, and the next changed collect moves them to the current one', async () => {
+    const store = await freshStore();
+    const TableName = `inventory-${table}`;
+    const [inline, numbered, named] = ['111111111111', '222222222222', '333333333333'].map((id) => accountSnapshot(id, 300));
+    const head = (snapshot: AccountSnapshot, generation: string, fields: Record<string, unknown>) => ({
+      pk: `account#${snapshot.accountId}`, sk: 'head', generation, content_hash: encodeAccountSnapshot(snapshot).hash, collected_at: snapshot.collectedAt, ...fields,
+    });
+    const bytes = encodeAccountSnapshot(numbered as AccountSnapshot).data;
+    const third = Math.ceil(bytes.length / 3);
+    const items = [
+      // The snapshot inline in the head.
+      head(inline as AccountSnapshot, 'g1', { snapshot: encodeAccountSnapshot(inline as AccountSnapshot).data }),
+      // The snapshot cut into numbered items of its generation.
+      head(numbered as AccountSnapshot, 'g2', { chunk_count: 3 }),
+      ...[0, 1, 2].map((n) => ({ pk: 'account#222222222222', sk: `snap#g2#${n}`, snapshot: bytes.subarray(n * third, (n + 1) * third) })),
+      // Content-addressed chunks named in the head.
+      head(named as AccountSnapshot, 'g3', { chunks: snapshotChunks(named as AccountSnapshot).map((chunk) => chunk.hash) }),
+      ...snapshotChunks(named as AccountSnapshot).map((chunk) => ({ pk: 'account#333333333333', sk: `chunk#${chunk.hash}`, snapshot: chunk.data })),
+    ];
+    for (let i = 0; i < items.length; i += 25) {
+      await aws.documents.send(new BatchWriteCommand({ RequestItems: { [TableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    }
+
+    expect((await store.loadGraph()).graph.size).toBe(3 * (1 + 600));
+    // A collect gets the stored keys from each, and one that changed something stores the current layout;
+    // what the earlier head named stays one collect longer, for readers that saw it mid-scan.
+    for (const snapshot of [inline, numbered, named] as AccountSnapshot[]) {
+      const pending = await store.beginReplace(snapshot.accountId);
+      expect(pending.previous?.filter((node) => node.kind === 'aws_iam_access_key')).toHaveLength(300);
+      await pending.commit({ ...snapshot, nodes: snapshot.nodes.slice(0, -1), edges: snapshot.edges.slice(0, -1) });
+    }
+    expect((await store.loadGraph()).graph.size).toBe(3 * (1 + 599));
+    for (const snapshot of [inline, numbered, named] as AccountSnapshot[]) {
+      await store.replaceAccount({ ...snapshot, nodes: snapshot.nodes.slice(0, -2), edges: snapshot.edges.slice(0, -2) });
+    }
+    const sortKeys = ((await aws.documents.send(new ScanCommand({ TableName }))).Items ?? []).map((item) => String(item.sk));
+    expect(sortKeys.filter((sk) => sk.startsWith('snap#'))).toEqual([]);
+    expect(sortKeys.filter((sk) => sk.startsWith('manifest#'))).toHaveLength(3 * 2);
+    expect((await store.loadGraph()).graph.size).toBe(3 * (1 + 598));
   });
 
   it('rewrites only the chunk a deleted key was in', async () => {
