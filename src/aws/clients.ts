@@ -14,6 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { passCurrentAbortSignal } from './abort';
 import { defaultRegion } from '../environment';
+import { meterCapacity } from './capacity';
 
 /** An SDK client's HTTP handler: the same type for every service's client. */
 type RequestHandler = NonNullable<STSClient['config']['requestHandler']>;
@@ -100,7 +101,9 @@ export class AwsClients {
   get dynamodb(): DynamoDBClient {
     return this.client('dynamodb', () => {
       const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
-      return new DynamoDBClient(this.config());
+      const client = new DynamoDBClient(this.config());
+      meterCapacity(client);
+      return client;
     });
   }
 

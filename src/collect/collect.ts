@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientsForAccount, homeAccountId, MEMBER_SESSIONS, memberRoleArn } from '../aws/accounts';
+import { meteringCapacity, roundUnits } from '../aws/capacity';
 import type { AwsClients } from '../aws/clients';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
 import { mapPool } from '../pool';
@@ -34,6 +35,11 @@ const systemClock = (): Date => new Date();
  * retries) comes back as `error`, and the account's previous snapshot stands.
  */
 export async function collectAccount(deps: CollectDeps, account: AccountRef, runId: string): Promise<AccountCollectResult> {
+  const { result, units } = await meteringCapacity(() => readAndStore(deps, account, runId));
+  return { ...result, ...units };
+}
+
+async function readAndStore(deps: CollectDeps, account: AccountRef, runId: string): Promise<AccountCollectResult> {
   const clock = deps.clock ?? systemClock;
   const started = clock().getTime();
   let assumed = 0;
@@ -79,6 +85,8 @@ export function summarizeCollect(results: readonly AccountCollectResult[], durat
     calls: results.reduce((sum, r) => sum + r.calls, 0),
     failed_accounts: results.filter((r) => r.error !== undefined).map((r) => r.account_id),
     duration_ms: durationMs ?? results.reduce((max, r) => Math.max(max, r.duration_ms), 0),
+    read_units: roundUnits(results.reduce((sum, r) => sum + (r.read_units ?? 0), 0)),
+    write_units: roundUnits(results.reduce((sum, r) => sum + (r.write_units ?? 0), 0)),
   };
 }
 

@@ -93,6 +93,12 @@ export interface AccountCollectResult {
   /** IAM (and STS) calls made for this account. */
   calls: number;
   duration_ms: number;
+  /**
+   * DynamoDB capacity units the account's inventory read and write consumed, as DynamoDB reported
+   * them (absent from results stored before they were measured).
+   */
+  read_units?: number;
+  write_units?: number;
   /** Set when the account failed (access denied, throttled out): its previous snapshot stands. */
   error?: string;
 }
@@ -112,6 +118,9 @@ export interface CollectSummary {
   calls: number;
   failed_accounts: string[];
   duration_ms: number;
+  /** DynamoDB capacity units the accounts' inventory reads and writes consumed (`ReturnConsumedCapacity`). */
+  read_units: number;
+  write_units: number;
 }
 
 // --- plan (jobs and the cleanup plan) ----------------------------------------------------------

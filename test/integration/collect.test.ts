@@ -115,6 +115,9 @@ describe('collect across an organization (moto)', () => {
     );
     expect(summary).toMatchObject({ accounts: 3, users: 6, keys: 7, calls: summary.results.reduce((sum, a) => sum + a.calls, 0) });
     expect(events.filter((e) => e.type === 'account_finished')).toHaveLength(3);
+    // The capacity DynamoDB reported for each account's read of the stored snapshot and its writes, summed.
+    expect(summary.results.every((a) => (a.read_units ?? 0) > 0 && (a.write_units ?? 0) > 0)).toBe(true);
+    expect(summary.write_units).toBeCloseTo(summary.results.reduce((sum, a) => sum + (a.write_units ?? 0), 0));
 
     const { graph } = await store.loadGraph();
     expect(graph.size).toBe(3 + 6 + 7);

@@ -5,7 +5,7 @@ import { LeaseBusyError } from '../../../src/workflow/lease';
 import { RunnerDeps, runWorkflow, StepActions } from '../../../src/workflow/runner';
 import { MemoryLease, MemoryRunStore, RecordingPublisher } from '../../support/memory-stores';
 
-const COLLECTED: CollectSummary = { accounts: 1, users: 3, keys: 5, calls: 4, failed_accounts: [], duration_ms: 10 };
+const COLLECTED: CollectSummary = { accounts: 1, users: 3, keys: 5, calls: 4, failed_accounts: [], duration_ms: 10, read_units: 1, write_units: 1 };
 const PLANNED: PlanSummary = { flagged: 2, protected: 0, candidates: 2, cleanup_enabled: false, dry_run: true };
 const CLEANED: CleanupSummary = {
   flagged: 2, protected: 0, skipped: 0, deleted: 0, deactivated: 0, already_absent: 0, failed: 0, dry_run: true, cleanup_enabled: false,
