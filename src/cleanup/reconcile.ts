@@ -1,6 +1,6 @@
 import type { AuditEntry } from './audit';
 import { flaggedKey } from './policy';
-import { forEachPooled } from './pool';
+import { mapPool } from '../pool';
 import type { RunContext } from './run';
 import { applyLocally, errorText, listedStatus, markCleaned, markDeactivated } from './verify-and-act';
 
@@ -25,21 +25,11 @@ export async function reconcileIntents(context: RunContext, poolSize: number): P
   const result: Reconciliation = { reconciled: 0, unsettled: new Set(), unreachable: new Map() };
   if (intents.length === 0) return result;
   context.log.warn('settling cleanup intents left by an interrupted run', { run_id: context.ref.run_id, intents: intents.length });
-  let failure: unknown;
-  await forEachPooled(
-    intents,
-    poolSize,
-    async (intent) => {
-      try {
-        if (await settle(context, intent, result.unreachable)) result.reconciled += 1;
-        else result.unsettled.add(intent.access_key_id);
-      } catch (error) {
-        failure ??= error;
-      }
-    },
-    () => failure !== undefined,
-  );
-  if (failure !== undefined) throw failure as Error;
+  // After a failure no new intent starts, and it is rethrown once the started ones settle.
+  await mapPool(intents, poolSize, async (intent) => {
+    if (await settle(context, intent, result.unreachable)) result.reconciled += 1;
+    else result.unsettled.add(intent.access_key_id);
+  });
   return result;
 }
 

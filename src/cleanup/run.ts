@@ -1,4 +1,5 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { meteringCapacity, roundUnits } from '../aws/capacity';
 import type { AwsClients } from '../aws/clients';
 import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
 import type { FixWorkerConfig } from '../config/fix-worker';
@@ -13,6 +14,7 @@ import { ownerOf } from '../owners/owner';
 import { formatDuration } from '../query/durations';
 import type { InventoryGraph } from '../inventory/graph';
 import type { InventoryStore, NodeUpdate } from '../inventory/store';
+import { mapPool } from '../pool';
 import type { CleanupSummary, PlanSummary, RunRef } from '../workflow/step-payloads';
 import { AuditAction, AuditEntry, AuditResult, AuditStore, IntentExistsError } from './audit';
 import {
@@ -32,7 +34,6 @@ import {
   SafetySettings,
   selectCandidates,
 } from './policy';
-import { forEachPooled } from './pool';
 import { reconcileIntents } from './reconcile';
 import {
   AccountSessions,
@@ -74,15 +75,18 @@ export async function runCleanup(
   previous?: Partial<CleanupSummary>,
 ): Promise<CleanupRunSummary> {
   const started = deps.clock.now().getTime();
-  const { graph } = await deps.store.loadGraph();
   const earlier = isEarlierInvocation(previous) ? previous : undefined;
-  const run = new CleanupRun(deps, config, ref, graph, earlier !== undefined, onProgress);
-  try {
-    await run.execute();
-  } finally {
-    run.summary.duration_ms = deps.clock.now().getTime() - started;
-  }
-  return earlier ? mergeSummaries(earlier, run.summary) : run.summary;
+  const { result: summary, units } = await meteringCapacity(async () => {
+    const { graph } = await deps.store.loadGraph();
+    const run = new CleanupRun(deps, config, ref, graph, earlier !== undefined, onProgress);
+    try {
+      return await run.execute();
+    } finally {
+      run.summary.duration_ms = deps.clock.now().getTime() - started;
+    }
+  });
+  Object.assign(summary, units);
+  return earlier ? mergeSummaries(earlier, summary) : summary;
 }
 
 /**
@@ -190,7 +194,7 @@ class CleanupRun {
     log.info('cleanup starting', { run_id: ref.run_id, candidates: candidates.length, dry_run: this.allDryRun, pool: fixworker.cleanup_pool_size });
     // At least one key per invocation, so a run that keeps being invoked always gets through.
     const stop = () => this.fatal !== undefined || (this.taken > 0 && this.outOfTime());
-    await forEachPooled(candidates, fixworker.cleanup_pool_size, (key) => this.process(key), stop);
+    await mapPool(candidates, fixworker.cleanup_pool_size, (key) => this.process(key), stop);
     this.summary.remaining = candidates.length - this.taken;
     if (this.fatal !== undefined) {
       const left = candidates.length - this.done;
@@ -702,6 +706,9 @@ export interface CleanupRunSummary extends CleanupSummary {
   /** What owners were told about, key by key (dry run: what they would have been told); at most 50. */
   notices?: NoticeLine[];
   duration_ms: number;
+  /** DynamoDB capacity units the run's reads and writes consumed (inventory, flags, audit), as DynamoDB reported them. */
+  read_units: number;
+  write_units: number;
 }
 
 /** What the next cleanup will do, drawn from the inventory (no IAM calls). */
@@ -738,6 +745,8 @@ export function emptyRunSummary(runId: string, cleanupEnabled: boolean, dryRun: 
     dry_run: dryRun,
     cleanup_enabled: cleanupEnabled,
     duration_ms: 0,
+    read_units: 0,
+    write_units: 0,
   };
 }
 
@@ -771,7 +780,7 @@ export function incompleteText(summary: Pick<CleanupSummary, 'account_failures' 
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
-/** The counts that add up over a run's cleanup invocations: each key is decided by one of them. */
+/** The counts that add up over a run's cleanup invocations: each key is decided by one of them; time and capacity add up too. */
 const PER_KEY_COUNTS = [
   'skipped',
   'unflagged',
@@ -786,6 +795,8 @@ const PER_KEY_COUNTS = [
   'kept',
   'reconciled',
   'duration_ms',
+  'read_units',
+  'write_units',
 ] as const satisfies readonly (keyof CleanupRunSummary)[];
 
 /**
@@ -800,7 +811,8 @@ export function mergeSummaries(previous: CleanupSummary, current: CleanupRunSumm
   }
   for (const field of PER_KEY_COUNTS) {
     const earlier = (previous as Partial<CleanupRunSummary>)[field];
-    merged[field] = current[field] + (typeof earlier === 'number' ? earlier : 0);
+    const sum = current[field] + (typeof earlier === 'number' ? earlier : 0);
+    merged[field] = field === 'read_units' || field === 'write_units' ? roundUnits(sum) : sum;
   }
   for (const failure of [...previous.account_failures, ...current.account_failures]) {
     const known = merged.account_failures.find((f) => f.account_id === failure.account_id);

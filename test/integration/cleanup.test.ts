@@ -56,6 +56,9 @@ describe('cleanup against the emulator', () => {
     const summary = await runCleanup(scenario.deps(), enabledConfig(), ref('real-1'));
 
     expect(summary).toMatchObject({ flagged: 5, protected: 2, candidates: 3, deleted: 3, skipped: 0, failed: 0, dry_run: false });
+    // The inventory scan and the marks and audit written, as DynamoDB reported their capacity.
+    expect(summary.read_units).toBeGreaterThan(0);
+    expect(summary.write_units).toBeGreaterThan(0);
     for (const { account, user, key } of flagged) expect(await scenario.keysOf(account, user)).not.toHaveProperty(key);
     for (const { account, user, key } of kept) expect(await scenario.keysOf(account, user)).toHaveProperty(key, 'Active');
     expect(await scenario.keysOf(MEMBER_A, tagged)).toHaveProperty(taggedKey, 'Active');

@@ -11,7 +11,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsClients } from '../../../src/aws/clients';
 import type { AuditEntry } from '../../../src/cleanup/audit';
-import { CleanupDeps, CleanupRefusedError, CleanupStoppedError, runCleanup } from '../../../src/cleanup/run';
+import { CleanupDeps, CleanupRefusedError, CleanupStoppedError, emptyRunSummary, mergeSummaries, runCleanup } from '../../../src/cleanup/run';
 import { DEFAULT_SAFETY_SETTINGS } from '../../../src/cleanup/policy';
 import type { PublishedEvent } from '../../../src/events/contracts';
 import { configWith, HOME, InventoryBuilder, NOW } from './fixtures';
@@ -422,5 +422,14 @@ describe('runCleanup', () => {
       ['run-1', 'deactivate', 'deactivated'],
       ['run-3', 'delete', 'deleted'],
     ]);
+  });
+});
+
+describe("a run's summary over its invocations", () => {
+  it('adds up the capacity units of each invocation, as it adds up their counts', () => {
+    const first = { ...emptyRunSummary('run-1', true, false), deleted: 2, read_units: 0.1, write_units: 4.5 };
+    const second = { ...emptyRunSummary('run-1', true, false), deleted: 1, read_units: 0.2, write_units: 1 };
+
+    expect(mergeSummaries(first, second)).toMatchObject({ invocations: 2, deleted: 3, read_units: 0.3, write_units: 5.5 });
   });
 });
