@@ -115,6 +115,10 @@ export class CloudSweepStack extends Stack {
         description: 'cloudsweep plan: runs the jobs subscribed to workflow events, draws the cleanup plan',
         roleName: FUNCTION_ROLE_NAMES.plan,
         timeout: Duration.minutes(5),
+        // Measured at 1 account x 20,000 users with a key each: loading the inventory and running the
+        // seed's job, or drawing the plan, grows the heap by about 40 MB (165 MB resident) and takes
+        // 0.7 s of CPU. The work is CPU-bound, so a smaller size would bill the same GB-seconds over
+        // a longer step; 1024 MB keeps the step short at no extra cost.
         memorySize: 1024,
       }),
       cleanup: new CloudSweepFunction(this, 'Cleanup', {
