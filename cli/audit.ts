@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { RuntimeError, ValidationError } from '../src/errors';
+import { ValidationError } from '../src/errors';
 import type { AuditEntry, ChangeRecord } from '../src/cleanup/audit';
 import { CliContext, outputFormat, RegisterVerb } from './context';
 import { formatTable } from './output';
@@ -49,10 +49,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         try {
           return await what();
         } catch (error) {
-          if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-            throw new RuntimeError(`the audit table ${runtime.names.auditTable} does not exist: deploy the stack or run cloudsweep init`);
-          }
-          throw explainAwsError(error, `reading the audit table ${runtime.names.auditTable}`);
+          throw explainAwsError(error, 'reading the audit', { table: runtime.names.auditTable });
         }
       };
       if (options.changes === true) {
@@ -60,7 +57,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         const changes = await read(() => store.changes(filter));
         if (format === 'json') return context.out(changesJson(changes));
         if (format === 'csv') return context.out(changesCsv(changes));
-        return context.out(changes.length === 0 ? 'No changes recorded.' : changesTable(changes));
+        return context.out(changes.length === 0 ? 'No changes recorded.' : changesTable(context, changes));
       }
       // Newest first: the last run's decisions are what one looks for.
       const entries = (await read(() => store.query(filter))).sort((a, b) => b.at.localeCompare(a.at));
@@ -73,10 +70,10 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         if (more) context.out(more);
         return;
       }
-      if (entries.length > 0) context.out(`${entriesTable(entries, context.columns)}\n${entries.length} entries (${resultCounts(entries)}), newest first`);
+      if (entries.length > 0) context.out(`${entriesTable(context, entries)}\n${entries.length} entries (${resultCounts(entries)}), newest first`);
       if (changes.length > 0) {
         if (entries.length > 0) context.out('');
-        context.out(changesTable(changes));
+        context.out(changesTable(context, changes));
       }
       if (more) context.out(more);
     });
@@ -85,8 +82,8 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
 /** What `audit` shows without --since or --run. */
 const DEFAULT_SINCE_DAYS = 7;
 
-function entriesTable(entries: AuditEntry[], width?: number): string {
-  return formatTable(entries, [
+function entriesTable(context: CliContext, entries: AuditEntry[]): string {
+  return formatTable(context, entries, [
     { header: 'AT', value: (entry) => entry.at.replace(/\.\d{3}Z$/, 'Z') },
     { header: 'RUN', value: (entry) => entry.run_id },
     { header: 'ACCOUNT', value: (entry) => entry.account },
@@ -97,7 +94,7 @@ function entriesTable(entries: AuditEntry[], width?: number): string {
     { header: 'DRY RUN', value: (entry) => (entry.dry_run ? 'yes' : 'no') },
     { header: 'JOB', value: (entry) => entry.job_id ?? '' },
     { header: 'REASON', value: (entry) => entry.reason },
-  ], width);
+  ]);
 }
 
 /** A flag change names up to 100 nodes: text shows the first three and how many more (JSON and CSV have all). */
@@ -106,8 +103,8 @@ function shortTarget(target: string): string {
   return ids.length <= 3 ? target : `${ids.slice(0, 3).join(' ')} (+${ids.length - 3} more)`;
 }
 
-function changesTable(changes: ChangeRecord[]): string {
-  const table = formatTable(changes, [
+function changesTable(context: CliContext, changes: ChangeRecord[]): string {
+  const table = formatTable(context, changes, [
     { header: 'AT', value: (change) => change.at.replace(/\.\d{3}Z$/, 'Z') },
     { header: 'WHO', value: (change) => change.who },
     { header: 'CHANGED', value: (change) => `${change.subject} ${change.action}` },

@@ -14,7 +14,7 @@ export interface CliContext {
   isTTY: boolean;
   /** Colour only on a TTY, never with NO_COLOR set. */
   color: boolean;
-  /** The terminal's width, when standard output is one: tables are cut to fit it. */
+  /** The width tables are cut to: COLUMNS when set, else the terminal's when standard output is one. */
   columns?: number;
   /** Set by the shell: where earlier lines worked (clients, stack outputs), reused by later ones. */
   runtimes?: RuntimeCache;
@@ -28,8 +28,22 @@ export function processContext(): CliContext {
     env: process.env,
     isTTY,
     color: isTTY && !process.env.NO_COLOR,
-    ...(isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    ...withColumns(terminalWidth(process.env, isTTY ? process.stdout.columns : undefined)),
   };
+}
+
+/**
+ * The width to fit tables to: COLUMNS (a positive whole number) wins, as it does for `ls`, so a
+ * script or pager can ask for it; else the terminal's; else none, and tables print whole.
+ */
+export function terminalWidth(env: NodeJS.ProcessEnv, ttyColumns: number | undefined): number | undefined {
+  const fromEnv = Number(env.COLUMNS);
+  if (env.COLUMNS !== undefined && env.COLUMNS.trim() !== '' && Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return ttyColumns !== undefined && ttyColumns > 0 ? ttyColumns : undefined;
+}
+
+function withColumns(columns: number | undefined): Pick<CliContext, 'columns'> {
+  return columns === undefined ? {} : { columns };
 }
 
 export type OutputFormat = 'text' | 'json';

@@ -192,7 +192,7 @@ function describeOrganization(context: CliContext, organization: DemoOrganizatio
     };
   });
   context.out(
-    formatTable(rows, [
+    formatTable(context, rows, [
       { header: 'account', value: (row) => row.account },
       { header: 'users', value: (row) => row.users },
       { header: 'keys', value: (row) => row.keys },

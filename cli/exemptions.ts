@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../src/errors';
 import type { ExemptionRow } from '../src/owners/exemptions';
-import { outputFormat, RegisterVerb } from './context';
+import { CliContext, outputFormat, RegisterVerb } from './context';
 import { formatTable, printJson } from './output';
 
 /**
@@ -44,14 +44,14 @@ export const register: RegisterVerb = (program, context) => {
       });
       if (format === 'json') return printJson(context, rows);
       if (rows.length === 0) return context.out(options.expiring === undefined ? 'No exemptions.' : `No exemptions end within ${options.expiring}.`);
-      context.out(`${exemptionsTable(rows)}\n${rows.length} ${rows.length === 1 ? 'exemption' : 'exemptions'}`);
+      context.out(`${exemptionsTable(context, rows)}\n${rows.length} ${rows.length === 1 ? 'exemption' : 'exemptions'}`);
       const stuck = rows.filter((row) => row.state === 'ended' && row.source.startsWith('tag '));
       if (stuck.length > 0) context.out(`Ended tag exemptions still block cleanup (IAM enforces the tag, not its date): remove the tag from ${stuck.map((row) => row.user_name).join(', ')}.`);
     });
 };
 
-function exemptionsTable(rows: readonly ExemptionRow[]): string {
-  return formatTable(rows, [
+function exemptionsTable(context: CliContext, rows: readonly ExemptionRow[]): string {
+  return formatTable(context, rows, [
     { header: 'ACCOUNT', value: (row) => row.account },
     { header: 'USER', value: (row) => row.user_name },
     { header: 'ACCESS KEY', value: (row) => (row.kind === 'aws_iam_access_key' ? row.id : '(all keys)') },

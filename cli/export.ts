@@ -19,7 +19,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
       const { resolveRuntime, explainAwsError } = await import('./runtime');
       const { createInventoryStore } = await import('../src/inventory/dynamo-store');
       const { toSnapshotFile } = await import('../src/inventory/snapshot');
-      const { RuntimeError, ValidationError } = await import('../src/errors');
+      const { ValidationError } = await import('../src/errors');
       const { writeFile } = await import('node:fs/promises');
 
       const runtime = await resolveRuntime(command, context);
@@ -27,10 +27,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
       const loaded = await createInventoryStore(runtime.aws, table)
         .loadGraph()
         .catch((error: unknown) => {
-          if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-            throw new RuntimeError(`loading the inventory: table ${table} does not exist; deploy the stack (cdk deploy) or run cloudsweep init`);
-          }
-          throw explainAwsError(error, 'loading the inventory');
+          throw explainAwsError(error, 'loading the inventory', { table });
         });
       if (loaded.graph.size === 0) context.err(`warning: the inventory was never collected (table ${table} holds no account); collect first: cloudsweep workflow run collect`);
       const snapshot = toSnapshotFile(loaded.graph, loaded.collectedAt ?? new Date().toISOString());

@@ -23,7 +23,7 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
         return;
       }
       context.out(
-        formatTable(resources, [
+        formatTable(context, resources, [
           { header: 'RESOURCE', value: (r) => (r.kind === 'table' ? 'table' : 'event bus') },
           { header: 'NAME', value: (r) => r.name },
           { header: 'STATUS', value: (r) => r.status },

@@ -38,7 +38,7 @@ export const register: RegisterVerb = (program, context) => {
       if (list.length === 0) return context.out('No jobs. Add one with: jobs add --id ID --wait-for-event post_collect \'search ... | clean\'');
       const { describeTrigger } = await import('../src/jobs/job');
       context.out(
-        formatTable(list, [
+        formatTable(context, list, [
           { header: 'id', value: (job) => job.id },
           { header: 'trigger', value: (job) => describeTrigger(job.trigger) },
           { header: 'active', value: (job) => (job.active ? 'yes' : 'no') },

@@ -1,12 +1,11 @@
-import { terminalSafe } from '../src/untrusted-text';
-import { clip, fitWidths } from '../src/query/output';
+import { renderTable, TableColumn } from '../src/tabular';
 import type { CliContext } from './context';
 
 /**
  * Output helpers every verb may use, so text looks the same everywhere:
  *
- * - `formatTable(rows, columns)`: columns aligned on the widest cell, numbers right-aligned,
- *   control characters in cells shown as escapes (cells hold inventory values).
+ * - `formatTable(context, rows, columns)`: the one table renderer (src/tabular.ts), cut to the
+ *   terminal's width.
  * - `paint(context, style, text)`: ANSI colour only when `context.color` (a TTY without NO_COLOR);
  *   otherwise the text unchanged, so piped output and tests see plain text.
  * - `progress(context)`: a status line for long steps; rewritten in place on a TTY, one line per
@@ -31,52 +30,12 @@ export function paint(context: Pick<CliContext, 'color'>, style: Style, text: st
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }
 
-/** Removes ANSI colour codes: for measuring widths and for tests. */
-export function stripColor(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*m/g, '');
-}
-
-export interface TableColumn<Row> {
-  header: string;
-  value: (row: Row) => unknown;
-  align?: 'left' | 'right';
-}
-
 /**
- * An aligned text table with a header line; null and undefined print as empty cells. Given the
- * terminal's `width`, long cells are cut with an ellipsis to fit it (JSON output has them whole).
+ * A table as every verb prints it (src/tabular.ts), fitted to the terminal: cut to its width when
+ * standard output is one or COLUMNS is set (`context.columns`); whole otherwise, as in `--output json`.
  */
-export function formatTable<Row>(rows: readonly Row[], columns: readonly TableColumn<Row>[], width?: number): string {
-  const cells = rows.map((row) => columns.map((column) => cellText(column.value(row))));
-  const aligns = columns.map(
-    (column, i) => column.align ?? (rows.length > 0 && rows.every((row) => typeof column.value(row) === 'number') && i > 0 ? 'right' : 'left'),
-  );
-  const widths = fitWidths(
-    columns.map((column, i) => Math.max(visibleLength(column.header), ...cells.map((line) => visibleLength(line[i] ?? '')))),
-    width,
-  );
-  const render = (line: string[]) =>
-    line
-      .map((whole, i) => {
-        const cell = visibleLength(whole) > (widths[i] ?? 0) ? clip(stripColor(whole), widths[i] ?? 0) : whole;
-        const pad = ' '.repeat((widths[i] ?? 0) - visibleLength(cell));
-        return aligns[i] === 'right' ? pad + cell : i === line.length - 1 ? cell : cell + pad;
-      })
-      .join('  ')
-      .trimEnd();
-  return [render(columns.map((column) => column.header)), ...cells.map(render)].join('\n');
-}
-
-/** Cells often hold inventory values (user names, reasons): control characters print as escapes. */
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return terminalSafe(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return terminalSafe(JSON.stringify(value));
-}
-
-function visibleLength(text: string): number {
-  return stripColor(text).length;
+export function formatTable<Row>(context: Pick<CliContext, 'columns'>, rows: readonly Row[], columns: readonly TableColumn<Row>[]): string {
+  return renderTable(rows, columns, context.columns);
 }
 
 export function printJson(context: Pick<CliContext, 'out'>, value: unknown): void {

@@ -49,22 +49,18 @@ export const register: RegisterVerb = (program: Command, context: CliContext) =>
 };
 
 async function loadReport(command: Command, context: CliContext, now: Date) {
-  const { resolveRuntime, withAws } = await import('./runtime');
+  const { explainAwsError, resolveRuntime, withAws } = await import('./runtime');
   const { createInventoryStore } = await import('../src/inventory/dynamo-store');
   const { DynamoAuditStore } = await import('../src/cleanup/dynamo-audit-store');
   const { DynamoRunStore } = await import('../src/workflow/runs');
   const { createConfigStore } = await import('../src/config/store');
   const { protectTags, safetySettingsFromEnv } = await import('../src/cleanup/policy');
   const { buildReport } = await import('../src/report/report-data');
-  const { RuntimeError } = await import('../src/errors');
 
   const runtime = await resolveRuntime(command, context);
   const { aws, names } = runtime;
   const missing = (table: string) => (error: unknown) => {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-      throw new RuntimeError(`table ${table} does not exist: deploy the stack (cdk deploy) or run cloudsweep init`);
-    }
-    throw error;
+    throw explainAwsError(error, 'reading the data for the report', { table });
   };
   return withAws(async () => {
     const [inventory, audit, localRuns, config] = await Promise.all([

@@ -201,12 +201,15 @@ export async function callerOf(runtime: Runtime): Promise<string> {
 export interface AwsWhere {
   region?: string;
   endpoint?: string;
+  /** The cloudsweep table the call works on: when it is missing, the message names it and how to create it. */
+  table?: string;
 }
 
 /**
  * Turns the AWS errors a user meets into what to do about them: no credentials, expired or
  * unrecognised ones, a region that holds nothing, access denied (naming the permission AWS names),
- * an endpoint where nothing answers (the emulator not running). Others pass through unchanged.
+ * an endpoint where nothing answers (the emulator not running), a missing table. Others pass
+ * through unchanged; what code records rather than shows uses `awsErrorText` (src/aws/errors.ts).
  */
 export function explainAwsError(error: unknown, doing: string, where: AwsWhere = {}): Error {
   const name = (error as { name?: string }).name ?? '';
@@ -252,6 +255,9 @@ export function explainAwsError(error: unknown, doing: string, where: AwsWhere =
       );
     }
     return new RuntimeError(`${doing}: access denied: ${message}`);
+  }
+  if (name === 'ResourceNotFoundException' && where.table !== undefined) {
+    return new RuntimeError(`${doing}: table ${where.table} does not exist${region}: deploy the stack (cdk deploy) or run cloudsweep init`);
   }
   if (name === 'ResourceNotFoundException' && /table|event bus|requested resource/i.test(message)) {
     return new RuntimeError(

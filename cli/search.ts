@@ -90,10 +90,7 @@ async function searchStoredInventory(command: Command, context: CliContext, quer
   const runtime = await resolveRuntime(command, context);
   const table = runtime.names.inventoryTable;
   const store = createInventoryStore(runtime.aws, table);
-  const storeError = (error: unknown, doing: string) =>
-    (error as { name?: string }).name === 'ResourceNotFoundException'
-      ? new RuntimeError(`${doing}: table ${table} does not exist; deploy the stack (cdk deploy) or run cloudsweep init`)
-      : explainAwsError(error, doing);
+  const storeError = (error: unknown, doing: string) => explainAwsError(error, doing, { table });
   const search = async () => {
     const loaded = await store.loadGraph().catch((error: unknown) => {
       throw storeError(error, 'loading the inventory');

@@ -66,7 +66,7 @@ export const register: RegisterVerb = (program, context) => {
       if (isJson(command)) return printJson(context, list);
       if (list.length === 0) return context.out('No workflow runs yet. Start one with: workflow run collect_and_cleanup --in-process');
       context.out(
-        formatTable(list, [
+        formatTable(context, list, [
           { header: 'run', value: (run) => run.run_id },
           { header: 'workflow', value: (run) => run.workflow },
           { header: 'status', value: (run) => run.status },

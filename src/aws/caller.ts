@@ -1,4 +1,5 @@
 import type { STSClient } from '@aws-sdk/client-sts';
+import { awsErrorText } from './errors';
 
 /**
  * Who is making a change, for the audit: the caller's ARN from STS GetCallerIdentity (which needs
@@ -10,7 +11,6 @@ export async function callerArn(sts: STSClient): Promise<string> {
     const answer = await sts.send(new GetCallerIdentityCommand({}));
     return answer.Arn ?? 'unknown (GetCallerIdentity returned no ARN)';
   } catch (error) {
-    const name = (error as { name?: string }).name ?? 'Error';
-    return `unknown (GetCallerIdentity failed: ${name}: ${(error as Error).message ?? String(error)})`;
+    return `unknown (GetCallerIdentity failed: ${awsErrorText(error)})`;
   }
 }

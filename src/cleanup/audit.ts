@@ -1,4 +1,4 @@
-import { csvCell } from '../untrusted-text';
+import { renderCsv } from '../tabular';
 
 // --- cleanup decisions -----------------------------------------------------------------------
 
@@ -254,9 +254,7 @@ export function auditJson(entries: readonly AuditEntry[]): string {
 
 /** `--output csv`: a header line, then one RFC 4180 line per entry, formulas neutralised. */
 export function auditCsv(entries: readonly AuditEntry[]): string {
-  const lines = [AUDIT_FIELDS.join(',')];
-  for (const entry of entries) lines.push(AUDIT_FIELDS.map((field) => csvCell(entry[field])).join(','));
-  return lines.join('\n');
+  return renderCsv(AUDIT_FIELDS, entries.map((entry) => AUDIT_FIELDS.map((field) => entry[field])));
 }
 
 /** `cloudsweep audit --changes --output json`: a JSON array of change records, exactly their eight fields. */
@@ -266,9 +264,7 @@ export function changesJson(records: readonly ChangeRecord[]): string {
 
 /** `--changes --output csv`: a header line, then one RFC 4180 line per change, formulas neutralised. */
 export function changesCsv(records: readonly ChangeRecord[]): string {
-  const lines = [CHANGE_FIELDS.join(',')];
-  for (const record of records) lines.push(CHANGE_FIELDS.map((field) => csvCell(record[field])).join(','));
-  return lines.join('\n');
+  return renderCsv(CHANGE_FIELDS, records.map((record) => CHANGE_FIELDS.map((field) => record[field])));
 }
 
 /** How many entries per result: the footer of the text output. */

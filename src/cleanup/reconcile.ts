@@ -1,8 +1,9 @@
+import { awsErrorText } from '../aws/errors';
 import type { AuditEntry } from './audit';
 import { flaggedKey } from './policy';
 import { mapPool } from '../pool';
 import type { RunContext } from './run';
-import { applyLocally, errorText, listedStatus, markCleaned, markDeactivated } from './verify-and-act';
+import { applyLocally, listedStatus, markCleaned, markDeactivated } from './verify-and-act';
 
 export interface Reconciliation {
   /** Intents settled. */
@@ -42,7 +43,7 @@ async function settle(context: RunContext, intent: AuditEntry, unreachable: Map<
     try {
       clients = await context.sessions.clientsFor(intent.account, typeof accountName === 'string' ? accountName : intent.account);
     } catch (error) {
-      unreachable.set(intent.account, errorText(error));
+      unreachable.set(intent.account, awsErrorText(error));
       throw error;
     }
     status = await listedStatus(clients.iam, intent.user_name, intent.access_key_id);
@@ -51,7 +52,7 @@ async function settle(context: RunContext, intent: AuditEntry, unreachable: Map<
       access_key_id: intent.access_key_id,
       account: intent.account,
       intent_run_id: intent.run_id,
-      error: errorText(error),
+      error: awsErrorText(error),
     });
     return false;
   }

@@ -1,6 +1,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { meteringCapacity, roundUnits } from '../aws/capacity';
 import type { AwsClients } from '../aws/clients';
+import { awsErrorText } from '../aws/errors';
 import { CleanupSettings, cleanupEnabledAnywhere, effectiveSettings } from '../config/account-overrides';
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { RuntimeError } from '../errors';
@@ -41,7 +42,6 @@ import {
   CLEANUP_RETRY,
   deactivateAccessKey,
   deleteAccessKey,
-  errorText,
   inspectKey,
   markCleaned,
   markDeactivated,
@@ -199,7 +199,7 @@ class CleanupRun {
     if (this.fatal !== undefined) {
       const left = candidates.length - this.done;
       throw new CleanupStoppedError(
-        `cleanup stopped: ${errorText(this.fatal)}. ${left} keys were not processed; nothing was written to IAM without an audit intent, and the next run settles and resumes.`,
+        `cleanup stopped: ${awsErrorText(this.fatal)}. ${left} keys were not processed; nothing was written to IAM without an audit intent, and the next run settles and resumes.`,
         this.summary,
       );
     }
@@ -332,7 +332,7 @@ class CleanupRun {
     try {
       await this.deps.publish(CLEANUP_REFUSED, { ...this.summary });
     } catch (error) {
-      log.error('could not publish cleanup_refused', { error: errorText(error) });
+      log.error('could not publish cleanup_refused', { error: awsErrorText(error) });
     }
     throw new CleanupRefusedError(refusal, this.summary, raise);
   }
@@ -346,7 +346,7 @@ class CleanupRun {
       this.onProgress?.({ done: this.done, total: this.total, access_key_id: key.accessKeyId, result: outcome });
     } catch (error) {
       this.fatal ??= error;
-      this.context.log.error('cleanup stopping: a decision could not be recorded', { access_key_id: key.accessKeyId, error: errorText(error) });
+      this.context.log.error('cleanup stopping: a decision could not be recorded', { access_key_id: key.accessKeyId, error: awsErrorText(error) });
     }
   }
 
@@ -359,8 +359,8 @@ class CleanupRun {
     try {
       clients = await this.context.sessions.clientsFor(key.accountId, key.accountName);
     } catch (error) {
-      noteAccountFailure(this.summary, key.accountId, key.accountName ?? key.accountId, errorText(error));
-      return this.record(key, intended, 'failed', `cannot enter account ${key.accountId}: ${errorText(error)}`, false);
+      noteAccountFailure(this.summary, key.accountId, key.accountName ?? key.accountId, awsErrorText(error));
+      return this.record(key, intended, 'failed', `cannot enter account ${key.accountId}: ${awsErrorText(error)}`, false);
     }
     let decision: Decision;
     let lastUsed: Date | null;
@@ -375,7 +375,7 @@ class CleanupRun {
         noticeMs: noticeMs(this.settingsFor(key)),
       });
     } catch (error) {
-      return this.record(key, intended, 'failed', `verification failed: ${errorText(error)}`, false);
+      return this.record(key, intended, 'failed', `verification failed: ${awsErrorText(error)}`, false);
     }
     return this.act(key, key.accountId, decision, clients.iam, lastUsed);
   }
@@ -406,7 +406,7 @@ class CleanupRun {
     try {
       changed = await this.changedSinceSelected(key, accountId);
     } catch (error) {
-      return this.record(key, decision.kind, 'failed', `could not re-read the stored flags: ${errorText(error)}`, false, at);
+      return this.record(key, decision.kind, 'failed', `could not re-read the stored flags: ${awsErrorText(error)}`, false, at);
     }
     if (changed) return this.record(key, 'skip', 'skipped', changed, false, at);
     if (decision.kind === 'notice') {
@@ -436,7 +436,7 @@ class CleanupRun {
           ? await deleteAccessKey(iam, key.userName, key.accessKeyId)
           : await deactivateAccessKey(iam, key.userName, key.accessKeyId);
     } catch (error) {
-      const failed: AuditEntry = { ...intent, result: 'failed', reason: `${decision.reason}; ${decision.kind} failed: ${errorText(error)}` };
+      const failed: AuditEntry = { ...intent, result: 'failed', reason: `${decision.reason}; ${decision.kind} failed: ${awsErrorText(error)}` };
       await this.deps.audit.resolveIntent(failed);
       return this.counted(failed, false);
     }
@@ -487,7 +487,7 @@ class CleanupRun {
     try {
       await this.deps.store.updateNodes(updates);
     } catch (error) {
-      throw new Error(`inventory update failed: ${errorText(error)}`);
+      throw new Error(`inventory update failed: ${awsErrorText(error)}`);
     }
   }
 

@@ -191,9 +191,3 @@ export function sessionNameFor(runId: string): string {
  * 1,000 in 158 s with the same attempts per key (about 5.7).
  */
 export const CLEANUP_RETRY: Required<Pick<AwsSettings, 'retryMode' | 'maxAttempts'>> = { retryMode: 'standard', maxAttempts: 8 };
-
-export function errorText(error: unknown): string {
-  const name = (error as { name?: string } | null)?.name;
-  const message = error instanceof Error ? error.message : String(error);
-  return name && name !== 'Error' && !message.startsWith(name) ? `${name}: ${message}` : message;
-}

@@ -2,6 +2,7 @@ import { paginateListAccounts } from '@aws-sdk/client-organizations';
 import type { Account } from '@aws-sdk/client-organizations';
 import { homeAccountId, memberRoleArn } from '../aws/accounts';
 import type { AwsClients } from '../aws/clients';
+import { awsErrorText } from '../aws/errors';
 import type { FixWorkerConfig } from '../config/fix-worker';
 import { RuntimeError, ValidationError } from '../errors';
 import type { AccountRef, ListAccountsOutput } from '../workflow/step-payloads';
@@ -45,9 +46,8 @@ async function organizationAccounts(aws: AwsClients): Promise<Account[]> {
   try {
     for await (const page of paginateListAccounts({ client: aws.organizations }, {})) accounts.push(...(page.Accounts ?? []));
   } catch (error) {
-    const name = (error as { name?: string }).name ?? 'Error';
     throw new RuntimeError(
-      `collector.accounts is "organization" but the organization's accounts cannot be listed (${name}: ${(error as Error).message}); ` +
+      `collector.accounts is "organization" but the organization's accounts cannot be listed (${awsErrorText(error)}); ` +
         'run collect from the management account or a delegated administrator, or list account ids instead',
     );
   }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { clientsForAccount, homeAccountId, MEMBER_SESSIONS, memberRoleArn } from '../aws/accounts';
 import { meteringCapacity, roundUnits } from '../aws/capacity';
 import type { AwsClients } from '../aws/clients';
+import { awsErrorText } from '../aws/errors';
 import type { AccountSnapshotStore } from '../inventory/account-snapshot';
 import { mapPool } from '../pool';
 import type { AccountCollectResult, AccountRef, BatchCollectResult, CollectBatches, CollectSummary } from '../workflow/step-payloads';
@@ -59,7 +60,7 @@ async function readAndStore(deps: CollectDeps, account: AccountRef, runId: strin
     replacement.catch(() => undefined); // awaited below, once the account is read
     if (account.role_arn) assumed = 1;
     const aws = await clientsForAccount(deps.aws, account, `${MEMBER_SESSIONS.collect}-${runId}`).catch((error: unknown) => {
-      throw new Error(`cannot assume ${account.role_arn}: ${describe(error)}`);
+      throw new Error(`cannot assume ${account.role_arn}: ${awsErrorText(error)}`);
     });
     counted = accountIam(aws);
     const reading = await readIam(counted.iam, {
@@ -72,7 +73,7 @@ async function readAndStore(deps: CollectDeps, account: AccountRef, runId: strin
     await pending.commit({ accountId: account.id, collectedAt: clock().toISOString(), nodes: inventory.nodes, edges: inventory.edges });
     return result({ users: inventory.users, keys: inventory.keys });
   } catch (error) {
-    return result({ error: describe(error) });
+    return result({ error: awsErrorText(error) });
   }
 }
 
@@ -210,10 +211,4 @@ export async function summarizeCollectRun(runs: CollectRunStore, runId: string):
         },
     ),
   );
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const name = error.name && error.name !== 'Error' ? `${error.name}: ` : '';
-  return `${name}${error.message}`;
 }

@@ -1,4 +1,5 @@
-import { csvCell, terminalSafe, terminalSafeJson } from '../untrusted-text';
+import { renderCsv, renderTable } from '../tabular';
+import { terminalSafe, terminalSafeJson } from '../untrusted-text';
 
 /**
  * What a search prints, as data: the CLI renders it as text or JSON, a job stores its summary,
@@ -162,44 +163,14 @@ function renderList(output: ListOutput, format: 'table' | 'csv' | 'json', width?
       2,
     );
   }
-  if (format === 'csv') return [output.columns, ...output.rows].map((row) => row.map((cell) => csvCell(typeof cell === 'object' && cell !== null ? textCell(cell) : cell)).join(',')).join('\n');
+  if (format === 'csv') return renderCsv(output.columns, output.rows);
   if (output.rows.length === 0) return '';
-  // Inventory values are anyone's text: control characters print as escapes, never reach the terminal.
-  const text = [output.columns, ...output.rows.map((row) => row.map(textCell))].map((row) => row.map(terminalSafe));
-  const widths = fitWidths(
-    output.columns.map((_, i) => Math.max(...text.map((row) => String(row[i] ?? '').length))),
+  // Fix Inventory's lists align every column left, numbers too.
+  return renderTable(
+    output.rows,
+    output.columns.map((header, i) => ({ header, value: (row: Cell[]) => row[i], align: 'left' as const })),
     width,
   );
-  return text
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? clip(String(cell), widths[i] as number) : clip(String(cell), widths[i] as number).padEnd(widths[i] as number))).join('  ').trimEnd())
-    .join('\n');
-}
-
-/** The narrowest a column is cut to when a table must fit the terminal. */
-const MIN_COLUMN = 6;
-
-/**
- * Column widths that fit `width` with two spaces between columns: the widest columns give way
- * first, none below a few characters. Unchanged without a width (not a terminal) or when they fit.
- */
-export function fitWidths(widths: readonly number[], width: number | undefined): number[] {
-  const fitted = [...widths];
-  if (width === undefined) return fitted;
-  const total = () => fitted.reduce((sum, w) => sum + w, 0) + 2 * (fitted.length - 1);
-  while (total() > width) {
-    const widest = Math.max(...fitted);
-    if (widest <= MIN_COLUMN) break;
-    const at = fitted.indexOf(widest);
-    const second = Math.max(MIN_COLUMN, ...fitted.filter((_, i) => i !== at));
-    fitted[at] = Math.max(MIN_COLUMN, second, widest - (total() - width));
-    if (fitted[at] === widest) fitted[at] = widest - 1;
-  }
-  return fitted;
-}
-
-/** The text cut to `width` with an ellipsis at the end when it is longer. */
-export function clip(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
 export function textCell(cell: Cell): string {

@@ -153,6 +153,6 @@ describe('the audit table and cloudsweep audit', () => {
   it('says what to do when the audit table does not exist', async () => {
     const result = await cli(['audit'], 'no-such-audit-table');
 
-    expect(result).toMatchObject({ code: 1, err: expect.stringContaining('the audit table no-such-audit-table does not exist') });
+    expect(result).toMatchObject({ code: 1, err: 'error: reading the audit: table no-such-audit-table does not exist: deploy the stack (cdk deploy) or run cloudsweep init' });
   });
 });

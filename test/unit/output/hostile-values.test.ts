@@ -1,9 +1,9 @@
-import { formatTable } from '../../../cli/output';
 import { auditCsv, AuditEntry } from '../../../src/cleanup/audit';
 import { InventoryGraph } from '../../../src/inventory/graph';
 import { accountNode, userNode } from '../../../src/inventory/model';
 import { executeSearch } from '../../../src/query/execute';
 import { render } from '../../../src/query/output';
+import { renderTable } from '../../../src/tabular';
 import { csvCell, terminalSafe } from '../../../src/untrusted-text';
 
 const NOW = new Date('2026-11-24T10:00:00Z');
@@ -72,7 +72,7 @@ describe('hostile inventory values in text output', () => {
   });
 
   it('escapes cells of every CLI table', () => {
-    const text = formatTable([{ user: TITLE_AND_CLEAR, keys: 2 }], [
+    const text = renderTable([{ user: TITLE_AND_CLEAR, keys: 2 }], [
       { header: 'user', value: (row) => row.user },
       { header: 'keys', value: (row) => row.keys },
     ]);
