@@ -14,12 +14,13 @@ export const register: RegisterVerb = (program, context) => {
     .description('reactivate a key cloudsweep deactivated (during its grace period), unflag it and protect it for a while')
     .argument('<access-key-id>', 'the key, such as AKIA...')
     .option('--reason <text>', 'why it is needed: recorded in the audit and on the protection')
+    .option('--notify-sender <address>', "the verified SES identity the key's owner is told from (default: CLOUDSWEEP_NOTIFY_SENDER; none: the owner is not told)")
     .addHelpText(
       'after',
       '\nExample:\n  $ cloudsweep restore AKIAIOSFODNN7EXAMPLE --reason "nightly export still uses it"\n' +
         'The key is protected for fixworker.restore_protection (default 30d); a deleted key cannot be restored.',
     )
-    .action(async (accessKeyId: string, options: { reason?: string }, command: Command) => {
+    .action(async (accessKeyId: string, options: { reason?: string; notifySender?: string }, command: Command) => {
       if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new ValidationError(`restore: ${JSON.stringify(accessKeyId)} is not an access key id (AKIA...)`);
       const { resolveRuntime, withAws, callerOf } = await import('./runtime');
       const { createInventoryStore } = await import('../src/inventory/dynamo-store');
@@ -28,6 +29,10 @@ export const register: RegisterVerb = (program, context) => {
       const { homeAccountId } = await import('../src/aws/accounts');
       const { parseDuration } = await import('../src/query/durations');
       const { restoreKey } = await import('../src/owners/restore');
+      const { SesMailer } = await import('../src/owners/mailer');
+      const { NOTIFY_SENDER_ENV } = await import('../src/owners/notices');
+      const { notifySenderFrom } = await import('./workflow');
+      const sender = await notifySenderFrom(options.notifySender ?? context.env[NOTIFY_SENDER_ENV]);
       const runtime = await resolveRuntime(command, context);
       const { config } = await withAws(() => createConfigStore(runtime.aws, runtime.names.configTable).read(), 'reading fix.worker');
       const restored = await withAws(
@@ -41,6 +46,8 @@ export const register: RegisterVerb = (program, context) => {
               homeAccountId: await homeAccountId(runtime.aws),
               memberRole: config.collector.member_role,
               who: await callerOf(runtime),
+              owners: config.notify,
+              ...(sender === undefined ? {} : { mailer: new SesMailer(runtime.aws.sesv2, sender) }),
             },
             { accessKeyId, protectionMs: parseDuration(config.fixworker.restore_protection) ?? 0, ...(options.reason === undefined ? {} : { reason: options.reason }) },
           ),
@@ -50,5 +57,8 @@ export const register: RegisterVerb = (program, context) => {
       context.out(
         `restored ${restored.access_key_id} of user ${restored.user_name} in account ${restored.account}: Active again, unflagged, protected until ${restored.protected_until} (audit: cloudsweep audit --run ${restored.run_id})`,
       );
+      if (restored.owner === null) context.out('nobody owns the key (no owner tag, account contact or central contact): nobody was told');
+      else if (restored.owner_told) context.out(`told its owner ${restored.owner}`);
+      else context.out(`its owner ${restored.owner} was not told: no sender (--notify-sender or CLOUDSWEEP_NOTIFY_SENDER)`);
     });
 };

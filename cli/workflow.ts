@@ -100,7 +100,7 @@ interface RunOptions {
 }
 
 /** The sender's address, checked: an address SES would refuse is an error before the run, not after its notices. */
-async function notifySenderFrom(value: string | undefined): Promise<string | undefined> {
+export async function notifySenderFrom(value: string | undefined): Promise<string | undefined> {
   if (value === undefined || value === '') return undefined;
   const { emailIn } = await import('../src/owners/owner');
   if (emailIn(value) !== value.trim()) throw new ValidationError(`invalid notify sender ${JSON.stringify(value)} (--notify-sender or CLOUDSWEEP_NOTIFY_SENDER): give an e-mail address verified in SES, such as cloudsweep@example.com`);

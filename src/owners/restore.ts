@@ -8,13 +8,16 @@ import { RuntimeError } from '../errors';
 import type { InventoryNode, Metadata } from '../inventory/model';
 import type { InventoryStore } from '../inventory/store';
 import { formatDuration } from '../query/durations';
+import type { Mailer, MailMessage } from './mailer';
 import { NOTICE_FIELDS } from './notices';
+import { ownerOf, OwnerSettings } from './owner';
 
 /**
  * `cloudsweep restore KEY_ID`: undoes cloudsweep's deactivation of a key during its grace period
  * (issue 18 item 5). The key is made Active in IAM through the account sessions cleanup uses, its
  * flag is cleared, it is protected for `restore_protection`, and the audit records who and why.
- * A deleted key cannot come back (AWS cannot restore a deleted secret): refused, naming the audit entry.
+ * The key's owner is told (with a mailer). A deleted key cannot come back (AWS cannot restore a
+ * deleted secret): refused, naming the audit entry.
  */
 export interface RestoreDeps {
   aws: AwsClients;
@@ -25,6 +28,10 @@ export interface RestoreDeps {
   memberRole: string;
   /** The caller's identity (STS ARN), recorded in the audit and on the protection. */
   who: string;
+  /** Who owns a key (fix.worker `notify`). */
+  owners: OwnerSettings;
+  /** Absent without a sender: the owner is not told, and the result says so. */
+  mailer?: Mailer;
 }
 
 export interface RestoreRequest {
@@ -40,6 +47,10 @@ export interface Restored {
   account: string;
   protected_until: string;
   run_id: string;
+  /** The key's owner, or null when nobody owns it (no owner tag, account contact or central contact). */
+  owner: string | null;
+  /** Whether the owner was sent the message (false without a sender or an owner). */
+  owner_told: boolean;
 }
 
 /** What restore clears: the flag and the grace period it started. */
@@ -98,7 +109,29 @@ export async function restoreKey(deps: RestoreDeps, request: RestoreRequest): Pr
     reason: `${protectReason}; reactivated (cloudsweep deactivated it at ${deactivatedAt}), unflagged, protected for ${formatDuration(request.protectionMs)} until ${protectedUntil}`,
   };
   await deps.audit.record(entry);
-  return { access_key_id: accessKeyId, user_name: userName, account: account.id, protected_until: protectedUntil, run_id: runId };
+
+  const owner = ownerOf({ tags: user?.reported.tags as Record<string, unknown> | undefined, accountId: account.id, accountName: text(account.reported.name) }, deps.owners).address;
+  const restored = { access_key_id: accessKeyId, user_name: userName, account: account.id, protected_until: protectedUntil, run_id: runId, owner: owner ?? null };
+  if (owner === undefined || deps.mailer === undefined) return { ...restored, owner_told: false };
+  await deps.mailer.send(restoreMessage(owner, restored, { by: deps.who, why, deactivatedAt }));
+  return { ...restored, owner_told: true };
+}
+
+/** What the owner reads: which key came back, who brought it back and why, and until when it is protected. */
+export function restoreMessage(to: string, key: Omit<Restored, 'owner' | 'owner_told'>, facts: { by: string; why: string; deactivatedAt: string }): MailMessage {
+  return {
+    to,
+    subject: `cloudsweep: access key ${key.access_key_id} of ${key.user_name} is active again`,
+    text: [
+      `Your access key ${key.access_key_id} of IAM user ${key.user_name} in account ${key.account} was reactivated.`,
+      '',
+      `cloudsweep had deactivated it at ${facts.deactivatedAt}. ${facts.by} restored it: ${facts.why}.`,
+      `It is protected from cleanup until ${key.protected_until}. To keep it longer, protect it with a reason and an end:`,
+      `  cloudsweep search 'id(${key.access_key_id}) | protect --until YYYY-MM-DD --reason "..."'`,
+      '',
+      `The audit entry: cloudsweep audit --run ${key.run_id}`,
+    ].join('\n'),
+  };
 }
 
 function restoredMetadata(key: InventoryNode, now: Date, until: string, reason: string, who: string): Metadata {

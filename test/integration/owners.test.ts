@@ -1,4 +1,5 @@
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand, TagUserCommand } from '@aws-sdk/client-iam';
+import { CreateEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { AwsClients } from '../../src/aws/clients';
 import { runCleanup } from '../../src/cleanup/run';
 import { collectInventory } from '../../src/collect';
@@ -94,8 +95,8 @@ describe('owners (moto)', () => {
     expect(audit.find((entry) => entry.user_name === 'ci')?.reason).toMatch(/exemption of user ci ended at 2026-01-01 .*remove the tag/);
   });
 
-  it('restore brings back a key cloudsweep deactivated: Active, unflagged, protected for restore_protection, audited with who and why', async () => {
-    await userWithKey('batch', {});
+  it('restore brings back a key cloudsweep deactivated: Active, unflagged, protected for restore_protection, audited with who and why, its owner told', async () => {
+    await userWithKey('batch', { owner: 'batch-team@example.com' });
     await userWithKey('gone', {});
     await collect();
     expect((await cli('search', 'is(access_key) and /ancestors.user.reported.name in [batch, gone] | clean')).code).toBe(0);
@@ -105,9 +106,17 @@ describe('owners (moto)', () => {
     const statusOf = async (user: string) => (await aws.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.[0]?.Status;
     expect(await statusOf('batch')).toBe('Inactive');
 
-    const restored = await cli('restore', keys.batch ?? '', '--reason', 'nightly export still uses it');
+    await aws.sesv2.send(new CreateEmailIdentityCommand({ EmailIdentity: 'cloudsweep@example.com' }));
+    const restored = await cli('restore', keys.batch ?? '', '--reason', 'nightly export still uses it', '--notify-sender', 'cloudsweep@example.com');
     expect(restored.code).toBe(0);
-    expect(restored.out).toMatch(/^restored \S+ of user batch in account 123456789012: Active again, unflagged, protected until 20\d\d-/);
+    expect(restored.out).toMatch(/^restored \S+ of user batch in account 123456789012: Active again, unflagged, protected until 20\d\d-.*\ntold its owner batch-team@example.com\n?$/s);
+    // The owner's message, as moto's SES recorded it (GET /moto-api/data.json, model ses.Message).
+    const data = (await (await fetch(`${emulator.endpoint}/moto-api/data.json`)).json()) as { ses?: { Message?: { source: string; subject: string; body: string; destinations: { ToAddresses?: string[] } }[] } };
+    const told = (data.ses?.Message ?? []).filter((message) => message.destinations.ToAddresses?.includes('batch-team@example.com'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ source: 'cloudsweep@example.com', subject: `cloudsweep: access key ${keys.batch} of batch is active again` });
+    expect(told[0]?.body).toContain('restored it: nightly export still uses it.');
+    expect(told[0]?.body).toContain(`cloudsweep search 'id(${keys.batch}) | protect --until YYYY-MM-DD --reason "..."'`);
     expect(await statusOf('batch')).toBe('Active');
     const node = (await createInventoryStore(aws, DEFAULT_RESOURCE_NAMES.inventoryTable).loadGraph()).graph.node(keys.batch ?? '');
     expect(node?.desired.clean).toBe(false);
