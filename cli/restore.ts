@@ -59,6 +59,7 @@ export const register: RegisterVerb = (program, context) => {
       );
       if (restored.owner === null) context.out('nobody owns the key (no owner tag, account contact or central contact): nobody was told');
       else if (restored.owner_told) context.out(`told its owner ${restored.owner}`);
+      else if (restored.owner_error !== undefined) context.err(`warning: its owner ${restored.owner} was not told: ${restored.owner_error}`);
       else context.out(`its owner ${restored.owner} was not told: no sender (--notify-sender or CLOUDSWEEP_NOTIFY_SENDER)`);
     });
 };

@@ -49,8 +49,10 @@ export interface Restored {
   run_id: string;
   /** The key's owner, or null when nobody owns it (no owner tag, account contact or central contact). */
   owner: string | null;
-  /** Whether the owner was sent the message (false without a sender or an owner). */
+  /** Whether the owner was sent the message (false without a sender or an owner, or when SES refused it). */
   owner_told: boolean;
+  /** Why the message could not be sent (the key is restored all the same). */
+  owner_error?: string;
 }
 
 /** What restore clears: the flag and the grace period it started. */
@@ -113,7 +115,12 @@ export async function restoreKey(deps: RestoreDeps, request: RestoreRequest): Pr
   const owner = ownerOf({ tags: user?.reported.tags as Record<string, unknown> | undefined, accountId: account.id, accountName: text(account.reported.name) }, deps.owners).address;
   const restored = { access_key_id: accessKeyId, user_name: userName, account: account.id, protected_until: protectedUntil, run_id: runId, owner: owner ?? null };
   if (owner === undefined || deps.mailer === undefined) return { ...restored, owner_told: false };
-  await deps.mailer.send(restoreMessage(owner, restored, { by: deps.who, why, deactivatedAt }));
+  try {
+    await deps.mailer.send(restoreMessage(owner, restored, { by: deps.who, why, deactivatedAt }));
+  } catch (error) {
+    // The key is Active and audited by now: a refused message must not read as a failed restore.
+    return { ...restored, owner_told: false, owner_error: (error as Error).message };
+  }
   return { ...restored, owner_told: true };
 }
 

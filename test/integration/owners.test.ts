@@ -98,11 +98,12 @@ describe('owners (moto)', () => {
   it('restore brings back a key cloudsweep deactivated: Active, unflagged, protected for restore_protection, audited with who and why, its owner told', async () => {
     await userWithKey('batch', { owner: 'batch-team@example.com' });
     await userWithKey('gone', {});
+    await userWithKey('unsent', { owner: 'unsent-team@example.com' });
     await collect();
-    expect((await cli('search', 'is(access_key) and /ancestors.user.reported.name in [batch, gone] | clean')).code).toBe(0);
+    expect((await cli('search', 'is(access_key) and /ancestors.user.reported.name in [batch, gone, unsent] | clean')).code).toBe(0);
     const settings = { endpoint: emulator.endpoint, inventoryTable: DEFAULT_RESOURCE_NAMES.inventoryTable, auditTable: DEFAULT_RESOURCE_NAMES.auditTable };
     const deactivated = await runCleanup(cleanupDeps(settings), enabledConfig({ deactivate_grace: '7d' }), { workflow: 'cleanup', run_id: 'restore-1' });
-    expect(deactivated.deactivated).toBe(2);
+    expect(deactivated.deactivated).toBe(3);
     const statusOf = async (user: string) => (await aws.iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata?.[0]?.Status;
     expect(await statusOf('batch')).toBe('Inactive');
 
@@ -127,6 +128,12 @@ describe('owners (moto)', () => {
     expect(protectedFor).toBeLessThanOrEqual(30 * DAY);
     const audit = JSON.parse((await cli('audit', '--output', 'json')).out) as { access_key_id: string; action: string; result: string; reason: string }[];
     expect(audit.find((entry) => entry.access_key_id === keys.batch && entry.action === 'restore')).toMatchObject({ result: 'restored', reason: expect.stringContaining('nightly export still uses it') });
+
+    // SES refuses a sender it has not verified: the key is restored all the same, and the command says who was not told.
+    const unsent = await cli('restore', keys.unsent ?? '', '--notify-sender', 'unverified@example.com');
+    expect(unsent.code).toBe(0);
+    expect(await statusOf('unsent')).toBe('Active');
+    expect(unsent.err).toMatch(/^warning: its owner unsent-team@example.com was not told: .+/);
 
     // The next run leaves it alone; the other key goes on to its deletion once the grace is over.
     const later = await runCleanup(cleanupDeps(settings, { clock: { now: () => new Date(Date.now() + 8 * DAY) } }), enabledConfig({ deactivate_grace: '7d' }), { workflow: 'cleanup', run_id: 'restore-2' });
