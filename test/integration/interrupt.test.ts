@@ -24,21 +24,27 @@ describe('an in-process workflow run interrupted (moto)', () => {
   });
   afterAll(() => emulator.stop());
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('on %s records the run interrupted, releases the lease and exits 130 saying what was done', async (signal) => {
+  /** A collect_and_cleanup run in its own process, once its output has shown `text` (or it ended). */
+  async function startRunUntil(text: string) {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'cloudsweep.js'), 'workflow', 'run', 'collect_and_cleanup', '--in-process'], { env, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const output = { stdout: '', stderr: '' };
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('[2/9] collect')) resolve();
+        output.stdout += chunk.toString();
+        if (output.stdout.includes(text)) resolve();
       });
       void exited.then(() => resolve());
     });
-    child.kill(signal);
-    expect(await exited).toBe(130);
+    return { child, exited, output };
+  }
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('on %s records the run interrupted, releases the lease and exits 130 saying what was done', async (signal) => {
+    const started = await startRunUntil('[2/9] collect');
+    started.child.kill(signal);
+    expect(await started.exited).toBe(130);
+    const { stdout, stderr } = started.output;
     const runId = /started: run (\S+)/.exec(stdout)?.[1] ?? '';
     const why = signal === 'SIGINT' ? 'Ctrl-C \\(SIGINT\\)' : 'SIGTERM';
     expect(stderr).toMatch(new RegExp(`^Interrupted by ${why}: run ${runId} \\(collect_and_cleanup\\) recorded as interrupted, lease released; done: pre_collect; not done: collect, post_collect, .*post_cleanup\\.\\n$`));
@@ -50,19 +56,10 @@ describe('an in-process workflow run interrupted (moto)', () => {
   }, 60_000);
 
   it('on a closed pipe (| head) does the same', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cloudsweep.js'), 'workflow', 'run', 'collect_and_cleanup', '--in-process'], { env, cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('started: run')) resolve();
-      });
-    });
-    child.stdout.destroy();
-    expect(await exited).toBe(130);
+    const started = await startRunUntil('started: run');
+    started.child.stdout.destroy();
+    expect(await started.exited).toBe(130);
+    const { stdout, stderr } = started.output;
     const runId = /started: run (\S+)/.exec(stdout)?.[1] ?? '';
     expect(stderr).toMatch(new RegExp(`^Interrupted by a closed pipe \\(EPIPE\\): run ${runId} \\(collect_and_cleanup\\) recorded as interrupted`, 'm'));
     expect((await new DynamoRunStore(emulatorClients(emulator), DEFAULT_RESOURCE_NAMES.runsTable).get(runId))?.status).toBe('interrupted');
