@@ -1,18 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEED_COMMANDS, SEED_JOB_COMMAND } from '../../../src/demo/seed-commands';
-import { ParseError } from '../../../src/query/errors';
+import { parseError } from '../../support/parse-error';
 import { parse } from '../../../src/query/parser';
-
-function parseError(text: string): ParseError {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${text} not to parse`);
-}
 
 describe('unknown property paths', () => {
   it("refuses the issue's typo under /ancestors.user, pointing at it, instead of flagging every key", () => {

@@ -1,20 +1,11 @@
 import { ValidationError } from '../../../src/errors';
 import type { Term } from '../../../src/query/ast';
 import { ParseError } from '../../../src/query/errors';
+import { parseError } from '../../support/parse-error';
 import { MAX_NESTING, MAX_TERMS, parse } from '../../../src/query/parser';
 
 const term = (text: string): Term => (parse(text).parts[0] as { term: Term }).term;
 const name = { type: 'property', section: 'reported', keys: ['name'] } as const;
-
-function parseError(text: string): ParseError {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${text} not to parse`);
-}
 
 describe('parse: terms', () => {
   it('reads the seed\'s first query into two parts joined by an inbound traversal', () => {

@@ -1,7 +1,7 @@
 import { InventoryGraph } from '../../../src/inventory/graph';
 import { accountNode, userNode } from '../../../src/inventory/model';
 import { Deadline, SearchTimeoutError } from '../../../src/query/deadline';
-import { ParseError } from '../../../src/query/errors';
+import { parseError } from '../../support/parse-error';
 import { evaluate } from '../../../src/query/evaluate';
 import { executeSearch } from '../../../src/query/execute';
 import { parse } from '../../../src/query/parser';
@@ -18,16 +18,6 @@ function usersNamed(names: readonly string[]): InventoryGraph {
     graph.addEdge('123456789012', id);
   });
   return graph;
-}
-
-function parseError(text: string): ParseError {
-  try {
-    parse(text);
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${text} not to parse`);
 }
 
 describe('regular expressions (~ and !~)', () => {
