@@ -8,23 +8,14 @@
 // keys it finished by then are reported.
 // The stores are the in-memory ones (see cleanup.bench.mjs for why): this measures IAM.
 // Run: node bench/cleanup-throttled.bench.mjs  (npm run bench runs it with the others). Last line: JSON figures.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { ACCOUNT_IDS, cleanupConfig, count, CREDENTIALS, dist, phase as phaseOf, root, seed, startProxyProcess, stores } from './cleanup-world.mjs';
+import { ACCOUNT_IDS, built, cleanupConfig, cleanupDeps, count, CREDENTIALS, KEYS, phase as phaseOf, seed, startProxyProcess, stores } from './cleanup-world.mjs';
 
-spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
-
-const { AwsClients } = dist('src/aws/clients.js');
-const { runCleanup } = dist('src/cleanup/index.js');
-const { startEmulator } = dist('src/emulator/moto.js');
-
-const KEYS = Number(process.env.CLEANUP_BENCH_KEYS ?? 1000);
+const { AwsClients, runCleanup, startEmulator } = built();
 const POOL = 16;
 const THROTTLE_RATE = 0.3;
 const INVOCATION_MS = Number(process.env.CLEANUP_BENCH_INVOCATION_MS ?? 900_000);
 const CAP_MS = Number(process.env.CLEANUP_BENCH_CAP_MS ?? 900_000);
 const MAX_INVOCATIONS = 50;
-const NOW = new Date('2026-03-01T00:00:00.000Z');
 
 const phase = (text) => phaseOf('cleanup-throttled', text);
 
@@ -46,15 +37,7 @@ async function main() {
 
     while (invocations.length < MAX_INVOCATIONS) {
       const invocationStarted = Date.now();
-      const deps = {
-        aws,
-        store,
-        audit,
-        clock: { now: () => NOW },
-        publish: async () => undefined,
-        homeAccountId: ACCOUNT_IDS[0],
-        remainingMs: () => invocationStarted + INVOCATION_MS - Date.now(),
-      };
+      const deps = { ...cleanupDeps(aws, { store, audit }), remainingMs: () => invocationStarted + INVOCATION_MS - Date.now() };
       phase(`invocation ${invocations.length + 1}`);
       // One run: each invocation gets the summary so far, as the state machine passes it.
       const progress = () => {

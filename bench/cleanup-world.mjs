@@ -1,9 +1,10 @@
 // What the cleanup benchmarks share: the built modules, a seeded organization of flagged keys in
 // moto, the configuration that lets cleanup delete them, and the fault proxy in a child process.
 // Not a bench itself (run.mjs runs only *.bench.mjs).
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
@@ -11,18 +12,19 @@ export const root = join(dirname(self), '..');
 const require = createRequire(import.meta.url);
 export const dist = (path) => require(join(root, 'dist', path));
 
+/** Builds dist/ and loads what both benches drive: the clients, cleanup and the emulator. */
+export function built() {
+  spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
+  return { ...dist('src/aws/clients.js'), ...dist('src/cleanup/index.js'), ...dist('src/emulator/moto.js') };
+}
+
+/** Flagged keys to seed: CLEANUP_BENCH_KEYS, 1,000 unless set. */
+export const KEYS = Number(process.env.CLEANUP_BENCH_KEYS ?? 1000);
+
 export const ACCOUNT_IDS = ['123456789012', '111111111111', '222222222222'];
 export const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 export const phase = (bench, text) => process.stderr.write(`[${bench} bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function pool(items, size, work) {
-  let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
 
 /** `keys` users with one flagged key each, spread over the accounts; returns the inventory's nodes and edges. */
 export async function seed(aws, keys) {
@@ -37,7 +39,7 @@ export async function seed(aws, keys) {
   const nodes = accounts.map((account) => accountNode({ id: account.id, name: `account-${account.id.slice(0, 3)}` }));
   const edges = [];
   const jobs = Array.from({ length: keys }, (_, i) => ({ i, account: accounts[i % accounts.length] }));
-  await pool(jobs, 16, async ({ i, account }) => {
+  await dist('src/pool.js').mapPool(jobs, 16, async ({ i, account }) => {
     const name = `user-${String(i).padStart(4, '0')}`;
     const user = await account.clients.iam.send(new CreateUserCommand({ UserName: name }));
     const key = await account.clients.iam.send(new CreateAccessKeyCommand({ UserName: name }));
@@ -57,6 +59,18 @@ function flagged(node) {
   node.metadata.flagged_by = 'clean_outdated_access_keys';
   node.metadata.flagged_at = '2026-02-01T00:00:00.000Z';
   return node;
+}
+
+/**
+ * The benches' clock: a month after the keys were created (now), so the deploy-time act-time floor
+ * (30 idle days by default) lets cleanup act on keys IAM shows never used.
+ */
+export const NOW = new Date(Date.now() + 31 * 86_400_000);
+
+/** What runCleanup is given: these clients and stores, the default deploy-time guards, no bus. */
+export function cleanupDeps(aws, { store, audit }) {
+  const { DEFAULT_SAFETY_SETTINGS } = dist('src/cleanup/index.js');
+  return { aws, store, audit, clock: { now: () => NOW }, publish: async () => undefined, homeAccountId: ACCOUNT_IDS[0], safety: DEFAULT_SAFETY_SETTINGS };
 }
 
 /** fix.worker with cleanup on, for real, for all `keys` keys at `pool` IAM writes in flight. */

@@ -14,28 +14,19 @@
 // The proxy runs in a child process (bench/cleanup-world.mjs), so its work does not share the event loop
 // with the cleanup it times: the latency sits on the far side of a connection, as AWS's does.
 // Run: node bench/cleanup.bench.mjs  (npm run bench runs it with the others). Last line: JSON figures.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { ACCOUNT_IDS, cleanupConfig, count, CREDENTIALS, dist, phase as phaseOf, root, seed, startProxyProcess, stores } from './cleanup-world.mjs';
+import { ACCOUNT_IDS, built, cleanupConfig, cleanupDeps, count, CREDENTIALS, KEYS, phase as phaseOf, seed, startProxyProcess, stores } from './cleanup-world.mjs';
 
-spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
-
-const { AwsClients } = dist('src/aws/clients.js');
-const { runCleanup } = dist('src/cleanup/index.js');
-const { startEmulator } = dist('src/emulator/moto.js');
-
-const KEYS = Number(process.env.CLEANUP_BENCH_KEYS ?? 1000);
+const { AwsClients, runCleanup, startEmulator } = built();
 const POOL = 16;
 const LATENCY_MS = 50;
 const STORE_LATENCY_MS = 5;
 const GOAL = 1.3;
-const NOW = new Date('2026-03-01T00:00:00.000Z');
 const RUN = { workflow: 'cleanup', run_id: 'bench-cleanup' };
 
 const phase = (text) => phaseOf('cleanup', text);
 
 async function timedCleanup(aws, { store, audit }) {
-  const deps = { aws, store, audit, clock: { now: () => NOW }, publish: async () => undefined, homeAccountId: ACCOUNT_IDS[0] };
+  const deps = cleanupDeps(aws, { store, audit });
   const started = Date.now();
   const summary = await runCleanup(deps, cleanupConfig(KEYS, POOL), RUN);
   const wallMs = Date.now() - started;
