@@ -2,12 +2,13 @@
 // passes the shape as JSON in argv[2] and reads the JSON this prints last).
 //
 // It synthesizes the stack, seeds moto with the shape's accounts, users and keys, and the seed's
-// job, then runs the workflow twice the way the deployed stack does: the synthesized state machine
+// job, then runs the workflow the way the deployed stack does: the synthesized state machine
 // definition is walked state by state and each Task invokes the real Lambda handler (lambdas/*/
 // index.ts, with the environment the template gives it) or puts the event on the bus, all through
-// a meter in front of moto. The first run fills the inventory; the second, nothing having changed,
-// is the steady hourly run that is measured: states entered (billed transitions), each invocation's
-// duration and its log and metric output, and every AWS request (DynamoDB in units).
+// a meter in front of moto. The first run fills the inventory; then, nothing having changed, the
+// steady hourly run is measured (the quickest of BENCH_COST_REPEATS runs, default 3): states
+// entered (billed transitions), each invocation's duration and its log and metric output, and
+// every AWS request (DynamoDB in units).
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -22,6 +23,7 @@ const shape = JSON.parse(process.argv[2] ?? '{"accounts":2,"usersPerAccount":10}
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const ROLE = 'CloudSweepMemberRole';
+const STEADY_REPEATS = Number(process.env.BENCH_COST_REPEATS ?? 3);
 
 const load = async (path) => import(pathToFileURL(join(root, path)).href);
 const { synthApp, resolveIntrinsics, logicalId } = await load('test/infra/support/synth.ts');
@@ -286,6 +288,11 @@ function metricSeries(emfDocuments) {
   return [...series];
 }
 
+/** The handlers' time in one run, all functions together. */
+function lambdaMs(run) {
+  return run.invocations.reduce((total, invocation) => total + invocation.ms, 0);
+}
+
 async function main() {
   const facts = synthesize();
   const emulator = await startEmulator();
@@ -335,9 +342,20 @@ async function main() {
 
   const first = await run('bench-first');
   progress(`first run: ${first.wallMs} ms`);
-  meter.reset();
-  const steady = await run('bench-steady');
-  const metered = meter.snapshot();
+  // The steady run is repeated and the quickest kept: its requests are the same each time, and its
+  // durations only grow with whatever else the machine is doing, which the extension to the full
+  // shape would multiply.
+  let steady;
+  let metered;
+  for (let repeat = 1; repeat <= STEADY_REPEATS; repeat++) {
+    meter.reset();
+    const measured = await run(`bench-steady-${repeat}`);
+    progress(`steady run ${repeat}: ${measured.wallMs} ms, Lambda ${Math.round(lambdaMs(measured))} ms`);
+    if (!steady || lambdaMs(measured) < lambdaMs(steady)) {
+      steady = measured;
+      metered = meter.snapshot();
+    }
+  }
 
   // What the tables hold after the steady run: storage is billed per GB-month.
   let storedBytes = 0;
@@ -369,6 +387,7 @@ async function main() {
       firstRun: { transitions: first.transitions, wallMs: first.wallMs, summaries: first.output.summaries },
       steady: {
         transitions: steady.transitions,
+        statesVisited: steady.states,
         events: steady.events,
         wallMs: steady.wallMs,
         summaries: steady.output.summaries,
