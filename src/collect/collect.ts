@@ -157,8 +157,10 @@ export async function listAccountBatches(
 }
 
 /**
- * The state machine's collect_batch: collects one batch's accounts and stores each result as it
- * comes, logging it (`account collected`) for Logs Insights.
+ * The state machine's collect_batch: collects one batch's accounts, logging each result as it
+ * comes (`account collected`, for Logs Insights), and stores the batch's results together. A batch
+ * whose invocation dies stores none: summarize counts its accounts failed, as the log shows which
+ * of them were collected.
  */
 export async function collectBatch(
   deps: CollectDeps & { runs: CollectRunStore; logger?: { info(message: string, attributes: Record<string, unknown>): void } },
@@ -168,13 +170,10 @@ export async function collectBatch(
 ): Promise<BatchCollectResult> {
   const home = await homeAccountId(deps.aws);
   const accounts = (await deps.runs.batch(runId, batch)).map((account) => trustedAccount(account, home, config.member_role));
-  const stored: Array<Promise<void>> = [];
   const results = await collectAccounts(deps, accounts, config.pool_size, runId, (event) => {
-    if (event.type !== 'account_finished') return;
-    deps.logger?.info('account collected', { ...event.result });
-    stored.push(deps.runs.saveResult(runId, event.result));
+    if (event.type === 'account_finished') deps.logger?.info('account collected', { ...event.result });
   });
-  await Promise.all(stored);
+  await deps.runs.saveResults(runId, batch, results);
   return { batch, accounts: results.length, failed: results.filter((r) => r.error !== undefined).length };
 }
 

@@ -8,18 +8,22 @@ import type { AccountCollectResult, AccountRef } from '../workflow/step-payloads
 /**
  * What one deployed collect keeps outside the Step Functions state (256 KB at most, which about
  * 700 accounts' results used to fill): the accounts of each batch the state machine's Map collects,
- * and each account's result, so the state carries batch numbers and counts only. In the runs
- * table, under the run:
+ * and their results, so the state carries batch numbers and counts only. In the runs table, under
+ * the run:
  *
  *   pk = collect#<run id>   sk = batch#<n>        the accounts of batch n
- *                           sk = account#<id>     the account's result (AccountCollectResult)
+ *                           sk = results#<n>      their results (AccountCollectResult[])
+ *
+ * One item per batch, not per account: DynamoDB bills a write per item and per started KB, so 25
+ * results of about 250 bytes cost 7 write units together and 25 apart, the larger part of an
+ * unchanged collect's writes.
  *
  * Items expire (`expires_at`, the table's TTL) after RETENTION_DAYS; the run's record stays.
  */
 export interface CollectRunStore {
   saveBatches(runId: string, batches: readonly AccountRef[][]): Promise<void>;
   batch(runId: string, batch: number): Promise<AccountRef[]>;
-  saveResult(runId: string, result: AccountCollectResult): Promise<void>;
+  saveResults(runId: string, batch: number, results: readonly AccountCollectResult[]): Promise<void>;
   /** Every account of the run's batches, and the results stored so far. */
   load(runId: string): Promise<{ accounts: AccountRef[]; results: AccountCollectResult[] }>;
 }
@@ -51,9 +55,9 @@ export class DynamoCollectRunStore implements CollectRunStore {
     return item.accounts as AccountRef[];
   }
 
-  async saveResult(runId: string, result: AccountCollectResult): Promise<void> {
+  async saveResults(runId: string, batch: number, results: readonly AccountCollectResult[]): Promise<void> {
     await this.aws.documents.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: runKey(runId), sk: `account#${result.account_id}`, result, expires_at: this.expiresAt() } }),
+      new PutCommand({ TableName: this.tableName, Item: { pk: runKey(runId), sk: `results#${batchNumber(batch)}`, results, expires_at: this.expiresAt() } }),
     );
   }
 
@@ -64,7 +68,7 @@ export class DynamoCollectRunStore implements CollectRunStore {
     for await (const page of paginateQuery({ client: this.aws.documents }, query)) {
       for (const item of page.Items ?? []) {
         if (Array.isArray(item.accounts)) accounts.push(...(item.accounts as AccountRef[]));
-        else if (item.result) results.push(item.result as AccountCollectResult);
+        else if (Array.isArray(item.results)) results.push(...(item.results as AccountCollectResult[]));
       }
     }
     return { accounts, results };
@@ -80,5 +84,9 @@ function runKey(runId: string): string {
 }
 
 function batchKey(n: number): string {
-  return `batch#${String(n).padStart(5, '0')}`;
+  return `batch#${batchNumber(n)}`;
+}
+
+function batchNumber(n: number): string {
+  return String(n).padStart(5, '0');
 }

@@ -6,6 +6,7 @@ import {
   TagUserCommand,
 } from '@aws-sdk/client-iam';
 import { CreateAccountCommand, CreateOrganizationCommand } from '@aws-sdk/client-organizations';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { clientsForAccount, memberRoleArn } from '../../src/aws/accounts';
 import { AwsClients } from '../../src/aws/clients';
 import { ensureResources } from '../../src/aws/provision';
@@ -240,6 +241,21 @@ describe('collect across an organization (moto)', () => {
       const counts = (list: AccountCollectResult[]) => list.map((r) => [r.account_name, r.users, r.keys]).sort();
       expect(counts(results)).toEqual(counts(inProcess.results));
       expect(summary.calls).toBe(results.reduce((sum, r) => sum + r.calls, 0));
+    });
+
+    it('keeps each batch in two items, its accounts and their results, whatever its size (a write per item)', async () => {
+      const runs = new DynamoCollectRunStore(aws, names.runsTable, () => now);
+      const deps = { aws, store, sleep: noSleep, clock: () => now, runs };
+      const listed = await listAccountBatches(deps, config, 'run-items', 3);
+      await collectBatch(deps, config, 'run-items', 0);
+
+      const items = await aws.documents.send(
+        new QueryCommand({ TableName: names.runsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'collect#run-items' } }),
+      );
+
+      expect(listed.batches).toEqual([0]);
+      expect(items.Items?.map((item) => item.sk)).toEqual(['batch#00000', 'results#00000']);
+      expect((items.Items?.[1]?.results as AccountCollectResult[]).map((r) => r.account_id).sort()).toEqual([HOME, members.dev.id, members.prod.id].sort());
     });
 
     it('counts the accounts of a batch that never finished as failed', async () => {
