@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../src/errors';
-import { FIX_WORKER, FixWorkerConfig } from '../src/config/fix-worker';
-import { ACCOUNT_OVERRIDE_KEYS, AccountOverrideKey, CleanupSettings, effectiveSettings } from '../src/config/account-overrides';
+import { ACCOUNT_OVERRIDE_KEYS, AccountOverrideKey, FIX_WORKER, FixWorkerConfig } from '../src/config/fix-worker';
+import { CleanupSettings, effectiveSettings } from '../src/config/account-overrides';
 import { CliContext, isJson, RegisterVerb } from './context';
 import type { Runtime } from './runtime';
 import { printJson } from './output';

@@ -1,24 +1,14 @@
-import type { FixWorkerConfig } from './fix-worker';
+import type { AccountOverrides, FixWorkerConfig } from './fix-worker';
 
 /**
  * Account-by-account rollout (issue 18 item 6): fix.worker `accounts: {ID_OR_NAME: {overrides}}`
  * replaces these `fixworker` settings for the keys of one account, so a team can go live in its
- * sandbox accounts first. Pure: the config and the account come in, the effective settings go out.
+ * sandbox accounts first (the keys: ACCOUNT_OVERRIDE_FIELDS in ./fix-worker.ts). Pure: the config
+ * and the account come in, the effective settings go out.
  */
-export const ACCOUNT_OVERRIDE_KEYS = ['cleanup', 'cleanup_dry_run', 'deactivate_grace', 'notice_period', 'max_cleanup_per_run', 'max_cleanup_percent'] as const;
-export type AccountOverrideKey = (typeof ACCOUNT_OVERRIDE_KEYS)[number];
+
 /** The settings cleanup applies to one key: `fixworker`, and `notify.notice_period` (overridable per account too). */
 export type CleanupSettings = FixWorkerConfig['fixworker'] & Pick<FixWorkerConfig['notify'], 'notice_period'>;
-export type AccountOverrides = Partial<Pick<CleanupSettings, AccountOverrideKey>>;
-/** Where each override key lives outside `accounts`. */
-export const OVERRIDE_SECTION: Record<AccountOverrideKey, 'fixworker' | 'notify'> = {
-  cleanup: 'fixworker',
-  cleanup_dry_run: 'fixworker',
-  deactivate_grace: 'fixworker',
-  notice_period: 'notify',
-  max_cleanup_per_run: 'fixworker',
-  max_cleanup_percent: 'fixworker',
-};
 type SettingsSource = Pick<FixWorkerConfig, 'fixworker' | 'accounts'> & { notify: Pick<FixWorkerConfig['notify'], 'notice_period'> };
 
 /**

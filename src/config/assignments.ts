@@ -1,8 +1,7 @@
 import { parse as parseYamlValue } from 'yaml';
 import { ValidationError } from '../errors';
-import { FIX_WORKER, FixWorkerConfig } from './fix-worker';
-import { ACCOUNT_OVERRIDE_KEYS } from './account-overrides';
-import { ACCOUNTS_SECTION, ruleFor, validateFixWorkerConfig } from './schema';
+import { ACCOUNT_OVERRIDE_KEYS, ACCOUNTS_SECTION, FIX_WORKER, FixWorkerConfig } from './fix-worker';
+import { ruleFor, validateFixWorkerConfig } from './schema';
 
 /**
  * `config set fix.worker fixworker.cleanup=true collector.accounts=[111111111111]`: each value is

@@ -1,218 +1,22 @@
+import type * as z from 'zod/mini';
 import { ValidationError } from '../errors';
-import { defaultFixWorkerConfig, FIX_WORKER, FixWorkerConfig } from './fix-worker';
-import { parseDuration } from '../query/durations';
-import { ACCOUNT_OVERRIDE_KEYS, AccountOverrideKey, OVERRIDE_SECTION } from './account-overrides';
+import {
+  ACCOUNT_OVERRIDE_FIELDS,
+  ACCOUNT_OVERRIDE_KEYS,
+  ACCOUNTS_SECTION,
+  Field,
+  FIX_WORKER,
+  FIX_WORKER_FIELDS,
+  FixWorkerConfig,
+} from './fix-worker';
 
 /**
- * The rules every `fix.worker` write passes (SPEC section 4): known keys only, the right type, the
- * value in range. A config read from YAML may leave keys out; they take the safe defaults.
+ * The rules every `fix.worker` write passes (SPEC section 4), as the schema in ./fix-worker.ts
+ * states them: known keys only, the right type, the value in range. This module says what the
+ * schema refused in the words users know: the key, its line, what is wrong and what is allowed,
+ * every problem at once.
  */
 export type ConfigPath = readonly [section: string, key: string];
-
-interface FieldRule {
-  /** What the key accepts, as shown to the user in errors. */
-  allowed: string;
-  /** The value to store, or a reason it is refused. */
-  check(value: unknown): { value: unknown } | { problem: string };
-  /** Shown above the key in the YAML that `config get` and `config edit` print. */
-  comment: string;
-}
-
-const IAM_TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const ACCOUNT_ID = /^\d{12}$/;
-
-function boolean(comment: string): FieldRule {
-  return {
-    allowed: 'true or false',
-    comment,
-    check: (value) => (typeof value === 'boolean' ? { value } : { problem: `${describe(value)} is not a boolean` }),
-  };
-}
-
-function integer(min: number, max: number, comment: string): FieldRule {
-  return {
-    allowed: `an integer from ${min} to ${max}`,
-    comment,
-    check: (value) => {
-      if (typeof value !== 'number' || !Number.isInteger(value)) return { problem: `${describe(value)} is not an integer` };
-      if (value < min || value > max) return { problem: `${value} is out of range` };
-      return { value };
-    },
-  };
-}
-
-function percent(comment: string): FieldRule {
-  return {
-    allowed: 'a number from 0 to 100',
-    comment,
-    check: (value) => {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return { problem: `${describe(value)} is not a number` };
-      if (value < 0 || value > 100) return { problem: `${value} is out of range` };
-      return { value };
-    },
-  };
-}
-
-function matching(pattern: RegExp, allowed: string, comment: string): FieldRule {
-  return {
-    allowed,
-    comment,
-    check: (value) => {
-      if (typeof value !== 'string') return { problem: `${describe(value)} is not a string` };
-      return pattern.test(value) ? { value } : { problem: `${JSON.stringify(value)} is not valid` };
-    },
-  };
-}
-
-function durationRule(comment: string): FieldRule {
-  return { ...duration, comment };
-}
-
-const duration: FieldRule = {
-  allowed: 'a duration of zero or more, such as 0d, 7d, 36h or P7D',
-  comment: '>0: deactivate first, delete once inactive this long',
-  check: (value) => {
-    if (typeof value === 'number' && value === 0) return { value: '0d' };
-    if (typeof value !== 'string') return { problem: `${describe(value)} is not a duration` };
-    const ms = parseDuration(value);
-    if (ms === undefined) return { problem: `${JSON.stringify(value)} is not a duration` };
-    if (ms < 0) return { problem: `${JSON.stringify(value)} is negative` };
-    return { value };
-  },
-};
-
-const accounts: FieldRule = {
-  allowed: '"organization" or a list of 12-digit account ids (quote ids that start with 0)',
-  comment: 'account ids to collect besides the home account, or "organization"',
-  check: (value) => {
-    if (value === 'organization') return { value };
-    if (!Array.isArray(value)) return { problem: `${describe(value)} is neither "organization" nor a list` };
-    const ids: string[] = [];
-    for (const [index, item] of value.entries()) {
-      // YAML reads an unquoted id as a number; twelve digits survive that, a leading zero does not.
-      const id: unknown = typeof item === 'number' && Number.isInteger(item) ? String(item) : item;
-      if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) {
-        return { problem: `item ${index + 1} (${describe(item)}) is not a 12-digit account id` };
-      }
-      if (!ids.includes(id)) ids.push(id);
-    }
-    return { value: ids };
-  },
-};
-
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-
-const email: FieldRule = {
-  allowed: 'an e-mail address, or "" for none',
-  comment: 'the address for keys whose user names no owner and whose account has no contact; "" for none',
-  check: (value) => {
-    if (typeof value !== 'string') return { problem: `${describe(value)} is not a string` };
-    return value === '' || EMAIL.test(value) ? { value } : { problem: `${JSON.stringify(value)} is not an e-mail address` };
-  },
-};
-
-const ownerTags: FieldRule = {
-  allowed: 'a list of IAM tag keys, such as [owner, email, contact]',
-  comment: 'user tags read for the owner\'s e-mail address, in order; the first that holds one wins',
-  check: (value) => {
-    if (!Array.isArray(value)) return { problem: `${describe(value)} is not a list` };
-    for (const [index, item] of value.entries()) {
-      if (typeof item !== 'string' || !IAM_TAG_KEY.test(item)) return { problem: `item ${index + 1} (${describe(item)}) is not an IAM tag key` };
-    }
-    return { value: [...new Set(value as string[])] };
-  },
-};
-
-const accountContacts: FieldRule = {
-  allowed: 'a mapping of account id or name to an e-mail address, such as {"111111111111": team@example.com}',
-  comment: 'account id or name -> the address for its keys when the user names no owner',
-  check: (value) => {
-    if (!isPlainObject(value)) return { problem: `${describe(value)} is not a mapping` };
-    const contacts: Record<string, string> = {};
-    for (const [account, address] of Object.entries(value)) {
-      if (typeof address !== 'string' || !EMAIL.test(address)) return { problem: `${account}: ${describe(address)} is not an e-mail address` };
-      contacts[account] = address;
-    }
-    return { value: contacts };
-  },
-};
-
-/** The sections whose keys are fixed; `accounts` is keyed by account (ACCOUNTS_SECTION). */
-export type FixedSection = Exclude<keyof FixWorkerConfig, 'accounts'>;
-
-/** Every key of `fix.worker`, in the order the YAML shows them. */
-export const FIX_WORKER_SCHEMA: Record<FixedSection, Record<string, FieldRule>> = {
-  fixworker: {
-    cleanup: boolean('Enable cleanup of resources'),
-    cleanup_dry_run: boolean('Do not actually cleanup resources, just create log messages'),
-    cleanup_pool_size: integer(1, 256, 'How many cleanup threads to run in parallel'),
-    protect_tag: matching(IAM_TAG_KEY, 'an IAM tag key (1-128 letters, digits, spaces and _.:/=+-@)', 'keys of a user tagged so (value not "false") are never cleaned'),
-    max_cleanup_per_run: integer(0, 1_000_000, 'circuit breaker: refuse the whole run above this many keys'),
-    max_cleanup_percent: percent('... or above this share (percent) of all keys in scope'),
-    deactivate_grace: duration,
-    restore_protection: durationRule('how long a key brought back with cloudsweep restore is protected from cleanup'),
-  },
-  collector: {
-    accounts,
-    member_role: matching(IAM_ROLE_NAME, 'an IAM role name (1-64 letters, digits and +=,.@_-)', 'the role collect and cleanup assume in member accounts'),
-    pool_size: integer(1, 256, 'accounts collected in parallel'),
-  },
-  notify: {
-    owner_tags: ownerTags,
-    account_contacts: accountContacts,
-    central_contact: email,
-    notice_period: durationRule('>0: a newly flagged key\'s owner gets a notice first; cleanup acts on it only this long after (0d: at once)'),
-    exemption_warning: durationRule('owners are warned once an exemption of theirs ends within this'),
-  },
-};
-
-export const ACCOUNTS_SECTION = 'accounts';
-export const ACCOUNTS_COMMENT = 'per account id or name: fixworker settings for its keys instead (rollout account by account)';
-
-/**
- * `accounts: {ID_OR_NAME: {cleanup: true, ...}}`: each account's overrides, each key one of
- * ACCOUNT_OVERRIDE_KEYS checked by the same rule as in its own section (fixworker, or notify). Whether the account exists
- * is not known here (a warning at the CLI, see unknownAccounts).
- */
-function checkAccounts(body: unknown, problems: ConfigProblem[]): Record<string, Record<string, unknown>> {
-  const accounts: Record<string, Record<string, unknown>> = {};
-  if (body === null || body === undefined) return accounts;
-  if (!isPlainObject(body)) {
-    problems.push({ path: [ACCOUNTS_SECTION], message: `${ACCOUNTS_SECTION}: expected a mapping of account id or name to settings, got ${describe(body)}` });
-    return accounts;
-  }
-  for (const [account, overrides] of Object.entries(body)) {
-    if (account.trim() === '' || account === '__proto__') {
-      problems.push({ path: [ACCOUNTS_SECTION, account], message: `${ACCOUNTS_SECTION}: ${JSON.stringify(account)} is not an account id or name` });
-      continue;
-    }
-    if (overrides === null || overrides === undefined) continue;
-    if (!isPlainObject(overrides)) {
-      problems.push({ path: [ACCOUNTS_SECTION, account], message: `${ACCOUNTS_SECTION}.${account}: expected a mapping of ${ACCOUNT_OVERRIDE_KEYS.join(', ')}, got ${describe(overrides)}` });
-      continue;
-    }
-    const checked: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(overrides)) {
-      const rule = (ACCOUNT_OVERRIDE_KEYS as readonly string[]).includes(key) ? FIX_WORKER_SCHEMA[OVERRIDE_SECTION[key as AccountOverrideKey]][key] : undefined;
-      if (!rule) {
-        problems.push({ path: [ACCOUNTS_SECTION, account, key], message: `unknown key ${ACCOUNTS_SECTION}.${account}.${key}; allowed keys per account: ${ACCOUNT_OVERRIDE_KEYS.join(', ')}` });
-        continue;
-      }
-      const result = rule.check(value);
-      if ('problem' in result) problems.push({ path: [ACCOUNTS_SECTION, account, key], message: `${ACCOUNTS_SECTION}.${account}.${key}: ${result.problem}; allowed: ${rule.allowed}` });
-      else checked[key] = result.value;
-    }
-    if (Object.keys(checked).length > 0) accounts[account] = checked;
-  }
-  return accounts;
-}
-
-/** Override keys naming no account of the inventory (by id or name): a warning, since an account may be collected later. */
-export function unknownAccounts(config: Pick<FixWorkerConfig, 'accounts'>, known: readonly { id: string; name: string }[]): string[] {
-  const names = new Set(known.flatMap((account) => [account.id, account.name]));
-  return Object.keys(config.accounts).filter((account) => !names.has(account));
-}
 
 export interface ConfigProblem {
   path: string[];
@@ -222,89 +26,197 @@ export interface ConfigProblem {
 /** Locates a key in the source text (a line number), when the config came from a file. */
 export type Locate = (path: readonly string[]) => string | undefined;
 
+const SECTIONS = [...Object.keys(FIX_WORKER_FIELDS), ACCOUNTS_SECTION];
+
+/** What a value of each type is called where the schema names no words of its own. */
+const TYPE_NAMES: Record<string, string> = { boolean: 'a boolean', number: 'a number', int: 'an integer', string: 'a string', array: 'a list', object: 'a mapping', record: 'a mapping' };
+
+/** The words an issue completes `<value> <words>` with, where its schema set none. */
+const defaultWords: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') return `is not ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  if (issue.code === 'invalid_format') return 'is not valid';
+  return undefined;
+};
+
 /**
  * Checks a whole config as read from YAML or JSON: every problem is listed, each naming the key
  * and what it allows. Keys left out take the defaults. Throws ValidationError; returns a fresh value.
  */
 export function validateFixWorkerConfig(raw: unknown, source = FIX_WORKER, locate: Locate = () => undefined): FixWorkerConfig {
-  const problems: ConfigProblem[] = [];
-  const config = defaultFixWorkerConfig() as unknown as Record<string, Record<string, unknown>>;
-  const sections = [...Object.keys(FIX_WORKER_SCHEMA), ACCOUNTS_SECTION];
-  if (raw === null || raw === undefined) return defaultFixWorkerConfig();
-  if (!isPlainObject(raw)) {
-    throw new ValidationError(`${source}: expected a mapping with the sections ${sections.join(', ')}, got ${describe(raw)}`);
+  const parsed = FixWorkerConfig.safeParse(raw, { error: defaultWords });
+  if (parsed.success) return parsed.data;
+  if (parsed.error.issues.some((issue) => issue.path.length === 0 && issue.code === 'invalid_type')) {
+    throw new ValidationError(`${source}: expected a mapping with the sections ${SECTIONS.join(', ')}, got ${describe(raw)}`);
   }
-  for (const [section, body] of Object.entries(raw)) {
-    if (section === ACCOUNTS_SECTION) {
-      config[section] = checkAccounts(body, problems);
-      continue;
-    }
-    const rules = own(FIX_WORKER_SCHEMA, section);
-    if (!rules) {
-      problems.push({ path: [section], message: unknownKeyMessage(section, undefined, sections) });
-      continue;
-    }
-    if (body === null || body === undefined) continue;
-    if (!isPlainObject(body)) {
-      problems.push({ path: [section], message: `${section}: expected a mapping of ${Object.keys(rules).join(', ')}, got ${describe(body)}` });
-      continue;
-    }
-    for (const [key, value] of Object.entries(body)) {
-      const rule = own(rules, key);
-      if (!rule) {
-        problems.push({ path: [section, key], message: unknownKeyMessage(key, section, Object.keys(rules)) });
-        continue;
-      }
-      const checked = rule.check(value);
-      if ('problem' in checked) {
-        problems.push({ path: [section, key], message: `${section}.${key}: ${checked.problem}; allowed: ${rule.allowed}` });
-      } else {
-        const target = config[section];
-        if (target) target[key] = checked.value;
-      }
-    }
-  }
-  if (problems.length > 0) {
-    const lines = problems.map((p) => {
-      const at = locate(p.path);
-      return at ? `  ${at}: ${p.message}` : `  ${p.message}`;
-    });
-    throw new ValidationError(`${source} is invalid:\n${lines.join('\n')}`);
-  }
-  return config as unknown as FixWorkerConfig;
+  const problems = parsed.error.issues.flatMap((issue) => problemsOf(issue, raw));
+  const lines = firstPerKey(inInputOrder(problems, raw)).map((problem) => {
+    const at = locate(problem.path);
+    return at ? `  ${at}: ${problem.message}` : `  ${problem.message}`;
+  });
+  throw new ValidationError(`${source} is invalid:\n${lines.join('\n')}`);
 }
 
-/** The rule for a dotted key such as `fixworker.cleanup`, or a ValidationError listing the keys. */
-export function ruleFor(dotted: string): { path: ConfigPath; rule: FieldRule } {
+/** The problems one issue of the schema stands for, each at the key the user wrote. */
+function problemsOf(issue: z.core.$ZodIssue, raw: unknown): ConfigProblem[] {
+  const path = issue.path.map(String);
+  const [section, key, ...rest] = path;
+  if (section === undefined) {
+    return unrecognized(issue).map((name) => ({ path: [name], message: unknownKeyMessage(name, undefined, SECTIONS) }));
+  }
+  if (section === ACCOUNTS_SECTION) return accountProblems(issue, path, raw);
+  const fields = ownField(FIX_WORKER_FIELDS, section) as Record<string, Field>;
+  if (key === undefined) {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((name) => ({ path: [section, name], message: unknownKeyMessage(name, section, Object.keys(fields)) }));
+    }
+    return [{ path: [section], message: `${section}: expected a mapping of ${Object.keys(fields).join(', ')}, got ${describe(valueAt(raw, [section]))}` }];
+  }
+  const declared = ownField(fields, key) as Field;
+  return [fieldProblem([section, key], declared, issue, rest, valueAt(raw, [section, key]))];
+}
+
+/**
+ * `accounts: {ID_OR_NAME: {cleanup: true, ...}}`: each account's overrides, each key checked by the
+ * same field as in its own section. Whether the account exists is not known here (a warning at
+ * the CLI, see unknownAccounts).
+ */
+function accountProblems(issue: z.core.$ZodIssue, path: string[], raw: unknown): ConfigProblem[] {
+  const [, account, key, ...rest] = path;
+  if (account === undefined) {
+    if (issue.code === 'unrecognized_keys') return issue.keys.map(notAnAccount);
+    return [{ path: [ACCOUNTS_SECTION], message: `${ACCOUNTS_SECTION}: expected a mapping of account id or name to settings, got ${describe(valueAt(raw, [ACCOUNTS_SECTION]))}` }];
+  }
+  if (issue.code === 'invalid_key') return [notAnAccount(account)];
+  if (key === undefined) {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((name) => ({
+        path: [ACCOUNTS_SECTION, account, name],
+        message: `unknown key ${ACCOUNTS_SECTION}.${account}.${name}; allowed keys per account: ${ACCOUNT_OVERRIDE_KEYS.join(', ')}`,
+      }));
+    }
+    const overrides = valueAt(raw, [ACCOUNTS_SECTION, account]);
+    return [{ path: [ACCOUNTS_SECTION, account], message: `${ACCOUNTS_SECTION}.${account}: expected a mapping of ${ACCOUNT_OVERRIDE_KEYS.join(', ')}, got ${describe(overrides)}` }];
+  }
+  const declared = ownField(ACCOUNT_OVERRIDE_FIELDS, key) as Field;
+  return [fieldProblem([ACCOUNTS_SECTION, account, key], declared, issue, rest, valueAt(raw, [ACCOUNTS_SECTION, account, key]))];
+}
+
+function notAnAccount(name: string): ConfigProblem {
+  return { path: [ACCOUNTS_SECTION, name], message: `${ACCOUNTS_SECTION}: ${JSON.stringify(name)} is not an account id or name` };
+}
+
+/**
+ * `section.key: <what is wrong>; allowed: <what the key takes>`. What is wrong is the value the
+ * user wrote followed by the issue's words: `string "yes" is not a boolean`, `"-1d" is negative`,
+ * `-3 is out of range`; inside a list or mapping, the item or entry that is wrong.
+ */
+function fieldProblem(path: string[], declared: Field, issue: z.core.$ZodIssue, inner: readonly string[], value: unknown): ConfigProblem {
+  const where = path.join('.');
+  return { path, message: `${where}: ${whatIsWrong(issue, inner, value)}; allowed: ${declared.allowed}` };
+}
+
+function whatIsWrong(issue: z.core.$ZodIssue, inner: readonly string[], value: unknown): string {
+  const [at] = inner;
+  if (at !== undefined) {
+    const item = valueAt(value, [at]);
+    return Array.isArray(value) ? `item ${Number(at) + 1} (${describe(item)}) ${issue.message}` : `${at}: ${describe(item)} ${issue.message}`;
+  }
+  switch (issue.code) {
+    case 'too_small':
+    case 'too_big':
+      return `${String(value)} is out of range`;
+    case 'invalid_union': {
+      // The value has one option's shape (a list, not "organization"): that option's problem.
+      const shaped = issue.errors.find((issues) => issues.length > 0 && issues.every((nested) => nested.path.length > 0));
+      const nested = shaped?.[0];
+      return nested ? whatIsWrong(nested, nested.path.map(String), value) : `${describe(value)} ${issue.message}`;
+    }
+    case 'invalid_type':
+      return `${describe(value)} ${issue.message}`;
+    default:
+      return `${JSON.stringify(value)} ${issue.message}`;
+  }
+}
+
+function unrecognized(issue: z.core.$ZodIssue): string[] {
+  return issue.code === 'unrecognized_keys' ? issue.keys : [];
+}
+
+/** As the user wrote them: sections and keys in the order of the text, one problem per key (the first). */
+function inInputOrder(problems: ConfigProblem[], raw: unknown): ConfigProblem[] {
+  const position = (path: readonly string[]): number[] => {
+    const at: number[] = [];
+    let node = raw;
+    for (const segment of path) {
+      at.push(isPlainObject(node) ? Object.keys(node).indexOf(segment) : -1);
+      node = valueAt(node, [segment]);
+    }
+    return at;
+  };
+  const compare = (a: number[], b: number[]): number => {
+    for (let i = 0; i < Math.min(a.length, b.length); i += 1) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+    return a.length - b.length;
+  };
+  return problems.map((problem) => ({ problem, at: position(problem.path) })).sort((a, b) => compare(a.at, b.at)).map(({ problem }) => problem);
+}
+
+function firstPerKey(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = JSON.stringify(problem.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Override keys naming no account of the inventory (by id or name): a warning, since an account may be collected later. */
+export function unknownAccounts(config: Pick<FixWorkerConfig, 'accounts'>, known: readonly { id: string; name: string }[]): string[] {
+  const names = new Set(known.flatMap((account) => [account.id, account.name]));
+  return Object.keys(config.accounts).filter((account) => !names.has(account));
+}
+
+/** The field of a dotted key such as `fixworker.cleanup`, or a ValidationError listing the keys. */
+export function ruleFor(dotted: string): { path: ConfigPath; field: Field } {
   const parts = dotted.split('.');
   const [section, key] = parts;
-  const rules = section !== undefined ? own(FIX_WORKER_SCHEMA, section) : undefined;
-  if (!rules || parts.length !== 2 || key === undefined) {
+  const fields = section !== undefined ? (ownField(FIX_WORKER_FIELDS, section) as Record<string, Field> | undefined) : undefined;
+  if (!fields || parts.length !== 2 || key === undefined) {
     throw new ValidationError(`${FIX_WORKER}: unknown key ${dotted}; keys: ${allDottedKeys().join(', ')}`);
   }
-  const rule = own(rules, key);
-  if (!rule) throw new ValidationError(`${FIX_WORKER}: ${unknownKeyMessage(key, section, Object.keys(rules))}`);
-  return { path: [section as string, key], rule };
+  const declared = ownField(fields, key);
+  if (!declared) throw new ValidationError(`${FIX_WORKER}: ${unknownKeyMessage(key, section, Object.keys(fields))}`);
+  return { path: [section as string, key], field: declared };
 }
 
 export function allDottedKeys(): string[] {
-  return [...Object.entries(FIX_WORKER_SCHEMA).flatMap(([section, rules]) => Object.keys(rules).map((key) => `${section}.${key}`)), `${ACCOUNTS_SECTION}.ID_OR_NAME[.KEY]`];
+  return [...Object.entries(FIX_WORKER_FIELDS).flatMap(([section, fields]) => Object.keys(fields).map((key) => `${section}.${key}`)), `${ACCOUNTS_SECTION}.ID_OR_NAME[.KEY]`];
 }
 
 function unknownKeyMessage(key: string, section: string | undefined, known: string[]): string {
   const where = section ? `${section}.${key}` : key;
-  const hint = section === undefined && Object.values(FIX_WORKER_SCHEMA).some((rules) => own(rules, key) !== undefined)
+  const hint = section === undefined && Object.values(FIX_WORKER_FIELDS).some((fields) => ownField(fields, key) !== undefined)
     ? ` (indent it under its section)`
     : '';
   return `unknown key ${where}${hint}; allowed ${section ? `keys in ${section}` : 'sections'}: ${known.join(', ')}`;
 }
 
 /**
- * The schema's own entry for a key a user wrote: `constructor`, `toString` or `__proto__` must be
- * unknown keys, not Object.prototype's members reached through a plain lookup.
+ * The declaration's own entry for a key a user wrote: `constructor`, `toString` or `__proto__`
+ * must be unknown keys, not Object.prototype's members reached through a plain lookup.
  */
-function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+function ownField<T extends object>(record: T, key: string): T[keyof T] | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key as keyof T] : undefined;
+}
+
+/** The value the user wrote at `path`, before the schema read it (a YAML number stays a number). */
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let node = value;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null || !Object.prototype.hasOwnProperty.call(node, segment)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isNode, isScalar, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap } from 'yaml';
 import { ValidationError } from '../errors';
-import { FIX_WORKER, FixWorkerConfig } from './fix-worker';
-import { ACCOUNTS_COMMENT, ACCOUNTS_SECTION, FIX_WORKER_SCHEMA, validateFixWorkerConfig } from './schema';
+import { ACCOUNTS_COMMENT, ACCOUNTS_SECTION, Field, FIX_WORKER, FIX_WORKER_FIELDS, FixWorkerConfig } from './fix-worker';
+import { validateFixWorkerConfig } from './schema';
 
 /**
  * `fix.worker` as YAML, the way `config get` prints it and `config edit` opens it. Given the text
@@ -14,8 +14,8 @@ import { ACCOUNTS_COMMENT, ACCOUNTS_SECTION, FIX_WORKER_SCHEMA, validateFixWorke
 export function renderFixWorkerYaml(config: FixWorkerConfig, previous?: string): string {
   const doc = previousDocument(previous) ?? new Document({});
   const values = config as unknown as Record<string, Record<string, unknown>>;
-  for (const [section, rules] of Object.entries(FIX_WORKER_SCHEMA)) {
-    for (const [key, rule] of Object.entries(rules)) {
+  for (const [section, fields] of Object.entries(FIX_WORKER_FIELDS)) {
+    for (const [key, field] of Object.entries<Field>(fields)) {
       const path = [section, key];
       const value = values[section]?.[key];
       const existing = doc.getIn(path, true);
@@ -35,7 +35,7 @@ export function renderFixWorkerYaml(config: FixWorkerConfig, previous?: string):
         pair.value = node;
       } else {
         const added = doc.createPair(key, node);
-        if (isNode(added.key)) added.key.commentBefore = ` ${capitalize(rule.comment)}`;
+        if (isNode(added.key)) added.key.commentBefore = ` ${capitalize(field.comment)}`;
         sectionOf(doc, section).items.push(added);
       }
     }

@@ -111,6 +111,76 @@ describe('fix.worker validation', () => {
   });
 });
 
+describe('fix.worker defaults and messages', () => {
+  const FIXWORKER_KEYS = 'cleanup, cleanup_dry_run, cleanup_pool_size, protect_tag, max_cleanup_per_run, max_cleanup_percent, deactivate_grace, restore_protection';
+
+  it('takes the safe defaults for every key left out, and for a section written with nothing under it', () => {
+    const safe = {
+      fixworker: { cleanup: false, cleanup_dry_run: true, cleanup_pool_size: 16, protect_tag: 'cloudsweep:protect', max_cleanup_per_run: 100, max_cleanup_percent: 25, deactivate_grace: '0d', restore_protection: '30d' },
+      collector: { accounts: [], member_role: 'CloudSweepMemberRole', pool_size: 8 },
+      accounts: {},
+      notify: { owner_tags: ['owner', 'email', 'contact'], account_contacts: {}, central_contact: '', notice_period: '0d', exemption_warning: '14d' },
+    };
+    expect(defaultFixWorkerConfig()).toEqual(safe);
+    expect(parseFixWorkerYaml('fixworker:\ncollector:\naccounts:\nnotify:\n', 'empty sections')).toEqual(safe);
+  });
+
+  it('gives each config its own default lists and mappings', () => {
+    const first = defaultFixWorkerConfig();
+    first.notify.owner_tags.push('team');
+    first.notify.account_contacts.prod = 'platform@example.com';
+    expect(defaultFixWorkerConfig().notify).toMatchObject({ owner_tags: ['owner', 'email', 'contact'], account_contacts: {} });
+  });
+
+  it('reads a bare 0 as 0d, and keeps each account id and owner tag once', () => {
+    const config = validateFixWorkerConfig({
+      fixworker: { deactivate_grace: 0 },
+      collector: { accounts: [111111111111, '111111111111', '222222222222'] },
+      notify: { owner_tags: ['email', 'owner', 'email'] },
+    });
+    expect(config.fixworker.deactivate_grace).toBe('0d');
+    expect(config.collector.accounts).toEqual(['111111111111', '222222222222']);
+    expect(config.notify.owner_tags).toEqual(['email', 'owner']);
+  });
+
+  it.each([
+    [{ collector: { accounts: 'all' } }, 'collector.accounts: string "all" is neither "organization" nor a list; allowed: "organization" or a list of 12-digit account ids (quote ids that start with 0)'],
+    [{ collector: { accounts: ['111111111111', 1234] } }, 'collector.accounts: item 2 (number 1234) is not a 12-digit account id; allowed: "organization"'],
+    [{ collector: { member_role: 'bad role/name' } }, 'collector.member_role: "bad role/name" is not valid; allowed: an IAM role name (1-64 letters, digits and +=,.@_-)'],
+    [{ fixworker: { restore_protection: '-1d' } }, 'fixworker.restore_protection: "-1d" is negative; allowed: a duration of zero or more, such as 0d, 7d, 36h or P7D'],
+    [{ fixworker: { cleanup_pool_size: 2.5 } }, 'fixworker.cleanup_pool_size: number 2.5 is not an integer; allowed: an integer from 1 to 256'],
+    [{ notify: { owner_tags: ['owner', 5] } }, 'notify.owner_tags: item 2 (number 5) is not an IAM tag key; allowed: a list of IAM tag keys, such as [owner, email, contact]'],
+    [{ notify: { central_contact: 'nobody' } }, 'notify.central_contact: "nobody" is not an e-mail address; allowed: an e-mail address, or "" for none'],
+    [{ collector: 5 }, 'collector: expected a mapping of accounts, member_role, pool_size, got number 5'],
+    [{ accounts: { ' ': { cleanup: true } } }, 'accounts: " " is not an account id or name'],
+    [JSON.parse('{"accounts": {"__proto__": {"cleanup": true}}}'), 'accounts: "__proto__" is not an account id or name'],
+    [{ accounts: { sandbox: { cleanup: 'soon' } } }, 'accounts.sandbox.cleanup: string "soon" is not a boolean; allowed: true or false'],
+  ])('refuses %j saying: %s', (raw, message) => {
+    expect(refusal(() => validateFixWorkerConfig(raw)).message).toContain(message);
+  });
+
+  it('refuses a config that is not a mapping, naming the sections', () => {
+    expect(refusal(() => validateFixWorkerConfig(['cleanup'])).message).toBe('fix.worker: expected a mapping with the sections fixworker, collector, notify, accounts, got a list');
+  });
+
+  it('lists every problem at once, in the order of the text, each at its line', () => {
+    const error = refusal(() => parseFixWorkerYaml('collector:\n  pool_size: 0\nfixworker:\n  cleanup: maybe\n  nope: 1\ncleanup_dry_run: false\n', 'f.yaml'));
+    expect(error.message).toBe(
+      [
+        'f.yaml is invalid:',
+        '  line 2: collector.pool_size: 0 is out of range; allowed: an integer from 1 to 256',
+        '  line 4: fixworker.cleanup: string "maybe" is not a boolean; allowed: true or false',
+        `  line 5: unknown key fixworker.nope; allowed keys in fixworker: ${FIXWORKER_KEYS}`,
+        '  line 6: unknown key cleanup_dry_run (indent it under its section); allowed sections: fixworker, collector, notify, accounts',
+      ].join('\n'),
+    );
+  });
+
+  it('leaves out an account named with no overrides: it follows fixworker', () => {
+    expect(validateFixWorkerConfig({ accounts: { sandbox: null, dev: {}, prod: { cleanup: true } } }).accounts).toEqual({ prod: { cleanup: true } });
+  });
+});
+
 describe('config set assignments', () => {
   it('sets typed values by dotted key', () => {
     const config = applyAssignments(defaultFixWorkerConfig(), [
