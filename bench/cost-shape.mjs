@@ -288,6 +288,20 @@ function metricSeries(emfDocuments) {
   return [...series];
 }
 
+/** Each function's invocations in one run: their count, time, log output and largest heap growth. */
+function perFunction(invocations) {
+  const byFunction = {};
+  for (const inv of invocations) {
+    const f = (byFunction[inv.fn] ??= { invocations: 0, ms: 0, maxMs: 0, logBytes: 0, maxGrowthMb: 0 });
+    f.invocations += 1;
+    f.ms += Math.ceil(inv.ms);
+    f.maxMs = Math.max(f.maxMs, Math.ceil(inv.ms));
+    f.logBytes += inv.logBytes;
+    f.maxGrowthMb = Math.max(f.maxGrowthMb, Math.round(inv.growthMb));
+  }
+  return byFunction;
+}
+
 /** The handlers' time in one run, all functions together. */
 function lambdaMs(run) {
   return run.invocations.reduce((total, invocation) => total + invocation.ms, 0);
@@ -370,28 +384,19 @@ async function main() {
   await meter.stop();
   await emulator.stop();
 
-  const byFunction = {};
-  for (const inv of steady.invocations) {
-    const f = (byFunction[inv.fn] ??= { invocations: 0, ms: 0, maxMs: 0, logBytes: 0, maxGrowthMb: 0 });
-    f.invocations += 1;
-    f.ms += Math.ceil(inv.ms);
-    f.maxMs = Math.max(f.maxMs, Math.ceil(inv.ms));
-    f.logBytes += inv.logBytes;
-    f.maxGrowthMb = Math.max(f.maxGrowthMb, Math.round(inv.growthMb));
-  }
   console.log(
     JSON.stringify({
       shape,
       facts: { ...facts, definition: undefined, functions: Object.fromEntries(Object.entries(facts.functions).map(([n, f]) => [n, { memoryMb: f.memoryMb, timeoutS: f.timeoutS }])) },
       seedMs,
-      firstRun: { transitions: first.transitions, wallMs: first.wallMs, summaries: first.output.summaries },
+      firstRun: { transitions: first.transitions, wallMs: first.wallMs, summaries: first.output.summaries, byFunction: perFunction(first.invocations) },
       steady: {
         transitions: steady.transitions,
         statesVisited: steady.states,
         events: steady.events,
         wallMs: steady.wallMs,
         summaries: steady.output.summaries,
-        byFunction,
+        byFunction: perFunction(steady.invocations),
         metricSeries: metricSeries(steady.invocations.flatMap((inv) => inv.emf)),
         largestPayloadBytes: Math.max(...steady.invocations.map((inv) => inv.payloadBytes)),
         requests: metered.counts,

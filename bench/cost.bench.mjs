@@ -135,7 +135,8 @@ async function main() {
   console.log(`  memory configured (MB): ${Object.entries(results[0].facts.functions).map(([n, f]) => `${n} ${f.memoryMb}`).join(', ')}`);
   for (const r of results) {
     const measured = r.points.at(-1);
-    console.log(`  ${r.shape.name} at ${measured.usersPerAccount} users per account, per function: ${Object.entries(measured.measured.steady.byFunction).map(([n, f]) => `${n} longest ${f.maxMs} ms, heap growth ${f.maxGrowthMb} MB`).join('; ')}`);
+    const first = measured.measured.firstRun.byFunction;
+    console.log(`  ${r.shape.name} at ${measured.usersPerAccount} users per account, per function: ${Object.entries(measured.measured.steady.byFunction).map(([n, f]) => `${n} longest ${f.maxMs} ms, heap growth ${f.maxGrowthMb} MB (first run ${first[n]?.maxGrowthMb} MB)`).join('; ')}`);
   }
   console.log(`  prices: ${JSON.stringify(PRICES)}`);
 
