@@ -191,7 +191,7 @@ async function walk(machine, input, context, ctx) {
       case 'Task': {
         const effective = state.Parameters ? fill(state.Parameters, data, context) : data;
         const result = await ctx.task(state.Resource, effective, name);
-        data = writePath(data, state.ResultPath, result);
+        data = writePath(data, state.ResultPath, state.ResultSelector ? fill(state.ResultSelector, result, context) : result);
         break;
       }
       case 'Choice': {

@@ -47,7 +47,7 @@ export async function handler(event: unknown, context?: Context): Promise<Cleanu
       await loadFixWorkerConfig(config),
       request,
       undefined,
-      request.previous,
+      request.summaries?.cleanup,
     );
     addRunMetrics(runtime.metrics, runtime.publishedMetrics, cleanupMetrics(summary));
     return summary;

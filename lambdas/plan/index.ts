@@ -3,13 +3,16 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { drawCleanupPlan } from '../../src/cleanup';
 import { createConfigStore, loadFixWorkerConfig } from '../../src/config/store';
+import { ValidationError } from '../../src/errors';
 import { createInventoryStore } from '../../src/inventory/dynamo-store';
 import { runJobById, runJobsForEvent } from '../../src/jobs/run';
 import { createJobStore } from '../../src/jobs/store';
-import type { JobRunResult, JobsSummary, LeaseRelease, LeaseTaken, PlanSummary, RunJobInput } from '../../src/workflow/step-payloads';
+import { stretchFrom } from '../../src/workflow/declaration';
 import { acquireRunLease, DynamoLease, EXECUTION_LEASE_ADVICE, releaseRunLease } from '../../src/workflow/lease';
 import { EventBridgePublisher } from '../../src/workflow/publisher';
 import { abandonStaleRuns, DynamoRunStore } from '../../src/workflow/runs';
+import type { JobRunResult, LeaseRelease, LeaseTaken, RunJobInput, RunStepsInput } from '../../src/workflow/step-payloads';
+import { runStretch, StretchDeps } from '../../src/workflow/stretch';
 import { parsePlanEvent } from '../shared/events';
 import { addRunMetrics, planMetrics } from '../shared/metrics';
 import { invoke, lambdaRuntime } from '../shared/runtime';
@@ -47,28 +50,44 @@ const runScheduledJobOnce = makeIdempotent(runJob, {
 });
 
 /**
- * A workflow event (published, then its jobs run), one scheduled job (EventBridge Scheduler), the cleanup plan, and the
+ * A stretch of the workflow's steps: each event published, its jobs run, the cleanup plan drawn
+ * at cleanup_plan, and the lease given up after the workflow's last step (one state for several
+ * steps, as Standard workflows bill per state transition).
+ */
+function runSteps(request: RunStepsInput): Promise<RunStepsInput['state']> {
+  const stretch = stretchFrom(request.from);
+  if (!stretch) throw new ValidationError(`no stretch of steps begins at ${request.from}`);
+  const ref = { workflow: request.workflow, run_id: request.run_id };
+  const deps: StretchDeps = {
+    publisher,
+    runJobs: (event) => runJobsForEvent({ jobs, inventory, clock }, event, ref),
+    act: async (step) => {
+      if (step.action !== 'plan') throw new ValidationError(`the ${step.action} action runs in states of its own, not in a stretch`);
+      const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock }, safety }, await loadFixWorkerConfig(config));
+      addRunMetrics(runtime.metrics, runtime.publishedMetrics, planMetrics(plan));
+      return plan as unknown as Record<string, unknown>;
+    },
+    clock,
+    releaseLease: () => releaseRunLease(lease, request.run_id),
+  };
+  return runStretch(deps, ref, stretch, request.state);
+}
+
+/**
+ * A stretch of workflow steps, one scheduled job (EventBridge Scheduler), the cleanup plan, and the
  * workflow lease (given back by the execution, or by the rule for an execution that ended without).
  */
-export async function handler(event: unknown, context?: Context): Promise<JobsSummary | JobRunResult | PlanSummary | LeaseTaken | LeaseRelease> {
+export async function handler(event: unknown, context?: Context): Promise<RunStepsInput['state'] | JobRunResult | LeaseTaken | LeaseRelease> {
   const request = parsePlanEvent(event);
   return invoke(runtime, request, context, async () => {
     switch (request.action) {
-      case 'run_jobs':
-        // One state per event: publishing here rather than in a state of its own halves the
-        // workflow's transitions (billed per transition); jobs still run after the event is out.
-        await publisher.publish(request.event, { workflow: request.workflow, run_id: request.run_id, summary: request.summary });
-        return runJobsForEvent({ jobs, inventory, clock }, request.event, request);
+      case 'run_steps':
+        return runSteps(request);
       case 'run_job':
         if (request.scheduled_time === undefined) return runJob(request);
         // A run cut short (timeout) frees its record when the invocation's time is up, so a retry runs it.
         if (context) scheduledRuns.registerLambdaContext(context);
         return runScheduledJobOnce(request);
-      case 'plan': {
-        const plan = await drawCleanupPlan({ store: inventory, clock: { now: clock }, safety }, await loadFixWorkerConfig(config));
-        addRunMetrics(runtime.metrics, runtime.publishedMetrics, planMetrics(plan));
-        return plan;
-      }
       case 'acquire_lease': {
         const holder = { holder: request.run_id, workflow: request.workflow, where: `step-functions:${request.run_id}`, acquired_at: clock().toISOString() };
         const taken = await acquireRunLease(lease, holder, request.ttl_seconds, EXECUTION_LEASE_ADVICE);

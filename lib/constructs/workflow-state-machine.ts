@@ -7,7 +7,23 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EVENT_SOURCE, WORKFLOW_FAILED } from '../../src/events/contracts';
-import { incompleteError, StepAction, WORKFLOW_NAMES, WORKFLOW_STEPS, WORKFLOWS, WorkflowEvent, WorkflowStep } from '../../src/workflow/declaration';
+import {
+  ACTION_RUNS,
+  endsWorkflow,
+  FailedStage,
+  firstOf,
+  incompleteError,
+  lastOf,
+  StepAction,
+  stepFailedError,
+  Stretch,
+  STRETCHES,
+  WORKFLOW_NAMES,
+  WORKFLOWS,
+  WorkflowEvent,
+  WorkflowName,
+  WorkflowStep,
+} from '../../src/workflow/declaration';
 import { ExecutionEndedInput, UNFINISHED_EXECUTION_STATUSES } from '../../src/workflow/step-payloads';
 import { EXECUTION_LEASE_RETRY } from '../../src/workflow/lease';
 
@@ -38,18 +54,18 @@ const SUMMARY_PATH: Record<StepAction, string> = {
   cleanup: '$.summaries.cleanup',
 };
 
-/** Where a failure happened besides the steps: taking or giving up the lease. */
-type FailedStep = WorkflowEvent | 'acquire_lease' | 'release_lease';
-
 /**
  * The state machine, generated from the workflow declaration (src/workflow/declaration.ts): one
- * chain of steps in WORKFLOW_STEPS order, entered at the requested workflow's first event and left
- * after its last. At each step: publish the event and run the jobs subscribed to it (one
- * invocation of plan), do the action.
+ * chain of stretches of steps in WORKFLOW_STEPS order, entered at the requested workflow's first
+ * event and left after its last. A stretch is one invocation of plan (src/workflow/stretch.ts:
+ * each event published, its jobs run, the plan drawn at cleanup_plan), followed by the action that
+ * runs in states of its own (collect's Map, cleanup's loop), if any: Standard workflows bill per
+ * state transition, and a steady collect_and_cleanup run enters 14 states.
  * Around the steps, the lease the in-process runner also takes (src/workflow/lease.ts): acquired
- * before the first step, released after the last and on the failure path (and, for an execution
- * stopped or timed out, by a rule on its end), so two runs, deployed or in-process, never interleave.
- * State data: `{workflow, run_id, lease, summaries: {collect?, plan?, cleanup?}, collect?: {accounts, batches}, jobs?, error?}`.
+ * first, given up by the stretch that ends the workflow and on the failure path (and, for an
+ * execution stopped or timed out, by a rule on its end), so two runs, deployed or in-process,
+ * never interleave.
+ * State data: `{workflow, run_id, lease, summaries: {collect?, plan?, cleanup?}, jobs: {<event>: {jobs, started_at, duration_ms}}, collect?: {accounts, batches}, error?}`.
  */
 export class WorkflowStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -61,30 +77,24 @@ export class WorkflowStateMachine extends Construct {
     super(scope, id);
 
     const failure = this.failurePath();
-    // Every way out of the steps that succeeds gives the lease up first.
-    const finish = this.guard(
-      this.invoke('Release lease', props.plan, { payload: { action: 'release_lease', ...this.runRef() }, resultPath: sfn.JsonPath.DISCARD }),
-      failure('release_lease'),
-    );
-    finish.next(new sfn.Succeed(this, 'Done'));
+    const done = new sfn.Succeed(this, 'Done');
 
-    // Build the steps back to front so each knows where it goes next.
+    // Build the stretches back to front so each knows where it goes next.
     const entries = new Map<WorkflowEvent, sfn.IChainable>();
-    let next: sfn.IChainable = finish;
-    for (let at = WORKFLOW_STEPS.length - 1; at >= 0; at--) {
-      const step = WORKFLOW_STEPS[at] as WorkflowStep;
-      const leaving = WORKFLOW_NAMES.filter((name) => WORKFLOWS[name].last === step.event);
+    let next: sfn.IChainable = done;
+    for (let at = STRETCHES.length - 1; at >= 0; at--) {
+      const stretch = STRETCHES[at] as Stretch;
+      const last = lastOf(stretch);
+      const leaving = WORKFLOW_NAMES.filter((name) => WORKFLOWS[name].last === last.event);
       const after =
-        leaving.length > 0 && next !== finish
+        leaving.length > 0 && next !== done
           ? leaving
-              .reduce(
-                (choice, name) => choice.when(sfn.Condition.stringEquals('$.workflow', name), finish),
-                new sfn.Choice(this, `After ${step.event}`),
-              )
+              .reduce((choice, name) => choice.when(sfn.Condition.stringEquals('$.workflow', name), done), new sfn.Choice(this, `After ${last.event}`))
               .otherwise(next)
           : next;
-      const entry = this.step(step, after, failure(step.event));
-      entries.set(step.event, entry);
+      const afterSteps = last.action && ACTION_RUNS[last.action] === 'own_states' ? this.action(last, last.action, failure(last.event), after) : after;
+      const entry = sfn.Chain.start(this.stretch(stretch, failure)).next(afterSteps);
+      entries.set(firstOf(stretch).event, entry);
       next = entry;
     }
 
@@ -93,21 +103,14 @@ export class WorkflowStateMachine extends Construct {
       error: 'UnknownWorkflow',
       cause: `The execution input must be {"workflow": NAME} with NAME one of ${WORKFLOW_NAMES.join(', ')}`,
     });
-    const enter = new sfn.Choice(this, 'Enter workflow', { comment: 'With the lease held, enter the first step of the workflow.' });
-    for (const name of WORKFLOW_NAMES) {
-      const entry = entries.get(WORKFLOWS[name].first);
-      if (!entry) throw new Error(`workflow ${name} starts at ${WORKFLOWS[name].first}, which no step declares`);
-      enter.when(sfn.Condition.stringEquals('$.workflow', name), entry);
-    }
-    enter.otherwise(unknown);
-    const acquire = this.acquireLease(failure('acquire_lease')).next(enter);
-
     const choose = new sfn.Choice(this, 'Choose workflow', { comment: 'The input {"workflow": NAME} picks the workflow.' });
     for (const name of WORKFLOW_NAMES) {
-      const start = new sfn.Pass(this, `Start ${name}`, {
-        parameters: { workflow: name, run_id: sfn.JsonPath.executionName, summaries: {} },
-      });
-      choose.when(sfn.Condition.and(sfn.Condition.isPresent('$.workflow'), sfn.Condition.stringEquals('$.workflow', name)), start.next(acquire));
+      const entry = entries.get(WORKFLOWS[name].first);
+      if (!entry) throw new Error(`workflow ${name} starts at ${WORKFLOWS[name].first}, where no stretch of steps begins`);
+      choose.when(
+        sfn.Condition.and(sfn.Condition.isPresent('$.workflow'), sfn.Condition.stringEquals('$.workflow', name)),
+        this.acquireLease(name, failure('acquire_lease')).next(entry),
+      );
     }
     choose.otherwise(unknown);
 
@@ -150,14 +153,16 @@ export class WorkflowStateMachine extends Construct {
   }
 
   /**
-   * Takes the lease for this execution, for as long as the execution may run (it cannot renew it).
-   * While another run holds it, the function throws LeaseBusyError and the execution retries for
-   * about ten minutes (EXECUTION_LEASE_RETRY); then it takes the failure path, naming the holder.
+   * Takes the lease for this execution of the workflow, for as long as the execution may run (it
+   * cannot renew it), and starts the run's state from it (the lease's holder is the run id, the
+   * execution's name). While another run holds it, the function throws LeaseBusyError and the
+   * execution retries for about ten minutes (EXECUTION_LEASE_RETRY); then it takes the failure
+   * path, naming the holder.
    */
-  private acquireLease(onError: sfn.IChainable): tasks.LambdaInvoke {
-    const acquire = this.invoke('Acquire lease', this.props.plan, {
-      payload: { action: 'acquire_lease', ...this.runRef(), ttl_seconds: this.props.timeout.toSeconds() },
-      resultPath: '$.lease',
+  private acquireLease(workflow: WorkflowName, onError: sfn.IChainable): tasks.LambdaInvoke {
+    const acquire = this.invoke(`Acquire lease for ${workflow}`, this.props.plan, {
+      payload: { action: 'acquire_lease', workflow, run_id: sfn.JsonPath.executionName, ttl_seconds: this.props.timeout.toSeconds() },
+      resultSelector: { workflow, run_id: sfn.JsonPath.stringAt('$.holder'), lease: sfn.JsonPath.objectAt('$'), summaries: {}, jobs: {} },
     });
     acquire.addRetry({
       errors: ['LeaseBusyError'],
@@ -171,47 +176,45 @@ export class WorkflowStateMachine extends Construct {
   }
 
   /**
-   * One step: `Publish <event>` (plan publishes the event with its summary, then runs the event's
-   * jobs: one state, as Standard workflows bill per transition), then its action; returns the
-   * step's first state.
+   * A stretch of steps: one invocation of plan, given the state and answering it with the
+   * stretch's jobs and summaries added. A failure at a step comes back named for it
+   * (stepFailedError, src/workflow/stretch.ts), so the failure path names that step; a
+   * `CleanupIncomplete` one passes the summary's text on as the cause; one the function could not
+   * name (a timeout) is the stretch's first step's.
    */
-  private step(step: WorkflowStep, next: sfn.IChainable, onError: sfn.IChainable): sfn.IChainable {
-    const publishAndRunJobs = this.invoke(`Publish ${step.event}`, this.props.plan, {
-      payload: { action: 'run_jobs', ...this.runRef(), event: step.event, summary: step.reports ? sfn.JsonPath.objectAt(SUMMARY_PATH[step.reports]) : {} },
-      resultPath: `$.jobs.${step.event}`,
+  private stretch(stretch: Stretch, failure: (stage: FailedStage) => sfn.IChainable): tasks.LambdaInvoke {
+    const first = firstOf(stretch);
+    const last = lastOf(stretch);
+    const name = stretch.length === 1 ? `Publish ${first.event}` : `Publish ${first.event} to ${last.event}`;
+    const task = this.invoke(name, this.props.plan, {
+      payload: { action: 'run_steps', ...this.runRef(), from: first.event, state: sfn.JsonPath.objectAt('$') },
     });
-    const afterJobs = step.action ? this.action(step, step.action, onError, next) : this.failWhenIncomplete(step, next, onError);
-    return sfn.Chain.start(this.guard(publishAndRunJobs, onError)).next(afterJobs);
+    for (const step of stretch) {
+      const incomplete = incompleteError(step);
+      if (incomplete !== undefined && step.reports) {
+        const fail = new sfn.Pass(this, `${step.event} incomplete`, {
+          parameters: { Error: incomplete, Cause: sfn.JsonPath.stringAt(`${SUMMARY_PATH[step.reports]}.incomplete`) },
+          resultPath: '$.error',
+        }).next(failure(step.event));
+        task.addCatch(fail, { errors: [incomplete], resultPath: '$.error' });
+      }
+      task.addCatch(failure(step.event), { errors: [stepFailedError(step.event)], resultPath: '$.error' });
+    }
+    if (WORKFLOW_NAMES.some((workflow) => endsWorkflow(stretch, workflow))) {
+      task.addCatch(failure('release_lease'), { errors: [stepFailedError('release_lease')], resultPath: '$.error' });
+    }
+    return this.guard(task, failure(first.event));
   }
 
-  /**
-   * After a step that fails when its reported summary is incomplete (post_cleanup): the event is
-   * published and its jobs ran with the summary, then the execution takes the failure path, so the
-   * failed-execution alarm sees a cleanup that could not enter an account.
-   */
-  private failWhenIncomplete(step: WorkflowStep, next: sfn.IChainable, onError: sfn.IChainable): sfn.IChainable {
-    const error = incompleteError(step);
-    if (error === undefined || !step.reports) return next;
-    const incomplete = `${SUMMARY_PATH[step.reports]}.incomplete`;
-    const fail = new sfn.Pass(this, `${step.event} incomplete`, {
-      parameters: { Error: error, Cause: sfn.JsonPath.stringAt(incomplete) },
-      resultPath: '$.error',
-    }).next(onError);
-    return new sfn.Choice(this, `Complete at ${step.event}?`).when(sfn.Condition.isPresent(incomplete), fail).otherwise(next);
-  }
-
-  /** The step's action, followed by `next`. */
+  /** The step's action that runs in states of its own, followed by `next`. */
   private action(step: WorkflowStep, action: StepAction, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
     switch (action) {
       case 'collect':
         return this.collect(onError).next(next);
-      case 'plan':
-        return this.guard(
-          this.invoke('Draw cleanup plan', this.props.plan, { payload: { action: 'plan', ...this.runRef() }, resultPath: SUMMARY_PATH.plan }),
-          onError,
-        ).next(next);
       case 'cleanup':
         return this.cleanup(step, onError, next);
+      case 'plan':
+        throw new Error('the plan is drawn in its stretch of steps (ACTION_RUNS with_events)');
     }
   }
 
@@ -223,10 +226,9 @@ export class WorkflowStateMachine extends Construct {
    */
   private cleanup(step: WorkflowStep, onError: sfn.IChainable, next: sfn.IChainable): sfn.IChainable {
     const summary = SUMMARY_PATH.cleanup;
-    const prepare = new sfn.Pass(this, 'Prepare cleanup', { result: sfn.Result.fromObject({}), resultPath: summary });
     const clean = this.guard(
       this.invoke('Clean up', this.props.cleanup, {
-        payload: { action: 'cleanup', ...this.runRef(), previous: sfn.JsonPath.objectAt(summary) },
+        payload: { action: 'cleanup', ...this.runRef(), summaries: sfn.JsonPath.objectAt('$.summaries') },
         resultPath: summary,
       }),
       onError,
@@ -240,7 +242,7 @@ export class WorkflowStateMachine extends Construct {
         clean,
       )
       .otherwise(next);
-    return sfn.Chain.start(prepare).next(clean).next(again);
+    return sfn.Chain.start(clean).next(again);
   }
 
   /**
@@ -286,7 +288,7 @@ export class WorkflowStateMachine extends Construct {
    * `workflow_failed` with `{step, error, cause}`, release the lease, then fail the execution with
    * the original error (the alarm sees it).
    */
-  private failurePath(): (step: FailedStep) => sfn.IChainable {
+  private failurePath(): (step: FailedStage) => sfn.IChainable {
     const failed = new sfn.Fail(this, 'Workflow failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     const publish = this.publish(`Publish ${WORKFLOW_FAILED}`, WORKFLOW_FAILED, {
       step: sfn.JsonPath.stringAt('$.failed_step'),
@@ -303,7 +305,7 @@ export class WorkflowStateMachine extends Construct {
     publish.next(release);
     release.addCatch(failed, { resultPath: '$.release_error' });
     release.next(failed);
-    const entries = new Map<FailedStep, sfn.IChainable>();
+    const entries = new Map<FailedStage, sfn.IChainable>();
     return (event) => {
       let entry = entries.get(event);
       if (!entry) {
@@ -333,7 +335,7 @@ export class WorkflowStateMachine extends Construct {
   private invoke(
     id: string,
     fn: lambda.IFunction,
-    options: { payload?: Record<string, unknown>; resultPath?: string },
+    options: { payload?: Record<string, unknown>; resultPath?: string; resultSelector?: Record<string, unknown> },
   ): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: fn,
@@ -342,6 +344,7 @@ export class WorkflowStateMachine extends Construct {
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       ...(options.resultPath ? { resultPath: options.resultPath } : {}),
+      ...(options.resultSelector ? { resultSelector: options.resultSelector } : {}),
     });
     task.addRetry({
       errors: LAMBDA_TRANSIENT_ERRORS,
@@ -359,7 +362,8 @@ export class WorkflowStateMachine extends Construct {
     return state;
   }
 
+  /** The run id is the execution's name, read from the context: a failed acquire leaves none in the state. */
   private runRef(): { workflow: string; run_id: string } {
-    return { workflow: sfn.JsonPath.stringAt('$.workflow'), run_id: sfn.JsonPath.stringAt('$.run_id') };
+    return { workflow: sfn.JsonPath.stringAt('$.workflow'), run_id: sfn.JsonPath.executionName };
   }
 }

@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { JobRunResult, JobsSummary } from '../workflow/step-payloads';
-import { isWorkflowEvent, StepAction, stepsOf, WorkflowEvent, WorkflowName, WorkflowStep } from '../workflow/declaration';
+import type { JobRunResult } from '../workflow/step-payloads';
+import { isWorkflowEvent, lastOf, StepAction, stepsOf, Stretch, stretchFrom, WorkflowEvent, WorkflowName, WorkflowStep } from '../workflow/declaration';
+import type { StepJobs } from '../workflow/stretch';
 import type { RunProgress } from '../workflow/runner';
 import type { RunRecord, StepRecord } from '../workflow/runs';
 
@@ -9,29 +10,31 @@ import type { RunRecord, StepRecord } from '../workflow/runs';
  * workflow-state-machine.ts) as a workflow run: the same `RunProgress` events and `RunRecord` the
  * in-process runner produces, so `workflow run|list|show` print deployed and in-process runs alike.
  *
- * It relies on the state names the construct generates from the workflow declaration:
- * `Publish <event>` opens each step and leaves `$.jobs.<event>` (plan publishes, then runs the jobs), and the actions
- * leave `$.summaries.<action>` (`Summarize collect`, `Draw cleanup plan`, `Clean up`).
- * Around the steps, the lease: `Acquire lease` before the first (no step of its own: a run that
- * waits for it shows no step until it has it), `Release lease` after the last, which ends the last
- * step. A failure there enters `Failed during acquire_lease|release_lease`, and the run's error
- * names that stage instead of a step.
+ * It relies on the state names the construct generates from the workflow declaration: each
+ * stretch of steps is one state, `Publish <event>` or `Publish <first> to <last>`, which leaves
+ * each step's jobs (with when it began and how long it took) at `$.jobs.<event>` and the plan at
+ * `$.summaries.plan`; the actions of their own states leave `$.summaries.<action>`
+ * (`Summarize collect`, `Clean up`). A failure enters `Failed during <step>`: the steps of the
+ * stretch before it succeeded. Around the steps, the lease: `Acquire lease for <workflow>` before
+ * the first (no step of its own: a run that waits for it shows no step until it has it), given up
+ * by the last stretch; a failure there enters `Failed during acquire_lease|release_lease`, and the
+ * run's error names that stage instead of a step.
  */
 
 const SUMMARY_STATES: Record<string, StepAction> = {
   'Summarize collect': 'collect',
-  'Draw cleanup plan': 'plan',
   'Clean up': 'cleanup',
 };
-const PUBLISH = /^Publish (\w+)$/;
+const PUBLISH = /^Publish (\w+)(?: to \w+)?$/;
 const FAILED_DURING = /^Failed during (\w+)$/;
-const RELEASE_LEASE = 'Release lease';
 const LEASE_STAGES = ['acquire_lease', 'release_lease'];
 
 export class ExecutionFollower {
   readonly run: RunRecord;
   private readonly steps: WorkflowStep[];
   private current: { step: WorkflowStep; record: StepRecord; startedMs: number } | undefined;
+  /** The stretch of steps whose state was entered last. */
+  private stretch: Stretch | undefined;
   private lastEventId = 0;
   private collectAccounts = { total: 0, done: 0, failed: 0 };
   /** Set when the execution failed taking or releasing the lease, outside any step. */
@@ -101,28 +104,65 @@ export class ExecutionFollower {
   private entered(name: string, at: Date): void {
     const publish = PUBLISH.exec(name)?.[1];
     if (publish && isWorkflowEvent(publish)) {
+      this.stretch = stretchFrom(publish);
       this.openStep(publish, at);
       return;
     }
-    if (name === RELEASE_LEASE) this.closeStep('succeeded', at);
     const failedDuring = FAILED_DURING.exec(name)?.[1];
-    if (failedDuring && isWorkflowEvent(failedDuring) && this.current?.step.event !== failedDuring) this.openStep(failedDuring, at);
-    if (failedDuring && LEASE_STAGES.includes(failedDuring)) this.failedStage = failedDuring;
+    if (failedDuring && isWorkflowEvent(failedDuring)) this.advanceTo(failedDuring, at);
+    if (failedDuring && LEASE_STAGES.includes(failedDuring)) {
+      // Given up after the workflow's last step: the steps were done.
+      if (this.stretch) this.advanceTo(lastOf(this.stretch).event, at);
+      this.closeStep('succeeded', at);
+      this.failedStage = failedDuring;
+    }
     if (name === 'List accounts') this.progress('listing the accounts to collect');
   }
 
   private exited(name: string, output: string | undefined): void {
-    const jobsEvent = PUBLISH.exec(name)?.[1];
-    if (jobsEvent && this.current?.step.event === jobsEvent) {
-      const jobs = readJobs(output, jobsEvent);
-      this.current.record.jobs = jobs;
-      this.notify({ type: 'jobs_finished', step: this.current.step, jobs });
+    const publish = PUBLISH.exec(name)?.[1];
+    const stretch = publish && isWorkflowEvent(publish) ? stretchFrom(publish) : undefined;
+    if (stretch) {
+      this.stretchDone(stretch, output);
       return;
     }
     const action = SUMMARY_STATES[name];
     if (action && this.current) {
       const summary = readPath(output, ['summaries', action]);
       if (summary && typeof summary === 'object') this.current.record.summary = summary as Record<string, unknown>;
+    }
+  }
+
+  /**
+   * A stretch's state answered: each step's jobs and the plan drawn in it. Every step but the last
+   * ends with its own time; the last goes on (its action follows, in states of its own) until the
+   * next step begins or the run ends.
+   */
+  private stretchDone(stretch: Stretch, output: string | undefined): void {
+    // A failed invocation that was caught leaves the state as it was, without this stretch's jobs.
+    if (readPath(output, ['jobs', stretch[0]?.event ?? '']) === undefined) return;
+    for (const [index, step] of stretch.entries()) {
+      const ran = readPath(output, ['jobs', step.event]) as StepJobs | undefined;
+      const began = ran?.started_at ? new Date(ran.started_at) : new Date();
+      if (index > 0) this.openStep(step.event, began);
+      if (this.current?.step.event !== step.event) return;
+      const jobs: JobRunResult[] = Array.isArray(ran?.jobs) ? ran.jobs : [];
+      this.current.record.jobs = jobs;
+      this.notify({ type: 'jobs_finished', step: this.current.step, jobs });
+      const summary = step.action ? readPath(output, ['summaries', step.action]) : undefined;
+      if (summary && typeof summary === 'object') this.current.record.summary = summary as Record<string, unknown>;
+      if (index < stretch.length - 1) this.closeStep('succeeded', new Date(began.getTime() + (ran?.duration_ms ?? 0)));
+    }
+  }
+
+  /** Opens the steps after the current one up to this one, as a failure there shows the ones before it done. */
+  private advanceTo(event: WorkflowEvent, at: Date): void {
+    const target = this.steps.findIndex((step) => step.event === event);
+    const current = this.current?.step.event;
+    const from = current ? this.steps.findIndex((step) => step.event === current) : target - 1;
+    for (let index = from + 1; index <= target; index++) {
+      const step = this.steps[index];
+      if (step) this.openStep(step.event, at);
     }
   }
 
@@ -173,11 +213,6 @@ export function describeFailure(error: string | undefined, cause: string | undef
     // a plain-text cause
   }
   return [error, detail].filter((part) => part !== undefined && part !== '').join(': ') || 'failed';
-}
-
-function readJobs(output: string | undefined, event: string): JobRunResult[] {
-  const summary = readPath(output, ['jobs', event]) as JobsSummary | undefined;
-  return Array.isArray(summary?.jobs) ? summary.jobs : [];
 }
 
 function readPath(output: string | undefined, path: string[]): unknown {

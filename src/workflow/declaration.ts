@@ -28,6 +28,14 @@ export type WorkflowEvent = (typeof WORKFLOW_EVENTS)[number];
 /** The work a workflow does at an event besides running jobs. */
 export type StepAction = 'collect' | 'plan' | 'cleanup';
 
+/**
+ * Where each action runs. `with_events`: in the same invocation that publishes the events around it
+ * (the plan is short and reads only the inventory). `own_states`: in states of its own, with its
+ * own function (collect fans out over the accounts, cleanup runs again while keys remain), so a
+ * stretch of steps ends at it.
+ */
+export const ACTION_RUNS: Record<StepAction, 'with_events' | 'own_states'> = { collect: 'own_states', plan: 'with_events', cleanup: 'own_states' };
+
 export interface WorkflowStep {
   event: WorkflowEvent;
   action?: StepAction;
@@ -98,4 +106,73 @@ export function stepsOf(workflow: WorkflowName): WorkflowStep[] {
 export function incompleteError(step: WorkflowStep): string | undefined {
   if (!step.failsWhenIncomplete || !step.reports) return undefined;
   return `${step.reports.charAt(0).toUpperCase()}${step.reports.slice(1)}Incomplete`;
+}
+
+/**
+ * Consecutive steps that one invocation runs, each in order: publish the event, run its jobs, do
+ * its action when the action runs with the events (the deployed state machine has one state for
+ * them, as Standard workflows bill per state transition; the in-process runner follows the same
+ * grouping). A stretch ends after a step whose action runs in its own states, where a workflow
+ * leaves, and before a step where a workflow enters, so each workflow is made of whole stretches.
+ */
+export type Stretch = readonly WorkflowStep[];
+
+export const STRETCHES: readonly Stretch[] = (() => {
+  const firsts = new Set<WorkflowEvent>(Object.values(WORKFLOWS).map((w) => w.first));
+  const lasts = new Set<WorkflowEvent>(Object.values(WORKFLOWS).map((w) => w.last));
+  const stretches: WorkflowStep[][] = [];
+  let current: WorkflowStep[] = [];
+  for (const step of WORKFLOW_STEPS) {
+    if (current.length > 0 && firsts.has(step.event)) {
+      stretches.push(current);
+      current = [];
+    }
+    current.push(step);
+    if (lasts.has(step.event) || (step.action !== undefined && ACTION_RUNS[step.action] === 'own_states')) {
+      stretches.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) stretches.push(current);
+  return stretches;
+})();
+
+/** The stretches a workflow runs, in order. */
+export function stretchesOf(workflow: WorkflowName): Stretch[] {
+  const events = new Set(stepsOf(workflow).map((step) => step.event));
+  return STRETCHES.filter((stretch) => events.has(firstOf(stretch).event));
+}
+
+/** The stretch that begins at this event; undefined when none does. */
+export function stretchFrom(event: WorkflowEvent): Stretch | undefined {
+  return STRETCHES.find((stretch) => firstOf(stretch).event === event);
+}
+
+export function firstOf(stretch: Stretch): WorkflowStep {
+  const first = stretch[0];
+  if (!first) throw new Error('a stretch has at least one step');
+  return first;
+}
+
+export function lastOf(stretch: Stretch): WorkflowStep {
+  const last = stretch[stretch.length - 1];
+  if (!last) throw new Error('a stretch has at least one step');
+  return last;
+}
+
+/** Whether the workflow ends with this stretch. */
+export function endsWorkflow(stretch: Stretch, workflow: WorkflowName): boolean {
+  return stretch.some((step) => step.event === WORKFLOWS[workflow].last);
+}
+
+/** Where a run can fail besides its steps: taking or giving up the lease. */
+export type FailedStage = WorkflowEvent | 'acquire_lease' | 'release_lease';
+
+/**
+ * The error a stretch's invocation throws when it fails at this step (or giving up the lease at
+ * its end): `CleanupPlanFailed`, `ReleaseLeaseFailed`. The name tells the state machine, which
+ * sees only the error's name, at which step the run failed.
+ */
+export function stepFailedError(stage: FailedStage): string {
+  return `${stage.split('_').map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`).join('')}Failed`;
 }

@@ -35,7 +35,7 @@ export type { HeldLease as LeaseTaken, LeaseRelease } from './lease';
 const ReleaseLeaseInput = z.extend(RunRef, { action: z.literal('release_lease') });
 export type ReleaseLeaseInput = z.infer<typeof ReleaseLeaseInput>;
 
-/** How an execution can end without reaching its own `Release lease` state. */
+/** How an execution can end without giving its lease up itself (its last stretch or its failure path). */
 export const UNFINISHED_EXECUTION_STATUSES = ['ABORTED', 'TIMED_OUT', 'FAILED'] as const;
 
 /**
@@ -127,16 +127,34 @@ export interface CollectSummary {
 
 const anObject = { error: (issue: { input?: unknown }) => `expected an object, got ${got(issue.input)}` };
 
-/** The state machine's step: publish the event with its summary, then run its jobs. */
-const RunJobsInput = z.extend(RunRef, {
-  action: z.literal('run_jobs'),
-  event: z.custom<WorkflowEvent>((value) => typeof value === 'string' && isWorkflowEvent(value), {
+const eventName = () =>
+  z.custom<WorkflowEvent>((value) => typeof value === 'string' && isWorkflowEvent(value), {
     error: (issue) => (typeof issue.input === 'string' && issue.input !== '' ? `unknown workflow event ${got(issue.input)}` : `expected a non-empty string, got ${got(issue.input)}`),
-  }),
-  /** The event's detail summary (`post_*` events carry their action's summary; others `{}`). */
-  summary: z._default(z.record(z.string(), z.unknown(), anObject), {}),
+  });
+
+/**
+ * The state machine's state for a stretch of steps (src/workflow/stretch.ts): the action summaries
+ * so far and the jobs each step ran, checked; the rest (the lease, collect's batches) passed on.
+ */
+const StretchState = z.looseObject(
+  {
+    summaries: z.record(z.string(), z.record(z.string(), z.unknown(), anObject), anObject),
+    jobs: z._default(z.record(z.string(), z.unknown(), anObject), {}),
+  },
+  anObject,
+);
+
+/**
+ * The state machine's stretch of steps that begins at `from` (src/workflow/declaration.ts
+ * STRETCHES): each event published with its summary, its jobs run, the plan drawn at cleanup_plan.
+ * The answer is `state` with the stretch's jobs and summaries added.
+ */
+const RunStepsInput = z.extend(RunRef, {
+  action: z.literal('run_steps'),
+  from: eventName(),
+  state: StretchState,
 });
-export type RunJobsInput = z.infer<typeof RunJobsInput>;
+export type RunStepsInput = z.infer<typeof RunStepsInput>;
 /** One job's run: returned by the plan function, kept in the run's step (src/workflow/runs.ts). */
 export const JobRunResult = z.object({ job_id: z.string(), matched: z.number(), flagged: z.number(), duration_ms: z.number(), error: z.optional(z.string()) });
 export type JobRunResult = z.infer<typeof JobRunResult>;
@@ -145,8 +163,6 @@ export interface JobsSummary {
   jobs: JobRunResult[];
 }
 
-const DrawPlanInput = z.extend(RunRef, { action: z.literal('plan') });
-export type DrawPlanInput = z.infer<typeof DrawPlanInput>;
 /** What the next cleanup will do: published with `post_cleanup_plan`. */
 export interface PlanSummary {
   flagged: number;
@@ -192,13 +208,8 @@ const EarlierCleanup = z.pipe(
 
 const CleanupInput = z.extend(RunRef, {
   action: z.literal('cleanup'),
-  /** The summary of this run's earlier cleanup invocations (`{}` from the state machine's `Prepare cleanup`, or absent, for the first). */
-  previous: z.optional(
-    z.pipe(
-      z.transform((value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? undefined : value)),
-      z.optional(EarlierCleanup),
-    ),
-  ),
+  /** The run's summaries so far: `cleanup` is the summary of this run's earlier cleanup invocations, absent for the first. */
+  summaries: z.optional(z.looseObject({ cleanup: z.optional(EarlierCleanup) }, anObject)),
 });
 export type CleanupInput = z.infer<typeof CleanupInput>;
 export interface CleanupSummary {
@@ -255,7 +266,7 @@ function actions<const T extends readonly [z.ZodMiniObject, ...z.ZodMiniObject[]
 /** What each function is invoked with: the state machine's tasks, the Scheduler, the execution-ended rule. */
 export const CollectEvent = actions(ListAccountsInput, CollectBatchInput, SummarizeCollectInput);
 export type CollectEvent = z.infer<typeof CollectEvent>;
-export const PlanEvent = actions(RunJobsInput, DrawPlanInput, RunJobInput, AcquireLeaseInput, ReleaseLeaseInput, ExecutionEndedInput);
+export const PlanEvent = actions(RunStepsInput, RunJobInput, AcquireLeaseInput, ReleaseLeaseInput, ExecutionEndedInput);
 export type PlanEvent = z.infer<typeof PlanEvent>;
 export const CleanupEvent = actions(CleanupInput);
 export type CleanupEvent = z.infer<typeof CleanupEvent>;

@@ -1,3 +1,4 @@
+import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { build } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,7 +98,7 @@ describe('the plan bundle against DynamoDB in moto: the workflow lease, schedule
   });
 
   it('keeps the names of the typed errors it throws, so executions report them as written', async () => {
-    const refusal = (await handler({ action: 'run_jobs', ...ref('exec-c') }).catch((error: unknown) => error)) as Error;
+    const refusal = (await handler({ action: 'run_steps', ...ref('exec-c') }).catch((error: unknown) => error)) as Error;
     expect(refusal.name).toBe('ValidationError');
   });
 
@@ -107,6 +108,19 @@ describe('the plan bundle against DynamoDB in moto: the workflow lease, schedule
     expect(await handler({ action: 'release_lease', ...ref('exec-a') })).toEqual({ holder: 'exec-a', released: false });
     expect(await handler({ action: 'acquire_lease', ...ref('exec-b'), ttl_seconds: 60 })).toMatchObject({ holder: 'exec-b' });
     expect(await handler({ action: 'release_lease', ...ref('exec-b') })).toMatchObject({ released: true });
+  });
+
+  it('runs a stretch of steps for the state machine and gives the lease up after the workflow\'s last one', async () => {
+    await aws.eventbridge.send(new CreateEventBusCommand({ Name: String(ENV[RESOURCE_BINDINGS.eventBus.env]) }));
+    const taken = await handler({ action: 'acquire_lease', workflow: 'collect', run_id: 'exec-s', ttl_seconds: 60 });
+    const collected = { accounts: 1, users: 2, keys: 3, calls: 4, failed_accounts: [], duration_ms: 5, read_units: 1, write_units: 1 };
+    const state = { workflow: 'collect', run_id: 'exec-s', lease: taken, collect: { accounts: 1, batches: [0] }, summaries: { collect: collected }, jobs: {} };
+
+    const answer = await handler({ action: 'run_steps', workflow: 'collect', run_id: 'exec-s', from: 'post_collect', state });
+
+    // The state it was given, what it did not touch kept, with post_collect's jobs added.
+    expect(answer).toEqual({ ...state, jobs: { post_collect: { event: 'post_collect', jobs: expect.any(Array), started_at: expect.any(String), duration_ms: expect.any(Number) } } });
+    expect(await handler({ action: 'release_lease', workflow: 'collect', run_id: 'exec-s' })).toEqual({ holder: 'exec-s', released: false });
   });
 
   it('marks in-process runs a killed process left running abandoned when an execution takes the lease', async () => {
@@ -172,21 +186,24 @@ describe('Lambda event parsing', () => {
   it('accepts every contract shape', () => {
     expect(parseCollectEvent({ action: 'list_accounts', ...ref })).toEqual({ action: 'list_accounts', ...ref });
     expect(parseCollectEvent({ action: 'collect_batch', ...ref, batch: 0 })).toEqual({ action: 'collect_batch', ...ref, batch: 0 });
-    expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect' })).toEqual({ action: 'run_jobs', ...ref, event: 'post_collect', summary: {} });
-    expect(parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_collect', summary: { users: 3 } })).toMatchObject({ summary: { users: 3 } });
+    const state = { workflow: 'collect', run_id: 'run-1', lease: { holder: 'run-1' }, summaries: { collect: { users: 3 } } };
+    expect(parsePlanEvent({ action: 'run_steps', ...ref, from: 'post_collect', state })).toEqual({ action: 'run_steps', ...ref, from: 'post_collect', state: { ...state, jobs: {} } });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys' });
     expect(parsePlanEvent({ action: 'run_job', job_id: 'cleanup-old-keys', scheduled_time: '2026-11-27T03:00:00Z' })).toEqual({ action: 'run_job', job_id: 'cleanup-old-keys', scheduled_time: '2026-11-27T03:00:00Z' });
     expect(parsePlanEvent({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 })).toEqual({ action: 'acquire_lease', ...ref, ttl_seconds: 7200 });
     expect(parsePlanEvent({ action: 'release_lease', ...ref })).toEqual({ action: 'release_lease', ...ref });
     expect(parsePlanEvent({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' })).toEqual({ action: 'execution_ended', run_id: 'run-1', status: 'TIMED_OUT' });
     expect(parseCleanupEvent({ action: 'cleanup', ...ref })).toEqual({ action: 'cleanup', ...ref });
+    expect(parseCleanupEvent({ action: 'cleanup', ...ref, summaries: { plan: {} } })).toEqual({ action: 'cleanup', ...ref, summaries: { plan: {} } });
     expect(parseCollectEvent({ action: 'summarize', ...ref })).toEqual({ action: 'summarize', ...ref });
   });
 
   it.each([
     ['a missing run_id', () => parseCleanupEvent({ action: 'cleanup', workflow: 'cleanup' }), /event\.run_id/],
-    ['an unknown workflow', () => parsePlanEvent({ action: 'plan', workflow: 'sweep', run_id: 'r' }), /event\.workflow: unknown workflow "sweep"/],
-    ['an unknown event', () => parsePlanEvent({ action: 'run_jobs', ...ref, event: 'post_sweep' }), /event\.event: unknown workflow event "post_sweep"/],
+    ['an unknown workflow', () => parsePlanEvent({ action: 'release_lease', workflow: 'sweep', run_id: 'r' }), /event\.workflow: unknown workflow "sweep"/],
+    ['an unknown event', () => parsePlanEvent({ action: 'run_steps', ...ref, from: 'post_sweep', state: { summaries: {} } }), /event\.from: unknown workflow event "post_sweep"/],
+    ['a stretch without the run state', () => parsePlanEvent({ action: 'run_steps', ...ref, from: 'post_collect' }), /event\.state: expected an object, got undefined/],
+    ['an earlier cleanup without its counts', () => parseCleanupEvent({ action: 'cleanup', ...ref, summaries: { cleanup: { remaining: 3 } } }), /event\.summaries\.cleanup\.invocations/],
     ['a batch without number', () => parseCollectEvent({ action: 'collect_batch', ...ref }), /event\.batch: expected a whole number, at least 0, got undefined/],
     ['a negative batch', () => parseCollectEvent({ action: 'collect_batch', ...ref, batch: -1 }), /event\.batch: .* got -1/],
     ['a job without id', () => parsePlanEvent({ action: 'run_job' }), /event\.job_id/],

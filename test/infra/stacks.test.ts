@@ -2,7 +2,7 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parsePlanEvent } from '../../lambdas/shared/events';
 import { RESOURCE_BINDINGS } from '../../src/resources';
-import { MAX_CLEANUP_INVOCATIONS, WORKFLOW_EVENTS, WORKFLOW_NAMES } from '../../src/workflow/declaration';
+import { MAX_CLEANUP_INVOCATIONS, stepFailedError, STRETCHES, stretchFrom, WORKFLOW_NAMES, WorkflowEvent } from '../../src/workflow/declaration';
 import { executionLeaseWaitSeconds } from '../../src/workflow/lease';
 import { FUNCTION_ROLE_NAMES } from '../../lib/settings';
 import { TABLE_WRITE_ACTIONS } from '../../lib/cloudsweep-stack';
@@ -279,28 +279,47 @@ describe('the central stack', () => {
     const asl = JSON.parse(joined) as { TimeoutSeconds: number; States: Record<string, Record<string, unknown>> };
     const states = asl.States;
 
-    it('publishes every declared event with {workflow, run_id, summary} and runs its jobs in one state (plan), as transitions are billed', () => {
-      for (const event of WORKFLOW_EVENTS) {
-        const publish = states[`Publish ${event}`];
-        expect(publish).toMatchObject({ Type: 'Task', Resource: 'REF', ResultPath: `$.jobs.${event}` });
-        expect(publish?.Parameters).toMatchObject({ action: 'run_jobs', event, 'workflow.$': '$.workflow', 'run_id.$': '$.run_id' });
+    /** The state of the stretch of steps that begins at this event. */
+    const stretchState = (event: WorkflowEvent) => {
+      const stretch = stretchFrom(event) ?? [];
+      const last = stretch[stretch.length - 1]?.event;
+      return stretch.length === 1 ? `Publish ${event}` : `Publish ${event} to ${last}`;
+    };
+
+    it('publishes every declared event and runs its jobs in one plan invocation per stretch of steps, as transitions are billed', () => {
+      expect(STRETCHES.map((stretch) => stretch.map((step) => step.event))).toEqual([
+        ['pre_collect', 'collect'],
+        ['post_collect'],
+        ['pre_cleanup_plan', 'cleanup_plan', 'post_cleanup_plan', 'pre_cleanup', 'cleanup'],
+        ['post_cleanup'],
+      ]);
+      for (const stretch of STRETCHES) {
+        const from = stretch[0]?.event ?? 'pre_collect';
+        // Given the whole state, answered with it and the stretch's jobs and summaries added.
+        expect(states[stretchState(from)]).toMatchObject({ Type: 'Task', Resource: 'REF', Parameters: { action: 'run_steps', from, 'workflow.$': '$.workflow', 'run_id.$': '$$.Execution.Name', 'state.$': '$' } });
+        expect(states[stretchState(from)]?.ResultPath).toBeUndefined();
       }
       // Only the failure path puts an event on the bus from the state machine itself.
       expect(Object.entries(states).filter(([, state]) => state.Resource === 'arn:REF:states:::events:putEvents').map(([name]) => name)).toEqual(['Publish workflow_failed']);
-      const detail = (event: string) => states[`Publish ${event}`]?.Parameters;
-      expect(detail('post_collect')).toMatchObject({ 'summary.$': '$.summaries.collect' });
-      expect(detail('post_cleanup_plan')).toMatchObject({ 'summary.$': '$.summaries.plan' });
-      expect(detail('post_cleanup')).toMatchObject({ 'summary.$': '$.summaries.cleanup' });
-      expect(detail('pre_collect')).toMatchObject({ summary: {} });
+      expect(states['Draw cleanup plan']).toBeUndefined();
     });
 
-    it('enters each workflow at its first event from the input {"workflow"}', () => {
+    it('names the step a stretch failed at from the error its invocation throws, and its first step for one it could not name', () => {
+      for (const stretch of STRETCHES) {
+        const from = stretch[0]?.event ?? 'pre_collect';
+        const catches = (states[stretchState(from)]?.Catch as { ErrorEquals: string[]; Next: string }[]).map((c) => [c.ErrorEquals.join(), c.Next]);
+        for (const step of stretch) expect(catches).toContainEqual([stepFailedError(step.event), `Failed during ${step.event}`]);
+        expect(catches.at(-1)).toEqual(['States.ALL', `Failed during ${from}`]);
+      }
+      expect(stepFailedError('post_cleanup_plan')).toBe('PostCleanupPlanFailed');
+    });
+
+    it('enters each workflow at its first event from the input {"workflow"}, through the lease', () => {
       const choices = (states['Choose workflow']?.Choices as { Next: string }[]).map((c) => c.Next);
-      expect(choices).toEqual(WORKFLOW_NAMES.map((name) => `Start ${name}`));
-      // Through the lease (next test) to `Enter workflow`, which goes to the first step.
-      expect(states['Start cleanup']).toMatchObject({ Next: 'Acquire lease', Parameters: { workflow: 'cleanup', 'run_id.$': '$$.Execution.Name' } });
-      expect(states['Enter workflow']?.Choices).toEqual(expect.arrayContaining([{ Variable: '$.workflow', StringEquals: 'cleanup', Next: 'Publish pre_cleanup_plan' }]));
-      expect(states['After post_collect']).toMatchObject({ Choices: [{ Variable: '$.workflow', StringEquals: 'collect', Next: 'Release lease' }] });
+      expect(choices).toEqual(WORKFLOW_NAMES.map((name) => `Acquire lease for ${name}`));
+      expect(states['Acquire lease for cleanup']).toMatchObject({ Next: 'Publish pre_cleanup_plan to cleanup' });
+      expect(states['Acquire lease for collect']).toMatchObject({ Next: 'Publish pre_collect to collect' });
+      expect(states['After post_collect']).toMatchObject({ Choices: [{ Variable: '$.workflow', StringEquals: 'collect', Next: 'Done' }] });
     });
 
     it('fans collect out per batch of accounts with a Map and the configured concurrency, keeping results out of the state', () => {
@@ -323,15 +342,17 @@ describe('the central stack', () => {
 
     it('retries every task with backoff and jitter and catches every failure into workflow_failed', () => {
       const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task' || state.Type === 'Map');
-      expect(tasks.length).toBeGreaterThan(15);
+      expect(tasks.length).toBeGreaterThan(10);
       for (const [name, state] of tasks) {
-        expect(state.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'] })]);
+        expect((state.Catch as { ErrorEquals: string[] }[]).at(-1)).toEqual(expect.objectContaining({ ErrorEquals: ['States.ALL'] }));
         if (state.Type === 'Task') {
-          // Acquire lease adds a retry of its own on LeaseBusyError (tested below).
+          // Acquiring the lease adds a retry of its own on LeaseBusyError (tested below).
           expect(state.Retry).toEqual(
-            name === 'Acquire lease' ? [expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' }), expect.anything()] : [expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' })],
+            name.startsWith('Acquire lease for ') ? [expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' }), expect.anything()] : [expect.objectContaining({ BackoffRate: 2, JitterStrategy: 'FULL' })],
           );
-          if (name !== 'Publish workflow_failed' && name !== 'Release lease after failure') expect((state.Catch as { Next: string }[])[0]?.Next).toMatch(/^Failed during /);
+          if (name !== 'Publish workflow_failed' && name !== 'Release lease after failure') {
+            for (const c of state.Catch as { Next: string }[]) expect(c.Next).toMatch(/^Failed during | incomplete$/);
+          }
         }
       }
       expect(states['Publish workflow_failed']).toMatchObject({
@@ -342,26 +363,23 @@ describe('the central stack', () => {
       expect(asl.TimeoutSeconds).toBe(7200);
     });
 
-    it('takes the lease before the first step, waiting about ten minutes for a busy one, for as long as the execution may run', () => {
-      for (const name of WORKFLOW_NAMES) expect(states[`Start ${name}`]).toMatchObject({ Next: 'Acquire lease' });
-      expect(states['Acquire lease']).toMatchObject({
-        Type: 'Task',
-        Parameters: { action: 'acquire_lease', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', ttl_seconds: 7200 },
-        ResultPath: '$.lease',
-        Next: 'Enter workflow',
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed during acquire_lease' }],
-      });
-      const busy = (states['Acquire lease']?.Retry as Record<string, unknown>[]).find((retry) => (retry.ErrorEquals as string[]).includes('LeaseBusyError'));
-      expect(busy).toEqual({ ErrorEquals: ['LeaseBusyError'], IntervalSeconds: 30, BackoffRate: 1.5, MaxDelaySeconds: 120, MaxAttempts: 7, JitterStrategy: 'NONE' });
+    it('takes the lease for the workflow, starting the run state from it, waiting about ten minutes for a busy one, for as long as the execution may run', () => {
+      for (const name of WORKFLOW_NAMES) {
+        expect(states[`Acquire lease for ${name}`]).toMatchObject({
+          Type: 'Task',
+          Parameters: { action: 'acquire_lease', workflow: name, 'run_id.$': '$$.Execution.Name', ttl_seconds: 7200 },
+          // The lease's holder is the run id; the state starts with no summaries and no jobs.
+          ResultSelector: { workflow: name, 'run_id.$': '$.holder', 'lease.$': '$', summaries: {}, jobs: {} },
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed during acquire_lease' }],
+        });
+        expect(states[`Acquire lease for ${name}`]?.ResultPath).toBeUndefined();
+        const busy = (states[`Acquire lease for ${name}`]?.Retry as Record<string, unknown>[]).find((retry) => (retry.ErrorEquals as string[]).includes('LeaseBusyError'));
+        expect(busy).toEqual({ ErrorEquals: ['LeaseBusyError'], IntervalSeconds: 30, BackoffRate: 1.5, MaxDelaySeconds: 120, MaxAttempts: 7, JitterStrategy: 'NONE' });
+      }
       expect(executionLeaseWaitSeconds()).toBeGreaterThan(9 * 60);
       expect(executionLeaseWaitSeconds()).toBeLessThan(11 * 60);
-      // Only a workflow it knows takes the lease; the choice after it enters that workflow's first step.
+      // Only a workflow it knows takes the lease.
       expect(states['Choose workflow']?.Default).toBe('Unknown workflow');
-      expect((states['Enter workflow']?.Choices as { StringEquals: string; Next: string }[]).map((c) => [c.StringEquals, c.Next])).toEqual([
-        ['collect_and_cleanup', 'Publish pre_collect'],
-        ['collect', 'Publish pre_collect'],
-        ['cleanup', 'Publish pre_cleanup_plan'],
-      ]);
 
       const longer = synthApp({ workflowTimeoutMinutes: 30 });
       const ttl = new Capture(Match.stringLikeRegexp('"action":"acquire_lease"'));
@@ -369,26 +387,21 @@ describe('the central stack', () => {
       expect(ttl.asString()).toContain('"ttl_seconds":1800');
     });
 
-    it('releases the lease after the last step and on the failure path, keeping the original error', () => {
-      const release = { action: 'release_lease', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id' };
-      expect(states['Release lease']).toMatchObject({ Type: 'Task', Parameters: release, ResultPath: null, Next: 'Done' });
-      expect(states['After post_collect']).toMatchObject({ Choices: [{ StringEquals: 'collect', Next: 'Release lease' }] });
-      expect(states['After post_cleanup']).toBeUndefined();
-      const leaving = Object.entries(states).filter(([, state]) => state.Next === 'Release lease').map(([name]) => name);
-      expect(leaving).toEqual([]);
-      // After post_cleanup's jobs: a complete cleanup releases the lease; an incomplete one fails.
-      expect(states['Publish post_cleanup']?.Next).toBe('Complete at post_cleanup?');
-      expect(states['Complete at post_cleanup?']).toMatchObject({
-        Type: 'Choice',
-        Choices: [{ Variable: '$.summaries.cleanup.incomplete', IsPresent: true, Next: 'post_cleanup incomplete' }],
-        Default: 'Release lease',
-      });
+    it('gives the lease up in the stretch that ends a workflow and on the failure path, keeping the original error', () => {
+      const release = { action: 'release_lease', 'workflow.$': '$.workflow', 'run_id.$': '$$.Execution.Name' };
+      expect(states['Release lease']).toBeUndefined();
+      expect(states['Publish post_cleanup']).toMatchObject({ Next: 'Done' });
+      expect(states['Publish post_collect']).toMatchObject({ Next: 'After post_collect' });
+      for (const ending of ['Publish post_collect', 'Publish post_cleanup']) {
+        expect(states[ending]?.Catch).toContainEqual({ ErrorEquals: ['ReleaseLeaseFailed'], ResultPath: '$.error', Next: 'Failed during release_lease' });
+      }
+      // post_cleanup's stretch publishes it and runs its jobs, then an incomplete cleanup fails with the summary's text.
+      expect(states['Publish post_cleanup']?.Catch).toContainEqual({ ErrorEquals: ['CleanupIncomplete'], ResultPath: '$.error', Next: 'post_cleanup incomplete' });
       expect(states['post_cleanup incomplete']).toMatchObject({
         Parameters: { Error: 'CleanupIncomplete', 'Cause.$': '$.summaries.cleanup.incomplete' },
         ResultPath: '$.error',
         Next: 'Failed during post_cleanup',
       });
-      expect(states['Release lease']?.Catch).toEqual([expect.objectContaining({ Next: 'Failed during release_lease' })]);
 
       // workflow_failed, then release (even when publishing failed), then fail with $.error, which neither overwrites.
       expect(states['Publish workflow_failed']?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.publish_error', Next: 'Release lease after failure' }]);
@@ -425,20 +438,16 @@ describe('the central stack', () => {
       expect(parsePlanEvent(JSON.parse(input))).toEqual({ action: 'execution_ended', run_id: 'exec-7', status: 'ABORTED' });
     });
 
-    it('invokes plan with run_jobs at every event, then the step actions', () => {
-      for (const event of WORKFLOW_EVENTS) {
-        expect(states[`Publish ${event}`]?.Parameters).toMatchObject({ action: 'run_jobs', 'workflow.$': '$.workflow', 'run_id.$': '$.run_id', event });
-        expect(states[`Run jobs ${event}`]).toBeUndefined();
-      }
+    it('invokes the actions that run in states of their own after their stretch', () => {
+      expect(states['Publish pre_collect to collect']).toMatchObject({ Next: 'List accounts' });
       expect(states['List accounts']?.Parameters).toMatchObject({ action: 'list_accounts' });
-      expect(states['Summarize collect']?.Parameters).toMatchObject({ action: 'summarize' });
-      expect(states['Draw cleanup plan']?.Parameters).toMatchObject({ action: 'plan' });
-      expect(states['Clean up']?.Parameters).toMatchObject({ action: 'cleanup', 'previous.$': '$.summaries.cleanup' });
+      expect(states['Summarize collect']).toMatchObject({ Parameters: { action: 'summarize' }, Next: 'Publish post_collect' });
+      expect(states['Publish pre_cleanup_plan to cleanup']).toMatchObject({ Next: 'Clean up' });
     });
 
-    it('invokes cleanup again while it reports keys remaining, as often as the declaration allows', () => {
-      expect(states['Prepare cleanup']).toMatchObject({ Type: 'Pass', Result: {}, ResultPath: '$.summaries.cleanup', Next: 'Clean up' });
-      expect(states['Clean up']).toMatchObject({ ResultPath: '$.summaries.cleanup', Next: 'More to clean up?' });
+    it('invokes cleanup again while it reports keys remaining, with the summary so far, as often as the declaration allows', () => {
+      expect(states['Prepare cleanup']).toBeUndefined();
+      expect(states['Clean up']).toMatchObject({ Parameters: { action: 'cleanup', 'summaries.$': '$.summaries' }, ResultPath: '$.summaries.cleanup', Next: 'More to clean up?' });
       expect(states['More to clean up?']).toMatchObject({
         Choices: [
           {

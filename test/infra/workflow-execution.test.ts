@@ -13,8 +13,10 @@ import {
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsClients } from '../../src/aws/clients';
 import { Emulator, startEmulator } from '../../src/emulator/moto';
+import { ExecutionFollower } from '../../src/executions/execution-history';
 import { WORKFLOW_FAILED } from '../../src/events/contracts';
-import { stepsOf, WORKFLOW_EVENTS, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
+import { lastOf, stretchesOf, stretchFrom, WORKFLOW_EVENTS, WorkflowEvent, WorkflowName } from '../../src/workflow/declaration';
+import type { StepJobs } from '../../src/workflow/stretch';
 import { accountBatches, summarizeCollect } from '../../src/collect';
 import type {
   AccountCollectResult,
@@ -23,7 +25,6 @@ import type {
   CleanupSummary,
   CollectBatches,
   CollectSummary,
-  JobsSummary,
   LeaseRelease,
   LeaseTaken,
   PlanSummary,
@@ -115,9 +116,10 @@ describe('the state machine in moto', () => {
   async function execute(
     input: unknown,
     waitMs = 120_000,
+    failing: Record<string, { error: string; cause: string }> = {},
   ): Promise<{ execution: DescribeExecutionCommandOutput; states: string[]; lease: string[]; history: HistoryEvent[]; inputs: Record<string, unknown>[] }> {
     const name = `run-${++runs}`;
-    const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition, roleArn }));
+    const created = await aws.sfn.send(new CreateStateMachineCommand({ name: `cloudsweep-${name}`, definition: failingAs(definition, failing), roleArn }));
     try {
       const started = await aws.sfn.send(new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, name, input: JSON.stringify(input) }));
       const deadline = Date.now() + waitMs;
@@ -145,16 +147,25 @@ describe('the state machine in moto', () => {
 
   /**
    * What the last execution published, in order: the workflow events, which the plan function
-   * publishes when invoked with run_jobs (moto's simple Lambda backend only answers, so they are
-   * read from the invocations), then what the state machine put on the bus itself (workflow_failed),
-   * as the bus's rule delivered it to the queue.
+   * publishes when invoked with run_steps (moto's simple Lambda backend only answers, so they are
+   * read from the invocations: each event of the stretch, with the summary it reports, from the
+   * state the function was given or, for the plan it draws, the state it answered), then what the
+   * state machine put on the bus itself (workflow_failed), as the bus's rule delivered it to the queue.
    */
   async function published(): Promise<Published[]> {
-    const events: Published[] = lambdaInputs(lastHistory).flatMap((payload) =>
-      payload.action === 'run_jobs'
-        ? [{ detailType: String(payload.event), detail: { workflow: String(payload.workflow), run_id: String(payload.run_id), summary: payload.summary as Record<string, unknown> } }]
-        : [],
-    );
+    const events: Published[] = [];
+    let scheduled: Record<string, unknown> | undefined;
+    for (const event of lastHistory) {
+      const input = event.lambdaFunctionScheduledEventDetails?.input;
+      if (input) scheduled = JSON.parse(input) as Record<string, unknown>;
+      if (event.type !== 'LambdaFunctionSucceeded' || scheduled?.action !== 'run_steps') continue;
+      const given = scheduled as { workflow: string; run_id: string; from: WorkflowEvent; state: { summaries: Record<string, Record<string, unknown>> } };
+      const answered = JSON.parse(event.lambdaFunctionSucceededEventDetails?.output ?? '{}') as { summaries: Record<string, Record<string, unknown>> };
+      for (const step of stretchFrom(given.from) ?? []) {
+        const summary = step.reports ? (given.state.summaries[step.reports] ?? answered.summaries[step.reports] ?? {}) : {};
+        events.push({ detailType: step.event, detail: { workflow: given.workflow, run_id: given.run_id, summary } });
+      }
+    }
     lastHistory = [];
     for (;;) {
       const answer = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
@@ -190,7 +201,7 @@ describe('the state machine in moto', () => {
     );
   }
 
-  const jobs = (event: WorkflowEvent): JobsSummary => ({ event, jobs: [] });
+  const jobs = (event: WorkflowEvent): StepJobs => ({ event, jobs: [], started_at: '2026-11-24T10:00:00.000Z', duration_ms: 20 });
   const accountResult = (account: AccountRef): AccountCollectResult => ({ account_id: account.id, account_name: account.name, users: 2, keys: 3, calls: 5, duration_ms: 10 });
 
   /**
@@ -219,31 +230,53 @@ describe('the state machine in moto', () => {
   const leaseTaken = (workflow: WorkflowName): LeaseTaken => ({ holder: 'run', workflow, where: 'step-functions:run', acquired_at: '2026-11-24T10:00:00.000Z', expires_at: 1795528800 });
   const leaseReleased: LeaseRelease = { holder: 'run', released: true };
 
-  /** The Lambda results of the steps of a workflow, in the order the state machine invokes them. */
-  function stepResults(workflow: WorkflowName, collected = collectResults(accounts).results): unknown[] {
-    return stepsOf(workflow).flatMap((step) => {
-      const results: unknown[] = [jobs(step.event)];
-      if (step.action === 'collect') results.push(...collected);
-      if (step.action === 'plan') results.push(planSummary);
-      if (step.action === 'cleanup') results.push(cleanupSummary);
-      return results;
-    });
+  /**
+   * The Lambda results of the steps of a workflow, in the order the state machine invokes them:
+   * for each stretch, plan's answer (the state it was given, with the stretch's jobs and the plan it
+   * drew added), then the results of the action that runs in states of its own.
+   */
+  function stepResults(workflow: WorkflowName, collected = collectResults(accounts).results, cleanups: CleanupSummary[] = [cleanupSummary]): unknown[] {
+    const state: Record<string, unknown> & { summaries: Record<string, unknown>; jobs: Record<string, unknown> } = {
+      workflow, run_id: 'run', lease: leaseTaken(workflow), summaries: {}, jobs: {},
+    };
+    const results: unknown[] = [];
+    for (const stretch of stretchesOf(workflow)) {
+      for (const step of stretch) {
+        state.jobs[step.event] = jobs(step.event);
+        if (step.action === 'plan') state.summaries.plan = planSummary;
+      }
+      results.push(structuredClone(state));
+      const last = lastOf(stretch);
+      if (last.action === 'collect') {
+        results.push(...collected);
+        state.collect = collected[0];
+        state.summaries.collect = collected.at(-1);
+      }
+      if (last.action === 'cleanup') {
+        results.push(...cleanups);
+        state.summaries.cleanup = cleanups.at(-1);
+      }
+    }
+    return results;
   }
 
-  /** A whole run: the lease taken first (plan: acquire_lease), the steps, the lease released last. */
-  function resultsFor(workflow: WorkflowName, collected?: unknown[]): unknown[] {
-    return [leaseTaken(workflow), ...stepResults(workflow, collected), leaseReleased];
+  /** A whole run: the lease taken first (plan: acquire_lease), then the steps; the last stretch gives the lease up. */
+  function resultsFor(workflow: WorkflowName, collected?: unknown[], cleanups?: CleanupSummary[]): unknown[] {
+    return [leaseTaken(workflow), ...stepResults(workflow, collected, cleanups)];
   }
+
+  /** The error a run_steps invocation fails with, as the Lambda runtime reports a thrown error. */
+  const thrown = (error: string, message: string) => ({ error, cause: JSON.stringify({ errorType: error, errorMessage: message, trace: [] }) });
 
   it('runs collect_and_cleanup: collect per account, every event in order, then plan and cleanup', async () => {
     await queueResults(resultsFor('collect_and_cleanup'));
 
-    const { execution, states, lease } = await execute({ workflow: 'collect_and_cleanup' });
+    const { execution, lease, inputs, history } = await execute({ workflow: 'collect_and_cleanup' });
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
-    expect(states.slice(0, 4)).toEqual(['Choose workflow', 'Start collect_and_cleanup', 'Acquire lease', 'Enter workflow']);
-    expect(states.slice(-2)).toEqual(['Release lease', 'Done']);
+    // Taken by the first invocation; the last stretch, which ends the workflow, gives it up itself.
+    expect(lease).toEqual([`acquire_lease ${execution.name}`]);
+    expect(inputs.at(-1)).toMatchObject({ action: 'run_steps', from: 'post_cleanup', run_id: execution.name });
     const events = await published();
     expect(events.map((e) => e.detailType)).toEqual([...WORKFLOW_EVENTS]);
     for (const event of events) expect(event.detail).toMatchObject({ workflow: 'collect_and_cleanup', run_id: execution.name });
@@ -251,12 +284,44 @@ describe('the state machine in moto', () => {
     expect(events.find((e) => e.detailType === 'post_collect')?.detail.summary).toEqual(collectSummary);
     expect(events.find((e) => e.detailType === 'post_cleanup_plan')?.detail.summary).toEqual(planSummary);
     expect(events.find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(cleanupSummary);
-    expect(states.filter((s) => s === 'Collect batch')).toHaveLength(1);
-    expect(states).toEqual(expect.arrayContaining(['List accounts', 'Summarize collect', 'Draw cleanup plan', 'Clean up']));
     expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
       lease: leaseTaken('collect_and_cleanup'),
       summaries: { collect: collectSummary, plan: planSummary, cleanup: cleanupSummary },
+      jobs: Object.fromEntries(WORKFLOW_EVENTS.map((event) => [event, jobs(event)])),
     });
+    // `workflow run|show` read the execution's history as the run's steps, one per event, with the action summaries.
+    const follower = new ExecutionFollower('collect_and_cleanup', execution.name ?? '', execution.startDate ?? new Date());
+    follower.consume(history);
+    expect(follower.run.status).toBe('succeeded');
+    expect(follower.run.steps.map((step) => [step.event, step.status])).toEqual(WORKFLOW_EVENTS.map((event) => [event, 'succeeded']));
+    const summaryOf = (event: WorkflowEvent) => follower.run.steps.find((step) => step.event === event)?.summary;
+    expect([summaryOf('collect'), summaryOf('cleanup_plan'), summaryOf('cleanup')]).toEqual([collectSummary, planSummary, cleanupSummary]);
+  });
+
+  it('enters 14 states in a steady collect_and_cleanup run of one batch, as Standard workflows bill each transition', async () => {
+    await queueResults(resultsFor('collect_and_cleanup'));
+
+    const { execution, states } = await execute({ workflow: 'collect_and_cleanup' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    // 14 transitions a run: at $0.000025 each, hourly (730 runs a month), $0.26 a month.
+    expect(states).toEqual([
+      'Choose workflow',
+      'Acquire lease for collect_and_cleanup',
+      'Publish pre_collect to collect',
+      'List accounts',
+      'Collect accounts',
+      'Collect batch',
+      'Summarize collect',
+      'Publish post_collect',
+      'After post_collect',
+      'Publish pre_cleanup_plan to cleanup',
+      'Clean up',
+      'More to clean up?',
+      'Publish post_cleanup',
+      'Done',
+    ]);
+    await published();
   });
 
   it('stops collect after post_collect', async () => {
@@ -266,9 +331,9 @@ describe('the state machine in moto', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect((await published()).map((e) => e.detailType)).toEqual(['pre_collect', 'collect', 'post_collect']);
-    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
-    expect(states.slice(-3)).toEqual(['After post_collect', 'Release lease', 'Done']);
-    expect(states).not.toContain('Draw cleanup plan');
+    expect(lease).toEqual([`acquire_lease ${execution.name}`]);
+    expect(states.slice(-3)).toEqual(['Publish post_collect', 'After post_collect', 'Done']);
+    expect(states).not.toContain('Publish pre_cleanup_plan to cleanup');
     expect(states).not.toContain('Clean up');
   });
 
@@ -279,12 +344,11 @@ describe('the state machine in moto', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     expect((await published()).map((e) => e.detailType)).toEqual(WORKFLOW_EVENTS.slice(3));
-    expect(states).not.toContain('List accounts');
-    expect(states).not.toContain('Collect accounts');
+    expect(states).toEqual(['Choose workflow', 'Acquire lease for cleanup', 'Publish pre_cleanup_plan to cleanup', 'Clean up', 'More to clean up?', 'Publish post_cleanup', 'Done']);
   });
 
   it('publishes workflow_failed, releases the lease and fails with the original error when a Lambda fails', async () => {
-    await queueResults([leaseTaken('cleanup'), ...stepResults('cleanup').slice(0, 6), FAILING, leaseReleased]);
+    await queueResults([...resultsFor('cleanup').slice(0, 2), FAILING, leaseReleased]);
 
     const { execution, states, lease } = await execute({ workflow: 'cleanup' });
 
@@ -298,7 +362,31 @@ describe('the state machine in moto', () => {
     expect(failure?.summary.error).toEqual(expect.any(String));
     expect(failure?.summary.cause).toEqual(expect.stringContaining('Response payload size exceeded'));
     expect(states.slice(-4)).toEqual(['Failed during cleanup', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
-    expect(states).not.toContain('Release lease');
+    expect(states).not.toContain('Publish post_cleanup');
+  });
+
+  it('names the step a stretch of steps failed at in workflow_failed, from the error the function throws', async () => {
+    await queueResults([leaseTaken('cleanup'), leaseReleased]);
+    const failed = thrown('CleanupPlanFailed', 'ConfigError: stored fix.worker is not valid');
+
+    const { execution, states, lease } = await execute({ workflow: 'cleanup' }, 120_000, { 'Publish pre_cleanup_plan to cleanup': failed });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('CleanupPlanFailed');
+    expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
+    const events = await published();
+    expect(events.at(-1)).toEqual({ detailType: WORKFLOW_FAILED, detail: { workflow: 'cleanup', run_id: execution.name, summary: { step: 'cleanup_plan', ...failed } } });
+    expect(states.slice(-6)).toEqual(['Publish pre_cleanup_plan to cleanup', THROW, 'Failed during cleanup_plan', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
+  });
+
+  it('names a stretch of steps by its first step when its invocation fails without an answer', async () => {
+    await queueResults([leaseTaken('cleanup'), FAILING, leaseReleased]);
+
+    const { execution, states } = await execute({ workflow: 'cleanup' });
+
+    expect(execution.status).toBe('FAILED');
+    expect((await published()).at(-1)?.detail.summary).toMatchObject({ step: 'pre_cleanup_plan', cause: expect.stringContaining('Response payload size exceeded') });
+    expect(states).toContain('Failed during pre_cleanup_plan');
   });
 
   it('publishes post_cleanup with the accounts cleanup could not enter, then fails so the alarm sees it', async () => {
@@ -309,22 +397,25 @@ describe('the state machine in moto', () => {
       account_failures: [{ account_id: '222222222222', account_name: 'prod', error: 'AccessDenied: not authorized to perform sts:AssumeRole', keys: 2 }],
       incomplete: 'cleanup could not enter 1 account: 222222222222 (prod): AccessDenied: not authorized to perform sts:AssumeRole [2 keys left]',
     };
-    const results = stepResults('cleanup');
-    results[results.indexOf(cleanupSummary)] = incomplete;
-    await queueResults([leaseTaken('cleanup'), ...results, leaseReleased]);
+    // The last stretch publishes post_cleanup with the summary and runs its jobs, then throws CleanupIncomplete.
+    const results = resultsFor('cleanup', undefined, [incomplete]);
+    await queueResults([...results.slice(0, -1), leaseReleased]);
 
-    const { execution, states, lease } = await execute({ workflow: 'cleanup' });
+    const { execution, states, lease, inputs } = await execute({ workflow: 'cleanup' }, 120_000, {
+      'Publish post_cleanup': thrown('CleanupIncomplete', incomplete.incomplete ?? ''),
+    });
 
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('CleanupIncomplete');
     expect(execution.cause).toBe(incomplete.incomplete);
     expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
+    expect(inputs.filter((input) => input.action === 'cleanup')).toHaveLength(1);
     const events = await published();
-    expect(events.map((e) => e.detailType)).toEqual([...WORKFLOW_EVENTS.slice(3), WORKFLOW_FAILED]);
-    expect(events.find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(incomplete);
+    expect(events.map((e) => e.detailType)).toEqual([...WORKFLOW_EVENTS.slice(3, -1), WORKFLOW_FAILED]);
     expect(events.at(-1)?.detail.summary).toEqual({ step: 'post_cleanup', error: 'CleanupIncomplete', cause: incomplete.incomplete });
-    expect(states.slice(-6)).toEqual([
-      'Complete at post_cleanup?',
+    expect(states.slice(-7)).toEqual([
+      'Publish post_cleanup',
+      THROW,
       'post_cleanup incomplete',
       'Failed during post_cleanup',
       'Publish workflow_failed',
@@ -336,17 +427,15 @@ describe('the state machine in moto', () => {
   it('invokes cleanup again, with the summary so far, while it reports keys remaining', async () => {
     const first: CleanupSummary = { ...cleanupSummary, deleted: 1, remaining: 3, invocations: 1, incomplete: '3 keys left when the time of 1 cleanup invocation ran out' };
     const second: CleanupSummary = { ...cleanupSummary, deleted: 4, remaining: 0, invocations: 2 };
-    const results = stepResults('cleanup');
-    results.splice(results.indexOf(cleanupSummary), 1, first, second);
-    await queueResults([leaseTaken('cleanup'), ...results, leaseReleased]);
+    await queueResults(resultsFor('cleanup', undefined, [first, second]));
 
     const { execution, states, inputs } = await execute({ workflow: 'cleanup' });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(states.filter((s) => s === 'Clean up')).toHaveLength(2);
     expect(states.filter((s) => s === 'More to clean up?')).toHaveLength(2);
-    const cleanups = inputs.filter((input) => input.action === 'cleanup');
-    expect(cleanups.map((input) => input.previous)).toEqual([{}, first]);
+    const cleanups = inputs.filter((input) => input.action === 'cleanup') as { summaries: { cleanup?: CleanupSummary } }[];
+    expect(cleanups.map((input) => input.summaries.cleanup)).toEqual([undefined, first]);
     expect((await published()).find((e) => e.detailType === 'post_cleanup')?.detail.summary).toEqual(second);
   });
 
@@ -362,19 +451,21 @@ describe('the state machine in moto', () => {
     expect(events.map((e) => e.detailType)).toEqual([WORKFLOW_FAILED]);
     expect(events[0]?.detail).toMatchObject({ workflow: 'collect', run_id: execution.name, summary: { step: 'acquire_lease' } });
     expect(lease).toEqual([`acquire_lease ${execution.name}`, `release_lease ${execution.name}`]);
-    expect(states).toEqual(['Choose workflow', 'Start collect', 'Acquire lease', 'Failed during acquire_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
+    expect(states).toEqual(['Choose workflow', 'Acquire lease for collect', 'Failed during acquire_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
   });
 
   it('reports a lease it could not release at the end as a failure of release_lease', async () => {
-    await queueResults([...resultsFor('collect').slice(0, -1), FAILING, leaseReleased]);
+    await queueResults([...resultsFor('collect').slice(0, -1), leaseReleased]);
 
-    const { execution, states } = await execute({ workflow: 'collect' });
+    const { execution, states } = await execute({ workflow: 'collect' }, 120_000, {
+      'Publish post_collect': thrown('ReleaseLeaseFailed', 'ProvisionedThroughputExceededException: rate exceeded'),
+    });
 
     expect(execution.status).toBe('FAILED');
     const events = await published();
-    expect(events.map((e) => e.detailType)).toEqual(['pre_collect', 'collect', 'post_collect', WORKFLOW_FAILED]);
-    expect(events.at(-1)?.detail.summary).toMatchObject({ step: 'release_lease' });
-    expect(states.slice(-5)).toEqual(['Release lease', 'Failed during release_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
+    expect(events.map((e) => e.detailType)).toEqual(['pre_collect', 'collect', WORKFLOW_FAILED]);
+    expect(events.at(-1)?.detail.summary).toMatchObject({ step: 'release_lease', error: 'ReleaseLeaseFailed' });
+    expect(states.slice(-6)).toEqual(['Publish post_collect', THROW, 'Failed during release_lease', 'Publish workflow_failed', 'Release lease after failure', 'Workflow failed']);
   });
 
   /** The members of an organization of `count` accounts, the home account first. */
@@ -446,3 +537,27 @@ const FAILING = 'x'.repeat(6_000_001);
 
 /** An empty zip archive: moto's simple Lambda backend never runs the code. */
 const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array<number>(18).fill(0)]);
+
+/**
+ * The definition with these states failing as a function that throws would: moto's simple Lambda
+ * backend only answers, so each named task is swapped for a Parallel state whose one branch fails
+ * with that error and cause, keeping the task's Catch (and so its way to the failure path).
+ */
+/** The state in the branch of a state failingAs swapped in. */
+const THROW = 'Throw';
+
+function failingAs(definition: string, failing: Record<string, { error: string; cause: string }>): string {
+  if (Object.keys(failing).length === 0) return definition;
+  const asl = JSON.parse(definition) as { States: Record<string, Record<string, unknown>> };
+  for (const [name, { error, cause }] of Object.entries(failing)) {
+    const task = asl.States[name];
+    if (!task) throw new Error(`no state ${name} to fail`);
+    asl.States[name] = {
+      Type: 'Parallel',
+      Branches: [{ StartAt: THROW, States: { [THROW]: { Type: 'Fail', Error: error, Cause: cause } } }],
+      Catch: task.Catch,
+      ...(task.Next ? { Next: task.Next } : { End: true }),
+    };
+  }
+  return JSON.stringify(asl);
+}

@@ -88,6 +88,18 @@ describe('workflow runs in a deployed stack (Step Functions in moto)', () => {
     expect(run.error).toBe('cleanup: CleanupRefused: above max_cleanup_per_run (100): 120 keys flagged');
   });
 
+  it('shows the steps of a stretch before the one it failed at as done, and that one failed', async () => {
+    const failing = await stateMachine({ summaries, failAt: 'post_cleanup_plan', failure: { error: 'PostCleanupPlanFailed', cause: 'ResourceNotFoundException: event bus cloudsweep does not exist' } });
+    const started = await startExecution(failing, 'cleanup', '20261123T100305Z-000008');
+    const run = await followExecution(failing, started, 'cleanup');
+    expect(run.steps.map((step) => [step.event, step.status])).toEqual([
+      ['pre_cleanup_plan', 'succeeded'],
+      ['cleanup_plan', 'succeeded'],
+      ['post_cleanup_plan', 'failed'],
+    ]);
+    expect(run.error).toBe('post_cleanup_plan: PostCleanupPlanFailed: ResourceNotFoundException: event bus cloudsweep does not exist');
+  });
+
   it('reports a run refused the lease as failed before any step, naming the holder', async () => {
     const message = 'another workflow run holds the lease: run 20261123T095900Z-000000 (collect, started 2026-11-23T09:59:00.000Z on host:42), until ...';
     const busy = await stateMachine({
