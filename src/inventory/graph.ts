@@ -35,6 +35,8 @@ export class InventoryGraph {
   private in: Adjacency | undefined;
   /** Each node's account, remembered as asked (accountOf); forgotten when the graph changes. */
   private accounts: ((ordinal: number) => number) | undefined;
+  /** Values derived from the nodes by ordinal (ordinalCache), dropped when a node is added or replaced. */
+  private readonly derived = new Map<string, Float64Array>();
 
   constructor(nodes: Iterable<InventoryNode> = [], edges: Iterable<Edge> = []) {
     for (const node of nodes) this.addNode(node);
@@ -59,6 +61,7 @@ export class InventoryGraph {
       this.kindAtOrdinal[ordinal] = node.kind;
     }
     this.accounts = undefined;
+    this.derived.clear();
   }
 
   addEdge(from: string, to: string): void {
@@ -124,6 +127,21 @@ export class InventoryGraph {
   /** One more than the largest ordinal: the length of an array indexed by ordinal. */
   get ordinalCount(): number {
     return this.idAt.length;
+  }
+
+  /**
+   * An array by ordinal, named by the caller, for values it derives from the nodes and fills as it
+   * goes (0: not derived yet): the same array while the nodes stay as they are, a fresh one once a
+   * node is added or replaced. Search keeps each key's parsed timestamps here, so the jobs of an
+   * event, which search one loaded graph in turn, parse them once.
+   */
+  ordinalCache(name: string): Float64Array {
+    let values = this.derived.get(name);
+    if (!values) {
+      values = new Float64Array(this.ordinalCount);
+      this.derived.set(name, values);
+    }
+    return values;
   }
 
   /** The ordinal of an id, -1 when the graph has never seen it. */
@@ -263,6 +281,7 @@ export class InventoryGraph {
       this.kindAtOrdinal.push(undefined);
       this.out = this.in = undefined;
       this.accounts = undefined;
+      this.derived.clear();
     }
     return ordinal;
   }

@@ -10,11 +10,6 @@ export interface EvaluationContext {
   graph: InventoryGraph;
   /** Epoch milliseconds. */
   now: number;
-  /**
-   * Timestamps already parsed in this evaluation, by property and node ordinal (0: not yet), so a
-   * query that reads `last_access` twice parses each key's time once. Made on first use.
-   */
-  timestamps?: Map<string, Float64Array>;
   /** The time limit the evaluation stops at, if it has one. */
   deadline?: Deadline;
   /** fix.worker's notify settings for `owner`; without them, the default owner tags alone. */
@@ -113,14 +108,15 @@ const TIMESTAMPS: Record<TimedProperty, (reported: Record<string, unknown>) => u
 
 /**
  * Epoch milliseconds a synthetic duration counts from (NaN when there is none), each node's
- * timestamp parsed once per evaluation when its ordinal is known.
+ * timestamp parsed once while the graph's nodes stay as they are (InventoryGraph.ordinalCache)
+ * when its ordinal is known.
  */
 export function timestampReader(name: TimedProperty, context: EvaluationContext): (node: InventoryNode, ordinal?: number) => number {
   const timeOf = TIMESTAMPS[name];
   let parsed: Float64Array | undefined;
   return (node, ordinal) => {
     if (ordinal === undefined || ordinal < 0) return timestampOf(timeOf(node.reported));
-    if (!parsed) parsed = timestampCache(name, context);
+    parsed ??= context.graph.ordinalCache(`timestamp:${name}`);
     let at = parsed[ordinal] as number;
     // 0 marks "not parsed yet"; 1970-01-01T00:00:00Z itself is just parsed every time.
     if (at === 0) {
@@ -129,16 +125,6 @@ export function timestampReader(name: TimedProperty, context: EvaluationContext)
     }
     return at;
   };
-}
-
-function timestampCache(name: string, context: EvaluationContext): Float64Array {
-  context.timestamps ??= new Map();
-  let parsed = context.timestamps.get(name);
-  if (!parsed) {
-    parsed = new Float64Array(context.graph.ordinalCount);
-    context.timestamps.set(name, parsed);
-  }
-  return parsed;
 }
 
 function timestampOf(time: unknown): number {

@@ -28,6 +28,19 @@ describe('evaluate on the seed inventory', () => {
     expect(keys.map((key) => key.reported.user_name)).toEqual(['packer-ami']);
   });
 
+  it('sees a key replaced since the graph was last searched (times parsed once per graph, not per node replaced)', () => {
+    const graph = seedInventory().graph;
+    const unused = () => ids(search('is(access_key) and last_access > 90days', graph)).sort();
+    const first = unused();
+    const used = graph.node(first[0] as string) as InventoryNode;
+    expect(unused()).toEqual(first);
+
+    // Collect puts a fresh node in for a key it saw used yesterday.
+    graph.addNode({ ...used, reported: { ...used.reported, atime: new Date(seed.now.getTime() - DAY).toISOString() } });
+
+    expect(unused()).toEqual(first.filter((id) => id !== used.id));
+  });
+
   it('does not count a key exactly at the 90-day boundary with >, and does with >=', () => {
     const atBoundary = (op: string) => names(search(`is(access_key) and last_access ${op} 90days <-- is(user) and name in [bob, carol]`));
     expect(atBoundary('>')).toEqual([]);
